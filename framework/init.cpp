@@ -1,0 +1,48 @@
+#include "framework/init.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace gradlab {
+
+namespace {
+struct InitName {
+  Init init;
+  const char* name;
+};
+constexpr InitName kInitNames[] = {{Init::kaiming_normal, "kaiming_normal"},
+                                   {Init::kaiming_uniform, "kaiming_uniform"},
+                                   {Init::xavier_normal, "xavier_normal"},
+                                   {Init::xavier_uniform, "xavier_uniform"}};
+}  // namespace
+
+Init parse_init(const std::string& name) {
+  std::string valid;
+  for (const InitName& entry : kInitNames) {
+    if (name == entry.name) return entry.init;
+    valid += valid.empty() ? entry.name : std::string(", ") + entry.name;
+  }
+  throw std::invalid_argument("unknown initialiser '" + name + "' (valid: " + valid + ")");
+}
+
+std::string to_string(Init init) {
+  for (const InitName& entry : kInitNames)
+    if (entry.init == init) return entry.name;
+  return "unknown";
+}
+
+template <class T>
+void initialize(Tensor<T>& weight, Init init, std::size_t fan_in, std::size_t fan_out, Rng& rng) {
+  if (fan_in == 0 || fan_out == 0) throw std::invalid_argument("initialize: fan_in and fan_out must be > 0");
+  const bool kaiming = init == Init::kaiming_normal || init == Init::kaiming_uniform;
+  const double variance = kaiming ? 2.0 / fan_in : 2.0 / (fan_in + fan_out);
+  const bool normal = init == Init::kaiming_normal || init == Init::xavier_normal;
+  // U(−a, a) has variance a²/3, so a = √(3·variance).
+  const double std_dev = std::sqrt(variance), bound = std::sqrt(3.0 * variance);
+  for (T& w : weight) w = static_cast<T>(normal ? std_dev * rng.normal() : rng.uniform(-bound, bound));
+}
+
+template void initialize<float>(Tensor<float>&, Init, std::size_t, std::size_t, Rng&);
+template void initialize<double>(Tensor<double>&, Init, std::size_t, std::size_t, Rng&);
+
+}  // namespace gradlab

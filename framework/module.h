@@ -1,0 +1,129 @@
+// Module: anything with a forward pass, an explicit backward pass, and parameters.
+// Layer:  a Module that owns its output and input-gradient buffers, so a concrete layer only
+//         writes the math (forward_impl / backward_impl) and the base checks shapes.
+//
+// Contract (as in Caffe and llm.c, there is no tape):
+//   forward(X)  computes Y and keeps what backward needs;
+//   backward(dY) accumulates ∂L/∂θ into each parameter's grad (+=) and returns ∂L/∂X.
+// Returned tensors are owned by the module and stay valid until its next forward / backward,
+// so buffers are reused from step to step instead of reallocated.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "framework/parameter.h"
+#include "framework/tensor.h"
+
+namespace gradlab {
+
+template <class T>
+class Module {
+ public:
+  Module() = default;
+  // Parameters are registered by address, so a module never moves.
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+  virtual ~Module() = default;
+
+  // What this module is, for error messages and summaries: "Linear(784 -> 256)".
+  virtual std::string name() const = 0;
+
+  // The output shape for an input shape; throws ShapeError naming this module if the input
+  // shape is not one it accepts. Lets a model be checked before any data flows.
+  virtual Shape output_shape(const Shape& input_shape) const = 0;
+
+  virtual const Tensor<T>& forward(const Tensor<T>& input) = 0;
+  virtual const Tensor<T>& backward(const Tensor<T>& grad_output) = 0;
+
+  // Parameters with hierarchical names ("0.weight"); containers prefix their children's names.
+  virtual std::vector<NamedParameter<T>> named_parameters() {
+    std::vector<NamedParameter<T>> named;
+    for (Parameter<T>* parameter : parameters_) named.push_back({parameter->name, parameter});
+    return named;
+  }
+
+  std::vector<Parameter<T>*> parameters() {
+    std::vector<Parameter<T>*> flat;
+    for (const NamedParameter<T>& named : named_parameters()) flat.push_back(named.parameter);
+    return flat;
+  }
+
+  void zero_grad() {
+    for (Parameter<T>* parameter : parameters()) parameter->grad.fill(T(0));
+  }
+
+  std::size_t parameter_count() {
+    std::size_t count = 0;
+    for (Parameter<T>* parameter : parameters()) count += parameter->value.size();
+    return count;
+  }
+
+  // Training mode changes what Dropout does; containers pass it to their children.
+  virtual void train(bool training = true) { training_ = training; }
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  // Caffe's propagate_down: when false, backward skips ∂L/∂X and returns an empty tensor.
+  // Set it on a model's first layer: nobody needs the gradient of the input images.
+  virtual void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
+  bool needs_input_grad() const { return needs_input_grad_; }
+
+ protected:
+  void register_parameter(Parameter<T>& parameter) { parameters_.push_back(&parameter); }
+
+ private:
+  std::vector<Parameter<T>*> parameters_;
+  bool training_ = true;
+  bool needs_input_grad_ = true;
+};
+
+template <class T>
+class Layer : public Module<T> {
+ public:
+  const Tensor<T>& forward(const Tensor<T>& input) final {
+    input_shape_ = shape_of(input);
+    output_.resize(this->output_shape(input_shape_));
+    forward_impl(input, output_);
+    has_forward_ = true;
+    return output_;
+  }
+
+  const Tensor<T>& backward(const Tensor<T>& grad_output) final {
+    if (!has_forward_) throw std::logic_error(this->name() + ": backward called before forward");
+    if (shape_of(grad_output) != shape_of(output_)) {
+      throw ShapeError(this->name() + ": expected grad_output of shape " +
+                       to_string(shape_of(output_)) + " (the output's), got " +
+                       to_string(shape_of(grad_output)));
+    }
+    if (this->needs_input_grad()) {
+      grad_input_.resize(input_shape_);
+      backward_impl(grad_output, &grad_input_);
+    } else {
+      grad_input_.resize(Shape{0});
+      backward_impl(grad_output, nullptr);
+    }
+    return grad_input_;
+  }
+
+  // The result of the last forward.
+  const Tensor<T>& output() const { return output_; }
+
+ protected:
+  // output is already sized to output_shape(input's shape).
+  virtual void forward_impl(const Tensor<T>& input, Tensor<T>& output) = 0;
+  // grad_output has the output's shape; grad_input (sized like the input) is null when the input
+  // gradient is not needed. Parameter gradients accumulate (+=).
+  virtual void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) = 0;
+
+  const Shape& input_shape() const { return input_shape_; }
+
+ private:
+  Tensor<T> output_;
+  Tensor<T> grad_input_;
+  Shape input_shape_;
+  bool has_forward_ = false;
+};
+
+}  // namespace gradlab

@@ -1,0 +1,88 @@
+#include "framework/sequential.h"
+
+namespace gradlab {
+
+namespace {
+// Prefixes an error from module `index` with its position, so a user can find it in the model.
+template <class Error>
+[[noreturn]] void rethrow_at(std::size_t index, const Error& error) {
+  throw Error("layer " + std::to_string(index) + ": " + error.what());
+}
+}  // namespace
+
+template <class T>
+void Sequential<T>::add(std::unique_ptr<Module<T>> module) {
+  if (!module) throw std::invalid_argument("Sequential::add: null module");
+  module->train(this->is_training());
+  if (modules_.empty()) module->set_needs_input_grad(this->needs_input_grad());
+  modules_.push_back(std::move(module));
+}
+
+template <class T>
+Shape Sequential<T>::output_shape(const Shape& input_shape) const {
+  Shape shape = input_shape;
+  for (std::size_t i = 0; i < modules_.size(); ++i) {
+    try {
+      shape = modules_[i]->output_shape(shape);
+    } catch (const ShapeError& error) {
+      rethrow_at(i, error);
+    }
+  }
+  return shape;
+}
+
+template <class T>
+const Tensor<T>& Sequential<T>::forward(const Tensor<T>& input) {
+  if (modules_.empty()) throw std::logic_error("Sequential::forward: the model has no layers");
+  const Tensor<T>* x = &input;
+  for (std::size_t i = 0; i < modules_.size(); ++i) {
+    try {
+      x = &modules_[i]->forward(*x);
+    } catch (const ShapeError& error) {
+      rethrow_at(i, error);
+    }
+  }
+  return *x;
+}
+
+template <class T>
+const Tensor<T>& Sequential<T>::backward(const Tensor<T>& grad_output) {
+  if (modules_.empty()) throw std::logic_error("Sequential::backward: the model has no layers");
+  const Tensor<T>* grad = &grad_output;
+  for (std::size_t i = modules_.size(); i-- > 0;) {
+    try {
+      grad = &modules_[i]->backward(*grad);
+    } catch (const ShapeError& error) {
+      rethrow_at(i, error);
+    } catch (const std::logic_error& error) {
+      rethrow_at(i, error);
+    }
+  }
+  return *grad;
+}
+
+template <class T>
+std::vector<NamedParameter<T>> Sequential<T>::named_parameters() {
+  std::vector<NamedParameter<T>> named;
+  for (std::size_t i = 0; i < modules_.size(); ++i)
+    for (const NamedParameter<T>& child : modules_[i]->named_parameters())
+      named.push_back({std::to_string(i) + "." + child.name, child.parameter});
+  return named;
+}
+
+template <class T>
+void Sequential<T>::train(bool training) {
+  Module<T>::train(training);
+  for (auto& module : modules_) module->train(training);
+}
+
+template <class T>
+void Sequential<T>::set_needs_input_grad(bool needed) {
+  Module<T>::set_needs_input_grad(needed);
+  if (!modules_.empty()) modules_.front()->set_needs_input_grad(needed);
+}
+
+template class Sequential<float>;
+template class Sequential<double>;
+
+}  // namespace gradlab

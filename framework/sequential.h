@@ -1,0 +1,50 @@
+// Sequential: a chain of modules, y = f_L(… f_2(f_1(x))).
+//   forward:   runs each module on the previous one's output
+//   backward:  runs each module's backward in reverse order (the chain rule)
+// Parameters are named by position: "0.weight", "2.bias", as in PyTorch.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "framework/module.h"
+
+namespace gradlab {
+
+template <class T>
+class Sequential : public Module<T> {
+ public:
+  Sequential() = default;
+
+  // Appends a module and returns it, typed, so the caller can keep a reference.
+  template <class M, class... Args>
+  M& emplace(Args&&... args) {
+    auto module = std::make_unique<M>(std::forward<Args>(args)...);
+    M& ref = *module;
+    add(std::move(module));
+    return ref;
+  }
+  void add(std::unique_ptr<Module<T>> module);
+
+  std::size_t size() const { return modules_.size(); }
+  Module<T>& operator[](std::size_t index) { return *modules_.at(index); }
+  const Module<T>& operator[](std::size_t index) const { return *modules_.at(index); }
+
+  std::string name() const override { return "Sequential"; }
+  // Also the check that a model's shapes chain: the error names the first layer that rejects them.
+  Shape output_shape(const Shape& input_shape) const override;
+
+  const Tensor<T>& forward(const Tensor<T>& input) override;
+  const Tensor<T>& backward(const Tensor<T>& grad_output) override;
+
+  std::vector<NamedParameter<T>> named_parameters() override;
+  void train(bool training = true) override;
+  // Only the first module's input gradient is the model's input gradient.
+  void set_needs_input_grad(bool needed) override;
+
+ private:
+  std::vector<std::unique_ptr<Module<T>>> modules_;
+};
+
+}  // namespace gradlab

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Configures and builds gradlab. Usage: scripts/build.sh [--sanitize]
+#   default:     build/       Release, -Wall -Wextra -Werror
+#   --sanitize:  build-asan/  ASan + UBSan, -O1 with debug info
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=build
+options=(-DCMAKE_BUILD_TYPE=Release -DGRADLAB_WERROR=ON)
+if [[ "${1:-}" == "--sanitize" ]]; then
+  build_dir=build-asan
+  options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+           -DGRADLAB_WERROR=ON -DGRADLAB_SANITIZE=ON)
+fi
+
+cmake -S . -B "$build_dir" "${options[@]}" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"
