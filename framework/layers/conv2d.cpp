@@ -1,0 +1,72 @@
+#include "framework/layers/conv2d.h"
+
+namespace gradlab {
+
+template <class T>
+Conv2d<T>::Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size,
+                  Rng& rng, std::size_t stride, std::size_t padding, Init init, bool bias)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_size_(kernel_size),
+      stride_(stride),
+      padding_(padding),
+      has_bias_(bias),
+      weight_("weight", {out_channels, in_channels, kernel_size, kernel_size}),
+      bias_("bias", {bias ? out_channels : 0}) {
+  if (in_channels == 0 || out_channels == 0 || kernel_size == 0 || stride == 0)
+    throw std::invalid_argument(name() + ": channels, kernel_size and stride must be >= 1");
+  const std::size_t receptive_field = kernel_size * kernel_size;
+  initialize(weight_.value, init, in_channels * receptive_field, out_channels * receptive_field,
+             rng);
+  this->register_parameter(weight_);
+  if (has_bias_) this->register_parameter(bias_);
+}
+
+template <class T>
+std::string Conv2d<T>::name() const {
+  return "Conv2d(" + std::to_string(in_channels_) + " -> " + std::to_string(out_channels_) +
+         ", kernel_size=" + std::to_string(kernel_size_) + ", stride=" + std::to_string(stride_) +
+         ", padding=" + std::to_string(padding_) + ")";
+}
+
+template <class T>
+reference::Conv2dGeometry Conv2d<T>::geometry(const Shape& input_shape) const {
+  if (input_shape.size() != 4 || input_shape[1] != in_channels_) {
+    throw ShapeError(name() + ": expected input of shape [N, " + std::to_string(in_channels_) +
+                     ", H, W], got " + to_string(input_shape));
+  }
+  try {
+    return reference::make_conv2d_geometry(input_shape[0], in_channels_, input_shape[2],
+                                           input_shape[3], out_channels_, kernel_size_, stride_,
+                                           padding_);
+  } catch (const std::invalid_argument& error) {
+    throw ShapeError(name() + ": input " + to_string(input_shape) + " is too small: " + error.what());
+  }
+}
+
+template <class T>
+Shape Conv2d<T>::output_shape(const Shape& input_shape) const {
+  const reference::Conv2dGeometry g = geometry(input_shape);
+  return {g.N, g.C_out, g.H_out, g.W_out};
+}
+
+template <class T>
+void Conv2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
+  input_ = input;
+  reference::conv2d_forward(geometry(shape_of(input)), input.data(), weight_.value.data(),
+                            has_bias_ ? bias_.value.data() : nullptr, output.data());
+}
+
+template <class T>
+void Conv2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
+  const reference::Conv2dGeometry g = geometry(shape_of(input_));
+  reference::conv2d_backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(),
+                                     has_bias_ ? bias_.grad.data() : nullptr);
+  if (grad_input)
+    reference::conv2d_backward_data(g, grad_output.data(), weight_.value.data(), grad_input->data());
+}
+
+template class Conv2d<float>;
+template class Conv2d<double>;
+
+}  // namespace gradlab

@@ -1,0 +1,43 @@
+// 2-D convolution (deep-learning cross-correlation), square kernel.
+//   X: N × C_in × H × W,  W: C_out × C_in × K × K,  b: C_out,  Y: N × C_out × H_out × W_out
+//   H_out = floor((H + 2P − K) / S) + 1, W_out likewise (an error if either is < 1)
+//   forward:   Y[n,o,i,j] = b[o] + Σ_{c,u,v} X[n, c, i·S + u − P, j·S + v − P] · W[o,c,u,v]
+//   backward:  dW += Σ_{n,i,j} X[n, c, i·S + u − P, j·S + v − P] · dY[n,o,i,j]
+//              db += Σ_{n,i,j} dY[n,o,i,j]
+//              dX  = the transposed convolution of dY with W
+// The loops are in kernels/reference/conv2d.cpp.
+#pragma once
+
+#include "framework/init.h"
+#include "framework/kernels/reference/conv2d.h"
+#include "framework/module.h"
+
+namespace gradlab {
+
+template <class T>
+class Conv2d : public Layer<T> {
+ public:
+  Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel_size, Rng& rng,
+         std::size_t stride = 1, std::size_t padding = 0, Init init = Init::kaiming_uniform,
+         bool bias = true);
+
+  std::string name() const override;
+  Shape output_shape(const Shape& input_shape) const override;
+
+  Parameter<T>& weight() { return weight_; }
+  Parameter<T>& bias() { return bias_; }
+
+ protected:
+  void forward_impl(const Tensor<T>& input, Tensor<T>& output) override;
+  void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override;
+
+ private:
+  reference::Conv2dGeometry geometry(const Shape& input_shape) const;
+
+  std::size_t in_channels_, out_channels_, kernel_size_, stride_, padding_;
+  bool has_bias_;
+  Parameter<T> weight_, bias_;
+  Tensor<T> input_;  // X, kept for dW
+};
+
+}  // namespace gradlab

@@ -1,0 +1,64 @@
+#include "framework/layers/linear.h"
+
+#include "framework/kernels/reference/gemm.h"
+
+namespace gradlab {
+
+template <class T>
+Linear<T>::Linear(std::size_t in_features, std::size_t out_features, Rng& rng, Init init, bool bias)
+    : in_features_(in_features),
+      out_features_(out_features),
+      has_bias_(bias),
+      weight_("weight", {in_features, out_features}),
+      bias_("bias", {bias ? out_features : 0}) {
+  if (in_features == 0 || out_features == 0)
+    throw std::invalid_argument(name() + ": in_features and out_features must be >= 1");
+  initialize(weight_.value, init, in_features, out_features, rng);
+  this->register_parameter(weight_);
+  if (has_bias_) this->register_parameter(bias_);
+}
+
+template <class T>
+std::string Linear<T>::name() const {
+  return "Linear(" + std::to_string(in_features_) + " -> " + std::to_string(out_features_) + ")";
+}
+
+template <class T>
+Shape Linear<T>::output_shape(const Shape& input_shape) const {
+  if (input_shape.size() != 2 || input_shape[1] != in_features_) {
+    throw ShapeError(name() + ": expected input of shape [N, " + std::to_string(in_features_) +
+                     "], got " + to_string(input_shape));
+  }
+  return {input_shape[0], out_features_};
+}
+
+// Y = X W + b
+template <class T>
+void Linear<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
+  const std::size_t N = input.shape(0), D_in = in_features_, D_out = out_features_;
+  input_ = input;
+  reference::gemm(false, false, N, D_out, D_in, input.data(), weight_.value.data(), output.data(),
+                  false);
+  if (has_bias_)
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t j = 0; j < D_out; ++j) output(n, j) += bias_.value(j);
+}
+
+// dW += Xᵀ dY,  db += Σ_n dY[n, :],  dX = dY Wᵀ
+template <class T>
+void Linear<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
+  const std::size_t N = grad_output.shape(0), D_in = in_features_, D_out = out_features_;
+  reference::gemm(true, false, D_in, D_out, N, input_.data(), grad_output.data(),
+                  weight_.grad.data(), true);
+  if (has_bias_)
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t j = 0; j < D_out; ++j) bias_.grad(j) += grad_output(n, j);
+  if (grad_input)
+    reference::gemm(false, true, N, D_in, D_out, grad_output.data(), weight_.value.data(),
+                    grad_input->data(), false);
+}
+
+template class Linear<float>;
+template class Linear<double>;
+
+}  // namespace gradlab

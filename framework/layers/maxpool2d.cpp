@@ -1,0 +1,66 @@
+#include "framework/layers/maxpool2d.h"
+
+namespace gradlab {
+
+template <class T>
+MaxPool2d<T>::MaxPool2d(std::size_t kernel_size, std::size_t stride)
+    : kernel_size_(kernel_size), stride_(stride == 0 ? kernel_size : stride) {
+  if (kernel_size == 0) throw std::invalid_argument("MaxPool2d: kernel_size must be >= 1");
+}
+
+template <class T>
+std::string MaxPool2d<T>::name() const {
+  return "MaxPool2d(kernel_size=" + std::to_string(kernel_size_) +
+         ", stride=" + std::to_string(stride_) + ")";
+}
+
+template <class T>
+Shape MaxPool2d<T>::output_shape(const Shape& input_shape) const {
+  if (input_shape.size() != 4)
+    throw ShapeError(name() + ": expected input of shape [N, C, H, W], got " + to_string(input_shape));
+  const std::size_t H = input_shape[2], W = input_shape[3];
+  if (H < kernel_size_ || W < kernel_size_) {
+    throw ShapeError(name() + ": input " + to_string(input_shape) + " is smaller than the " +
+                     std::to_string(kernel_size_) + "x" + std::to_string(kernel_size_) +
+                     " window (output size would be < 1)");
+  }
+  return {input_shape[0], input_shape[1], (H - kernel_size_) / stride_ + 1,
+          (W - kernel_size_) / stride_ + 1};
+}
+
+template <class T>
+void MaxPool2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
+  const std::size_t N = input.shape(0), C = input.shape(1), H = input.shape(2), W = input.shape(3);
+  const std::size_t H_out = output.shape(2), W_out = output.shape(3);
+  const T* x = input.data();
+  T* y = output.data();
+  argmax_.resize(output.size());
+  std::size_t out = 0;  // walks Y in row-major order
+  for (std::size_t plane = 0; plane < N * C; ++plane)
+    for (std::size_t i = 0; i < H_out; ++i)
+      for (std::size_t j = 0; j < W_out; ++j, ++out) {
+        std::size_t best = plane * H * W + (i * stride_) * W + j * stride_;
+        for (std::size_t u = 0; u < kernel_size_; ++u)
+          for (std::size_t v = 0; v < kernel_size_; ++v) {
+            const std::size_t at = plane * H * W + (i * stride_ + u) * W + (j * stride_ + v);
+            if (x[at] > x[best]) best = at;  // strict: the first maximum wins a tie
+          }
+        y[out] = x[best];
+        argmax_[out] = best;
+      }
+}
+
+template <class T>
+void MaxPool2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
+  if (!grad_input) return;
+  grad_input->fill(T(0));
+  const T* dy = grad_output.data();
+  T* dx = grad_input->data();
+  // += because overlapping windows (stride < kernel) can share a maximum.
+  for (std::size_t out = 0; out < grad_output.size(); ++out) dx[argmax_[out]] += dy[out];
+}
+
+template class MaxPool2d<float>;
+template class MaxPool2d<double>;
+
+}  // namespace gradlab

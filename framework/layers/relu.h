@@ -1,0 +1,30 @@
+// ReLU, element-wise.
+//   forward:   y = max(0, x)
+//   backward:  dx = dy · [y > 0]      (the kink at 0 takes the subgradient 0, as PyTorch does)
+#pragma once
+
+#include "framework/layers/activation.h"
+
+namespace gradlab {
+
+template <class T>
+class ReLU : public Activation<T> {
+ public:
+  std::string name() const override { return "ReLU"; }
+
+ protected:
+  void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {
+    const T* x = input.data();
+    T* y = output.data();
+    for (std::size_t i = 0; i < input.size(); ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+  }
+
+  void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override {
+    if (!grad_input) return;
+    const T *y = this->output().data(), *dy = grad_output.data();
+    T* dx = grad_input->data();
+    for (std::size_t i = 0; i < grad_output.size(); ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+  }
+};
+
+}  // namespace gradlab

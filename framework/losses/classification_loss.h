@@ -1,0 +1,28 @@
+// The interface of losses on logits and integer class labels (softmax cross-entropy, and the
+// weighted and focal variants that class-imbalance handling adds), so a trainer can take any.
+#pragma once
+
+#include <string>
+
+#include "framework/tensor.h"
+
+namespace gradlab {
+
+template <class T>
+class ClassificationLoss {
+ public:
+  virtual ~ClassificationLoss() = default;
+  virtual std::string name() const = 0;
+  // logits: N × C, labels: N values in [0, C). Returns the scalar loss.
+  virtual T forward(const Tensor<T>& logits, const Labels& labels) = 0;
+  // ∂L/∂logits (N × C) for the last forward.
+  virtual const Tensor<T>& backward() const = 0;
+};
+
+// Throws ShapeError / std::invalid_argument naming `loss_name` if logits is not N × C with N ≥ 1,
+// C ≥ 1, or labels has not N entries each in [0, C).
+template <class T>
+void check_logits_and_labels(const std::string& loss_name, const Tensor<T>& logits,
+                             const Labels& labels);
+
+}  // namespace gradlab

@@ -1,0 +1,87 @@
+#include "framework/sequential.h"
+
+#include "framework/layers/conv2d.h"
+#include "framework/layers/dropout.h"
+#include "framework/layers/flatten.h"
+#include "framework/layers/linear.h"
+#include "framework/layers/maxpool2d.h"
+#include "framework/layers/relu.h"
+#include "models/mlp.h"
+#include "tests/support.h"
+
+using namespace gradlab;
+using namespace gradlab::testing;
+
+TEST_CASE("Sequential names parameters by position", "[sequential]") {
+  Rng rng(1);
+  auto model = make_mlp<float>({784, 256, 128, 10}, rng);
+  std::vector<std::string> names;
+  for (const auto& named : model->named_parameters()) names.push_back(named.name);
+  CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"});
+  CHECK(model->parameter_count() == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
+  CHECK(model->output_shape({64, 784}) == Shape{64, 10});
+}
+
+TEST_CASE("Sequential nested inside Sequential gets hierarchical names", "[sequential]") {
+  Rng rng(1);
+  Sequential<double> outer;
+  auto inner = make_mlp<double>({3, 4, 2}, rng);
+  outer.add(std::move(inner));
+  outer.emplace<Linear<double>>(2, 1, rng);
+  std::vector<std::string> names;
+  for (const auto& named : outer.named_parameters()) names.push_back(named.name);
+  CHECK(names == std::vector<std::string>{"0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias", "1.weight", "1.bias"});
+}
+
+TEST_CASE("Sequential shape errors name the layer index, the layer and the shapes", "[sequential][errors]") {
+  Rng rng(1);
+  Sequential<float> model;
+  model.emplace<Conv2d<float>>(1, 16, 5, rng, 1, 2);
+  model.emplace<ReLU<float>>();
+  model.emplace<MaxPool2d<float>>(2);
+  model.emplace<Flatten<float>>();
+  model.emplace<Linear<float>>(3000, 10, rng);  // should be 16·14·14 = 3136
+  CHECK_THROWS_WITH(model.output_shape({2, 1, 28, 28}),
+                    "layer 4: Linear(3000 -> 10): expected input of shape [N, 3000], got [2, 3136]");
+  CHECK_THROWS_WITH(model.forward(Tensor<float>::from_shape({2, 3, 28, 28})),
+                    "layer 0: Conv2d(1 -> 16, kernel_size=5, stride=1, padding=2): expected input "
+                    "of shape [N, 1, H, W], got [2, 3, 28, 28]");
+  CHECK_THROWS_AS(model.forward(Tensor<float>::from_shape({2, 1, 28, 28})), ShapeError);
+  Sequential<float> empty;
+  CHECK_THROWS_AS(empty.forward(Tensor<float>::from_shape({1, 1})), std::logic_error);
+}
+
+TEST_CASE("Sequential passes train/eval mode to its layers", "[sequential]") {
+  Sequential<double> model;
+  auto& dropout = model.emplace<Dropout<double>>(0.5, 1);
+  CHECK(dropout.is_training());
+  model.eval();
+  CHECK(!dropout.is_training());
+  const Tensor<double> x{{1, 2, 3, 4}};
+  CHECK_THAT(model.forward(x), Equals(x));
+  model.train();
+  CHECK(dropout.is_training());
+}
+
+TEST_CASE("Sequential skips only the first layer's input gradient", "[sequential]") {
+  Rng rng(2);
+  auto model = make_mlp<double>({3, 4, 2}, rng);
+  model->set_needs_input_grad(false);
+  CHECK(!(*model)[0].needs_input_grad());
+  CHECK((*model)[1].needs_input_grad());
+  model->forward(random_tensor({5, 3}, rng));
+  CHECK(model->backward(random_tensor({5, 2}, rng)).size() == 0);
+  double grad_norm = 0;
+  for (double g : (*model)[0].parameters()[0]->grad) grad_norm += g * g;
+  CHECK(grad_norm > 0);
+}
+
+TEST_CASE("zero_grad clears every parameter gradient", "[sequential]") {
+  Rng rng(3);
+  auto model = make_mlp<double>({3, 4, 2}, rng);
+  model->forward(random_tensor({2, 3}, rng));
+  model->backward(random_tensor({2, 2}, rng));
+  model->zero_grad();
+  for (Parameter<double>* p : model->parameters())
+    for (double g : p->grad) CHECK(g == 0.0);
+}
