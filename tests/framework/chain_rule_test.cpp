@@ -12,7 +12,7 @@
 using namespace gradlab;
 using namespace gradlab::testing;
 
-TEST_CASE("chain rule: MSE(sigmoid(Wx + b), y) by hand", "[chain_rule]") {
+TEST_CASE("chain rule: MSE(sigmoid(Wx + b), y) by hand", "[chain_rule][gradcheck]") {
   // One sample, D_in = 2, D_out = 2 (M = 2 outputs), numbers chosen to be checkable.
   const double x[2] = {0.5, -1.0}, y[2] = {1.0, 0.0};
   const double W[2][2] = {{0.2, -0.4}, {0.6, 0.1}}, b[2] = {0.1, -0.3};
