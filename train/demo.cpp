@@ -35,7 +35,7 @@ DemoResult run_spiral_demo(const DemoOptions& options, std::ostream& log) {
   auto model = make_mlp<float>({D, options.hidden, options.hidden, 3}, rng);
   model->set_needs_input_grad(false);
   SoftmaxCrossEntropy<float> loss;
-  SGD<float> optimizer(model->parameters(), options.learning_rate);
+  SGD<float> optimizer(model->named_parameters(), options.learning_rate);
 
   std::vector<std::size_t> order(N);
   std::iota(order.begin(), order.end(), 0);

@@ -1,39 +1,29 @@
-// Plain stochastic gradient descent:  W ← W − η ∇W
+// Stochastic gradient descent with optional L2 weight decay and heavy-ball momentum, exactly as
+// PyTorch's torch.optim.SGD (dampening 0):
+//   g ← ∇L + λW                                  (weight decay λ, coupled: it enters the gradient)
+//   momentum μ > 0:   b ← μb + g                  (b starts at 0, so b₁ = g₁)
+//                     g ← g + μb   (Nesterov)     or   g ← b   (classical heavy ball)
+//   W ← W − η g
 #pragma once
 
-#include <stdexcept>
-#include <string>
-#include <vector>
-
-#include "framework/parameter.h"
+#include "framework/optim/optimizer.h"
 
 namespace gradlab {
 
 template <class T>
-class SGD {
+class SGD : public Optimizer<T> {
  public:
-  SGD(std::vector<Parameter<T>*> parameters, double learning_rate)
-      : parameters_(std::move(parameters)), learning_rate_(learning_rate) {
-    if (!(learning_rate > 0.0))
-      throw std::invalid_argument("SGD: lr must be > 0, got " + std::to_string(learning_rate));
-  }
+  SGD(std::vector<NamedParameter<T>> parameters, double learning_rate, double momentum = 0.0,
+      bool nesterov = false, double weight_decay = 0.0);
 
-  void step() {
-    const T lr = static_cast<T>(learning_rate_);
-    for (Parameter<T>* parameter : parameters_) {
-      T* w = parameter->value.data();
-      const T* grad = parameter->grad.data();
-      for (std::size_t i = 0; i < parameter->value.size(); ++i) w[i] -= lr * grad[i];
-    }
-  }
+  std::string name() const override;
 
-  void zero_grad() {
-    for (Parameter<T>* parameter : parameters_) parameter->grad.fill(T(0));
-  }
+ protected:
+  void update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) override;
 
  private:
-  std::vector<Parameter<T>*> parameters_;
-  double learning_rate_;
+  double momentum_, weight_decay_;
+  bool nesterov_;
 };
 
 }  // namespace gradlab

@@ -1,0 +1,51 @@
+#include "framework/optim/sgd.h"
+
+#include <sstream>
+
+namespace gradlab {
+
+template <class T>
+SGD<T>::SGD(std::vector<NamedParameter<T>> parameters, double learning_rate, double momentum,
+            bool nesterov, double weight_decay)
+    : Optimizer<T>(std::move(parameters), learning_rate,
+                   momentum > 0.0 ? std::vector<std::string>{"momentum_buffer"} : std::vector<std::string>{}),
+      momentum_(momentum),
+      weight_decay_(weight_decay),
+      nesterov_(nesterov) {
+  check_hyperparameter(momentum >= 0.0 && momentum < 1.0, "SGD", "momentum", "[0, 1)", momentum);
+  check_hyperparameter(weight_decay >= 0.0, "SGD", "weight_decay", "[0, inf)", weight_decay);
+  if (nesterov && momentum == 0.0)
+    throw std::invalid_argument("SGD: nesterov needs momentum > 0 (as in PyTorch)");
+}
+
+template <class T>
+std::string SGD<T>::name() const {
+  std::ostringstream out;
+  out << "SGD(lr=" << this->learning_rate();
+  if (momentum_ > 0) out << ", momentum=" << momentum_ << (nesterov_ ? " nesterov" : " heavy-ball");
+  if (weight_decay_ > 0) out << ", weight_decay=" << weight_decay_;
+  out << ")";
+  return out.str();
+}
+
+template <class T>
+void SGD<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
+  const T lr = static_cast<T>(this->learning_rate()), mu = static_cast<T>(momentum_),
+          lambda = static_cast<T>(weight_decay_);
+  T* w = parameter.value.data();
+  const T* grad = parameter.grad.data();
+  T* b = momentum_ > 0 ? buffers[0].data() : nullptr;
+  for (std::size_t i = 0; i < parameter.value.size(); ++i) {
+    T g = grad[i] + lambda * w[i];
+    if (b) {
+      b[i] = mu * b[i] + g;
+      g = nesterov_ ? g + mu * b[i] : b[i];
+    }
+    w[i] -= lr * g;
+  }
+}
+
+template class SGD<float>;
+template class SGD<double>;
+
+}  // namespace gradlab
