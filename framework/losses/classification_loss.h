@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "framework/tensor.h"
 
@@ -24,5 +25,8 @@ class ClassificationLoss {
 template <class T>
 void check_logits_and_labels(const std::string& loss_name, const Tensor<T>& logits,
                              const Labels& labels);
+
+// Throws std::invalid_argument naming `loss_name` unless every weight is finite and ≥ 0.
+void check_class_weights(const std::string& loss_name, const std::vector<double>& weights);
 
 }  // namespace gradlab

@@ -5,6 +5,15 @@
 
 namespace gradlab {
 
+void check_class_weights(const std::string& loss_name, const std::vector<double>& weights) {
+  for (std::size_t c = 0; c < weights.size(); ++c) {
+    if (!(weights[c] >= 0.0) || !std::isfinite(weights[c])) {
+      throw std::invalid_argument(loss_name + ": class weight " + std::to_string(c) +
+                                  " must be finite and >= 0, got " + std::to_string(weights[c]));
+    }
+  }
+}
+
 template <class T>
 void check_logits_and_labels(const std::string& loss_name, const Tensor<T>& logits,
                              const Labels& labels) {
@@ -27,9 +36,26 @@ void check_logits_and_labels(const std::string& loss_name, const Tensor<T>& logi
 }
 
 template <class T>
+SoftmaxCrossEntropy<T>::SoftmaxCrossEntropy(std::vector<double> class_weights)
+    : class_weights_(std::move(class_weights)) {
+  check_class_weights(name(), class_weights_);
+}
+
+template <class T>
 T SoftmaxCrossEntropy<T>::forward(const Tensor<T>& logits, const Labels& labels) {
   check_logits_and_labels(name(), logits, labels);
   const std::size_t N = logits.shape(0), C = logits.shape(1);
+  if (!class_weights_.empty() && class_weights_.size() != C) {
+    throw ShapeError(name() + ": " + std::to_string(class_weights_.size()) +
+                     " class weights for logits of " + std::to_string(C) + " classes");
+  }
+  // Sample weights w_{y_n} (all 1 when unweighted) and their sum, the normaliser.
+  auto weight = [&](std::size_t n) { return class_weights_.empty() ? T(1) : static_cast<T>(class_weights_[labels[n]]); };
+  T weight_sum = 0;
+  for (std::size_t n = 0; n < N; ++n) weight_sum += weight(n);
+  if (!(weight_sum > T(0))) {
+    throw std::invalid_argument(name() + ": the class weights of this batch's labels sum to 0");
+  }
   probabilities_.resize(shape_of(logits));
   grad_.resize(shape_of(logits));
   T total = 0;
@@ -41,15 +67,16 @@ T SoftmaxCrossEntropy<T>::forward(const Tensor<T>& logits, const Labels& labels)
     for (std::size_t c = 0; c < C; ++c) sum_exp += (p[c] = std::exp(z[c] - m));
     for (std::size_t c = 0; c < C; ++c) p[c] /= sum_exp;
     // (m − z_y) first: at logits near ±1000, m + log Σ would round away log Σ's digits in float.
-    total += (m - z[labels[n]]) + std::log(sum_exp);
+    total += weight(n) * ((m - z[labels[n]]) + std::log(sum_exp));
   }
-  // ∂L/∂z = (p − onehot(y)) / N
-  const T inv_N = T(1) / static_cast<T>(N);
-  for (std::size_t n = 0; n < N; ++n)
+  // ∂L/∂z = w_y (p − onehot(y)) / Σ w
+  for (std::size_t n = 0; n < N; ++n) {
+    const T scale = weight(n) / weight_sum;
     for (std::size_t c = 0; c < C; ++c)
-      grad_(n, c) = (probabilities_(n, c) - (static_cast<int>(c) == labels[n] ? T(1) : T(0))) * inv_N;
+      grad_(n, c) = (probabilities_(n, c) - (static_cast<int>(c) == labels[n] ? T(1) : T(0))) * scale;
+  }
   has_forward_ = true;
-  return total * inv_N;
+  return total / weight_sum;
 }
 
 template <class T>

@@ -5,7 +5,13 @@
 //                = (1/N) Σ_n [ m_n + log Σ_k e^(z_nk − m_n) − z_n,y_n ]   (log-sum-exp)
 //   backward:  ∂L/∂z_nc = (p_nc − [c = y_n]) / N
 // Subtracting m_n keeps every exponent ≤ 0, so logits of ±1000 give finite values.
+//
+// With class weights w (one per class), the mean is weighted as PyTorch's `weight` argument does:
+//   L = Σ_n w_{y_n} ℓ_n / Σ_n w_{y_n},      ∂L/∂z_nc = w_{y_n} (p_nc − [c = y_n]) / Σ_n w_{y_n}
+// where ℓ_n is sample n's loss above; with all w = 1 this is the plain mean.
 #pragma once
+
+#include <vector>
 
 #include "framework/losses/classification_loss.h"
 
@@ -14,7 +20,11 @@ namespace gradlab {
 template <class T>
 class SoftmaxCrossEntropy : public ClassificationLoss<T> {
  public:
+  // class_weights: empty (unweighted) or one non-negative weight per class.
+  explicit SoftmaxCrossEntropy(std::vector<double> class_weights = {});
+
   std::string name() const override { return "SoftmaxCrossEntropy"; }
+  const std::vector<double>& class_weights() const { return class_weights_; }
   T forward(const Tensor<T>& logits, const Labels& labels) override;
   const Tensor<T>& backward() const override;
 
@@ -22,6 +32,7 @@ class SoftmaxCrossEntropy : public ClassificationLoss<T> {
   const Tensor<T>& probabilities() const { return probabilities_; }
 
  private:
+  std::vector<double> class_weights_;
   Tensor<T> probabilities_, grad_;
   bool has_forward_ = false;
 };
