@@ -39,7 +39,11 @@ class ConfigObject {
 
   const std::string& path() const { return path_; }
   std::string key_path(const std::string& key) const;
-  bool has(const std::string& key) const { return value_.contains(key); }
+  // Whether an optional key is present; asking marks the key as a valid one for finish().
+  bool has(const std::string& key) {
+    read_.insert(key);
+    return value_.contains(key);
+  }
 
   // Each returns the value at key, or `fallback` when the key is absent (an error if no fallback).
   double number(const std::string& key, std::optional<double> fallback, Range range);

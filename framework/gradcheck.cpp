@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
+
+#include "framework/layers/maxpool2d.h"
+#include "framework/layers/relu.h"
 
 namespace gradlab {
 
@@ -23,9 +27,18 @@ std::vector<GradCheckResult> compare_with_finite_differences(
                        to_string(shape_of(variable.analytic)) + ", its value " +
                        to_string(shape_of(*variable.value)));
     }
-    GradCheckResult result{variable.name, variable.value->size()};
+    // The elements to check: all, or an evenly random sample.
+    std::vector<std::size_t> elements(variable.value->size());
+    for (std::size_t i = 0; i < elements.size(); ++i) elements[i] = i;
+    if (options.max_elements_per_variable && elements.size() > options.max_elements_per_variable) {
+      Rng rng(options.seed);
+      for (std::size_t i = 0; i < options.max_elements_per_variable; ++i)
+        std::swap(elements[i], elements[i + rng.below(elements.size() - i)]);
+      elements.resize(options.max_elements_per_variable);
+    }
+    GradCheckResult result{variable.name, elements.size()};
     double* v = variable.value->data();
-    for (std::size_t i = 0; i < variable.value->size(); ++i) {
+    for (std::size_t i : elements) {
       const double original = v[i];
       v[i] = original + h;
       const double f_plus = objective();
@@ -36,7 +49,7 @@ std::vector<GradCheckResult> compare_with_finite_differences(
       const double analytic = variable.analytic.data()[i];
       const double error = relative_error(analytic, numeric, options.floor);
       // `!(error <= max)` also records a NaN as the worst.
-      if (!(error <= result.max_relative_error) || i == 0) {
+      if (!(error <= result.max_relative_error) || i == elements.front()) {
         result.max_relative_error = error;
         result.worst_index = i;
         result.analytic = analytic;
@@ -91,6 +104,32 @@ double max_relative_error(const std::vector<GradCheckResult>& results) {
   for (const GradCheckResult& result : results)
     if (!(result.max_relative_error <= worst)) worst = result.max_relative_error;
   return worst;
+}
+
+double distance_to_kinks(Sequential<double>& model, const Tensor<double>& x) {
+  model.forward(x);
+  double margin = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    const Tensor<double>& in = i == 0 ? x : dynamic_cast<Layer<double>&>(model[i - 1]).output();
+    if (dynamic_cast<ReLU<double>*>(&model[i])) {
+      for (double z : in) margin = std::min(margin, std::abs(z));
+    } else if (auto* pool = dynamic_cast<MaxPool2d<double>*>(&model[i])) {
+      const std::size_t K = pool->kernel_size(), S = pool->stride(), H = in.shape(2), W = in.shape(3);
+      std::vector<double> window;
+      for (std::size_t plane = 0; plane < in.shape(0) * in.shape(1); ++plane)
+        for (std::size_t i0 = 0; i0 + K <= H; i0 += S)
+          for (std::size_t j0 = 0; j0 + K <= W; j0 += S) {
+            window.clear();
+            for (std::size_t u = 0; u < K; ++u)
+              for (std::size_t v = 0; v < K; ++v) window.push_back(in.data()[plane * H * W + (i0 + u) * W + j0 + v]);
+            std::partial_sort(window.begin(), window.begin() + std::min<std::size_t>(2, window.size()), window.end(),
+                              std::greater<double>());
+            // A tie among ReLU zeros is no kink: no gradient flows there either way.
+            if (window.size() > 1 && window[0] != 0.0) margin = std::min(margin, window[0] - window[1]);
+          }
+    }
+  }
+  return margin;
 }
 
 std::string format_results(const std::vector<GradCheckResult>& results) {

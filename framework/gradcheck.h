@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "framework/module.h"
+#include "framework/sequential.h"
 #include "framework/random.h"
 
 namespace gradlab {
@@ -21,6 +22,10 @@ namespace gradlab {
 struct GradCheckOptions {
   double step = 1e-5;   // h
   double floor = 1e-3;  // see the relative error above
+  // 0 checks every element; otherwise this many, chosen by `seed`, per variable (for big models,
+  // where every element would cost two forward passes).
+  std::size_t max_elements_per_variable = 0;
+  std::uint64_t seed = 0;
 };
 
 struct GradCheckResult {
@@ -63,6 +68,11 @@ std::vector<GradCheckResult> check_module_gradients(Module<double>& module,
                                                     const GradCheckOptions& options = {});
 
 double max_relative_error(const std::vector<GradCheckResult>& results);
+
+// How far an evaluation at x is from a kink, where finite differences are invalid: the smallest
+// |input| of any ReLU, and the smallest gap between the largest and second-largest value in any
+// max-pool window whose maximum is not a ReLU zero. Runs model.forward(x). Infinity if no kinks.
+double distance_to_kinks(Sequential<double>& model, const Tensor<double>& x);
 
 // One line per variable: "0.weight  max rel err 3.1e-10 (120 elements)".
 std::string format_results(const std::vector<GradCheckResult>& results);

@@ -11,9 +11,11 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framework/parameter.h"
+#include "framework/random.h"
 #include "framework/tensor.h"
 
 namespace gradlab {
@@ -64,6 +66,14 @@ class Module {
   virtual void train(bool training = true) { training_ = training; }
   void eval() { train(false); }
   bool is_training() const { return training_; }
+
+  // Floating-point operations of one forward pass for one sample (2 per multiply-add), given the
+  // input shape with batch 1; element-wise work counts as 0. For summaries.
+  virtual std::size_t forward_flops(const Shape& /*input_shape*/) const { return 0; }
+
+  // Random number generators the module owns (Dropout's), by name, so a checkpoint can save
+  // and restore them and a resumed run draws the same masks.
+  virtual std::vector<std::pair<std::string, Rng*>> named_rngs() { return {}; }
 
   // Caffe's propagate_down: when false, backward skips ∂L/∂X and returns an empty tensor.
   // Set it on a model's first layer: nobody needs the gradient of the input images.

@@ -71,6 +71,25 @@ std::vector<NamedParameter<T>> Sequential<T>::named_parameters() {
 }
 
 template <class T>
+std::vector<std::pair<std::string, Rng*>> Sequential<T>::named_rngs() {
+  std::vector<std::pair<std::string, Rng*>> named;
+  for (std::size_t i = 0; i < modules_.size(); ++i)
+    for (const auto& [name, rng] : modules_[i]->named_rngs()) named.emplace_back(std::to_string(i) + "." + name, rng);
+  return named;
+}
+
+template <class T>
+std::size_t Sequential<T>::forward_flops(const Shape& input_shape) const {
+  std::size_t flops = 0;
+  Shape shape = input_shape;
+  for (const auto& module : modules_) {
+    flops += module->forward_flops(shape);
+    shape = module->output_shape(shape);
+  }
+  return flops;
+}
+
+template <class T>
 void Sequential<T>::train(bool training) {
   Module<T>::train(training);
   for (auto& module : modules_) module->train(training);

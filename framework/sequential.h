@@ -39,6 +39,8 @@ class Sequential : public Module<T> {
   const Tensor<T>& backward(const Tensor<T>& grad_output) override;
 
   std::vector<NamedParameter<T>> named_parameters() override;
+  std::vector<std::pair<std::string, Rng*>> named_rngs() override;
+  std::size_t forward_flops(const Shape& input_shape) const override;
   void train(bool training = true) override;
   // Only the first module's input gradient is the model's input gradient.
   void set_needs_input_grad(bool needed) override;

@@ -23,6 +23,11 @@ class Conv2d : public Layer<T> {
 
   std::string name() const override;
   Shape output_shape(const Shape& input_shape) const override;
+  // 2 · (N · C_out · H_out · W_out) · (C_in · K · K)
+  std::size_t forward_flops(const Shape& input_shape) const override {
+    const Shape out = output_shape(input_shape);
+    return 2 * out[0] * out[1] * out[2] * out[3] * in_channels_ * kernel_size_ * kernel_size_;
+  }
 
   Parameter<T>& weight() { return weight_; }
   Parameter<T>& bias() { return bias_; }

@@ -23,6 +23,7 @@ class Dropout : public Activation<T> {
   // checks, which need the same function on every evaluation).
   void freeze_mask(bool frozen) { mask_frozen_ = frozen; }
   const Tensor<T>& mask() const { return mask_; }
+  std::vector<std::pair<std::string, Rng*>> named_rngs() override { return {{"rng", &rng_}}; }
 
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override;

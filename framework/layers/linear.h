@@ -18,6 +18,11 @@ class Linear : public Layer<T> {
 
   std::string name() const override;
   Shape output_shape(const Shape& input_shape) const override;
+  std::size_t forward_flops(const Shape& input_shape) const override {
+    return 2 * output_shape(input_shape)[0] * in_features_ * out_features_;
+  }
+  std::size_t in_features() const { return in_features_; }
+  std::size_t out_features() const { return out_features_; }
 
   Parameter<T>& weight() { return weight_; }
   Parameter<T>& bias() { return bias_; }

@@ -1,9 +1,5 @@
 // Whole networks, float64, against finite differences: the MLP and a small CNN
 // (conv → ReLU → maxpool → flatten → linear → softmax cross-entropy).
-#include <algorithm>
-#include <cmath>
-#include <limits>
-
 #include "framework/layers/conv2d.h"
 #include "framework/layers/flatten.h"
 #include "framework/layers/maxpool2d.h"
@@ -18,32 +14,6 @@ using namespace gradlab::testing;
 
 namespace {
 
-// How far the network's evaluation at x is from a kink: the smallest |pre-activation| of any
-// ReLU, and the smallest gap between the largest and second-largest value of any max-pool window
-// whose maximum is not a ReLU zero. Finite differences are only valid where this ≫ the step.
-double kink_margin(Sequential<double>& model, const Tensor<double>& x) {
-  model.forward(x);
-  double margin = std::numeric_limits<double>::infinity();
-  for (std::size_t i = 0; i < model.size(); ++i) {
-    const Tensor<double>& in = i == 0 ? x : dynamic_cast<Layer<double>&>(model[i - 1]).output();
-    if (dynamic_cast<ReLU<double>*>(&model[i])) {
-      for (double z : in) margin = std::min(margin, std::abs(z));
-    } else if (auto* pool = dynamic_cast<MaxPool2d<double>*>(&model[i])) {
-      const std::size_t K = pool->kernel_size(), S = pool->stride(), H = in.shape(2), W = in.shape(3);
-      for (std::size_t plane = 0; plane < in.shape(0) * in.shape(1); ++plane)
-        for (std::size_t i0 = 0; i0 + K <= H; i0 += S)
-          for (std::size_t j0 = 0; j0 + K <= W; j0 += S) {
-            std::vector<double> window;
-            for (std::size_t u = 0; u < K; ++u)
-              for (std::size_t v = 0; v < K; ++v) window.push_back(in.data()[plane * H * W + (i0 + u) * W + j0 + v]);
-            std::sort(window.rbegin(), window.rend());
-            if (window[0] != 0.0 && window.size() > 1) margin = std::min(margin, window[0] - window[1]);
-          }
-    }
-  }
-  return margin;
-}
-
 struct Batch {
   Tensor<double> x;
   Labels labels;
@@ -54,7 +24,7 @@ Batch batch_away_from_kinks(Sequential<double>& model, const Shape& shape, std::
   for (int attempt = 0; attempt < 200; ++attempt) {
     Batch batch{random_tensor(shape, rng), Labels(shape[0])};
     for (int& y : batch.labels) y = static_cast<int>(rng.below(classes));
-    if (kink_margin(model, batch.x) > 1e-3) return batch;
+    if (distance_to_kinks(model, batch.x) > 1e-3) return batch;
   }
   FAIL("no input away from kinks in 200 draws");
   return {};
