@@ -11,6 +11,7 @@ packages=(
   ocl-icd-opencl-dev opencl-c-headers   # Debian's dnnl-config.cmake requires OpenCL (see docs)
   libcli11-dev                          # command line
   zlib1g-dev                            # .gz data sets
+  libpng-dev                            # PNG images for predict (and, later, PCA figures)
   ca-certificates                       # npm over TLS
 )
 

@@ -1,0 +1,38 @@
+// An image classification data set kept as bytes: 60,000 MNIST images are 47 MB this way and
+// four times that as floats, so images are converted per batch by the DataLoader.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/random.h"
+#include "framework/tensor.h"
+
+namespace gradlab {
+
+struct ImageDataset {
+  std::size_t count = 0, channels = 1, height = 0, width = 0, classes = 0;
+  std::vector<std::uint8_t> pixels;  // count × channels × height × width, row-major
+  Labels labels;                     // count values in [0, classes)
+
+  std::size_t image_size() const { return channels * height * width; }
+};
+
+// Reads <folder>/<split>-images-idx3-ubyte and <split>-labels-idx1-ubyte, each optionally with
+// .gz (as Debian's Fashion-MNIST ships them); split is "train" or "t10k". Checks that the two
+// files agree on the count and that every label is in [0, classes). Throws DataError.
+ImageDataset load_idx_dataset(const std::string& folder, const std::string& split, std::size_t classes = 10);
+
+// Indices [0, count) shuffled by rng, then split: the last round(count · fraction) go to validation.
+struct Split {
+  std::vector<std::size_t> train, validation;
+};
+Split split_indices(std::size_t count, double validation_fraction, Rng& rng);
+
+// Keeps each index whose class c passes a Bernoulli(keep_fraction[c]) draw from rng: for
+// making an imbalanced subset ("all of digits 0–4, 2% of 5–9").
+std::vector<std::size_t> keep_per_class(const std::vector<std::size_t>& indices, const Labels& labels,
+                                        const std::vector<double>& keep_fraction, Rng& rng);
+
+}  // namespace gradlab

@@ -1,0 +1,82 @@
+#include "datasets/image_file.h"
+
+#include <cctype>
+#include <fstream>
+#include <iterator>
+
+#include <png.h>
+
+#include "datasets/idx.h"
+
+namespace gradlab {
+
+namespace {
+
+GrayImage read_pgm(const std::string& path, const std::string& bytes) {
+  // Header: magic, width, height, maxval, separated by whitespace and '#' comments; then one
+  // whitespace byte and the pixels (P5) or decimal numbers (P2).
+  std::size_t at = 2;
+  auto next_number = [&]() -> long {
+    while (at < bytes.size()) {
+      if (bytes[at] == '#') {
+        while (at < bytes.size() && bytes[at] != '\n') ++at;
+      } else if (std::isspace(static_cast<unsigned char>(bytes[at]))) {
+        ++at;
+      } else {
+        break;
+      }
+    }
+    const std::size_t begin = at;
+    while (at < bytes.size() && std::isdigit(static_cast<unsigned char>(bytes[at]))) ++at;
+    if (begin == at) throw DataError(path + ": malformed PGM header");
+    return std::stol(bytes.substr(begin, at - begin));
+  };
+  const bool binary = bytes[1] == '5';
+  const long width = next_number(), height = next_number(), maxval = next_number();
+  if (width <= 0 || height <= 0 || width > 65536 || height > 65536)
+    throw DataError(path + ": implausible PGM size " + std::to_string(width) + "x" + std::to_string(height));
+  if (maxval <= 0 || maxval > 255) throw DataError(path + ": PGM maxval " + std::to_string(maxval) + " (only 8-bit, maxval <= 255, is supported)");
+  GrayImage image{static_cast<std::size_t>(height), static_cast<std::size_t>(width), {}};
+  const std::size_t count = image.height * image.width;
+  image.pixels.resize(count);
+  if (binary) {
+    ++at;  // the single whitespace byte after maxval
+    if (bytes.size() - std::min(at, bytes.size()) < count)
+      throw DataError(path + ": truncated: the PGM header promises " + std::to_string(count) + " pixels");
+    for (std::size_t i = 0; i < count; ++i) image.pixels[i] = static_cast<std::uint8_t>(static_cast<unsigned char>(bytes[at + i]) * 255 / maxval);
+  } else {
+    for (std::size_t i = 0; i < count; ++i) {
+      const long value = next_number();
+      if (value > maxval) throw DataError(path + ": pixel " + std::to_string(i) + " exceeds maxval");
+      image.pixels[i] = static_cast<std::uint8_t>(value * 255 / maxval);
+    }
+  }
+  return image;
+}
+
+GrayImage read_png(const std::string& path) {
+  png_image png{};
+  png.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&png, path.c_str())) throw DataError(path + ": not a readable PNG: " + png.message);
+  png.format = PNG_FORMAT_GRAY;  // libpng converts colour and alpha (composited on black) to gray
+  GrayImage image{png.height, png.width, std::vector<std::uint8_t>(PNG_IMAGE_SIZE(png))};
+  if (!png_image_finish_read(&png, nullptr, image.pixels.data(), 0, nullptr)) {
+    const std::string message = png.message;
+    png_image_free(&png);
+    throw DataError(path + ": PNG decode failed: " + message);
+  }
+  return image;
+}
+
+}  // namespace
+
+GrayImage read_gray_image(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path + ": cannot open");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '2')) return read_pgm(path, bytes);
+  if (bytes.size() >= 8 && bytes.compare(1, 3, "PNG") == 0) return read_png(path);
+  throw DataError(path + ": not a PGM (P2/P5) or PNG image");
+}
+
+}  // namespace gradlab

@@ -1,0 +1,61 @@
+#include "datasets/loader.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace gradlab {
+
+DataLoader::DataLoader(const ImageDataset& data, std::vector<std::size_t> indices, std::size_t batch_size, bool shuffle,
+                       bool drop_last, Normalization normalization)
+    : data_(data),
+      indices_(std::move(indices)),
+      order_(indices_),
+      batch_size_(batch_size),
+      shuffle_(shuffle),
+      drop_last_(drop_last),
+      normalization_(normalization) {
+  if (batch_size == 0) throw std::invalid_argument("DataLoader: batch_size must be >= 1");
+  if (!(normalization.std > 0.0)) throw std::invalid_argument("DataLoader: normalisation std must be > 0");
+  for (std::size_t i : indices_)
+    if (i >= data.count) throw std::invalid_argument("DataLoader: index " + std::to_string(i) + " is past the data set");
+  // A byte has 256 values: normalise each once, then convert a batch by table look-up.
+  lookup_.resize(256);
+  for (int p = 0; p < 256; ++p)
+    lookup_[p] = static_cast<float>((p / 255.0 - normalization.mean) / normalization.std);
+}
+
+void DataLoader::start_epoch(Rng& rng) {
+  position_ = 0;
+  if (sampler_) {
+    order_.clear();
+    for (std::size_t k : sampler_->sample(indices_.size(), rng)) order_.push_back(indices_.at(k));
+  } else {
+    order_ = indices_;
+    if (shuffle_)
+      for (std::size_t i = order_.size(); i-- > 1;) std::swap(order_[i], order_[rng.below(i + 1)]);
+  }
+}
+
+bool DataLoader::next(Tensor<float>& images, Labels& labels) {
+  const std::size_t remaining = order_.size() - position_;
+  if (remaining == 0 || (drop_last_ && remaining < batch_size_)) return false;
+  const std::size_t N = std::min(batch_size_, remaining), D = data_.image_size();
+  images.resize({N, data_.channels, data_.height, data_.width});
+  labels.resize(N);
+  float* x = images.data();
+  for (std::size_t n = 0; n < N; ++n) {
+    const std::size_t index = order_[position_ + n];
+    const std::uint8_t* pixels = data_.pixels.data() + index * D;
+    for (std::size_t d = 0; d < D; ++d) x[n * D + d] = lookup_[pixels[d]];
+    labels[n] = data_.labels[index];
+  }
+  position_ += N;
+  return true;
+}
+
+std::size_t DataLoader::batches_per_epoch() const {
+  const std::size_t n = indices_.size();
+  return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
+}
+
+}  // namespace gradlab
