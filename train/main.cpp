@@ -1,9 +1,11 @@
-// gradlab: the command line. This stub: --help, --version and the spiral demo.
+// gradlab: the command line. Each subcommand lives in train/commands.cpp; this file only parses
+// arguments and turns errors into one line on stderr and a non-zero exit code.
 #include <cstdio>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "train/commands.h"
 #include "train/demo.h"
 
 #ifndef GRADLAB_VERSION
@@ -15,25 +17,56 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("gradlab ") + GRADLAB_VERSION);
   app.require_subcommand(1);
 
+  std::string config, checkpoint, resume, data;
+  std::vector<std::string> overrides, images;
+  std::size_t batch = 2, elements = 100;
+
+  CLI::App* train = app.add_subcommand("train", "train a model from a JSON experiment config");
+  train->add_option("config", config, "experiment config (JSON); optional with --resume");
+  train->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
+  train->add_option("--resume", resume, "continue the run in this folder from its last checkpoint")->check(CLI::ExistingDirectory);
+
+  CLI::App* eval = app.add_subcommand("eval", "metrics and confusion matrix of a checkpoint on a test set");
+  eval->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
+  eval->add_option("--data", data, "folder of IDX files (default: the checkpoint's data folder)");
+
+  CLI::App* predict = app.add_subcommand("predict", "class and probabilities for images (PGM, PNG or IDX)");
+  predict->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
+  predict->add_option("images", images, "image files")->required();
+
+  CLI::App* summary = app.add_subcommand("summary", "each layer of a config's model: output shape, parameters, FLOPs");
+  summary->add_option("config", config, "experiment config (JSON)")->required();
+  summary->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
+
+  CLI::App* gradcheck = app.add_subcommand("gradcheck", "float64 finite-difference check of a config's model and loss");
+  gradcheck->add_option("config", config, "experiment config (JSON)")->required();
+  gradcheck->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
+  gradcheck->add_option("--batch", batch, "random inputs in the batch")->check(CLI::Range(1, 64));
+  gradcheck->add_option("--elements", elements, "elements checked per parameter (0 = all)");
+
   gradlab::DemoOptions demo_options;
   CLI::App* demo = app.add_subcommand("demo", "train an MLP on the synthetic 3-class spiral");
   demo->add_option("--seed", demo_options.seed, "random seed (weights, data, shuffling)");
-  demo->add_option("--epochs", demo_options.epochs, "passes over the 300 points")
-      ->check(CLI::Range(1, 100000));
-  demo->add_option("--lr", demo_options.learning_rate, "SGD learning rate")
-      ->check(CLI::PositiveNumber);
-  demo->add_option("--batch-size", demo_options.batch_size, "mini-batch size")
-      ->check(CLI::Range(1, 300));
-  demo->add_option("--hidden", demo_options.hidden, "units in each of the two hidden layers")
-      ->check(CLI::Range(1, 4096));
+  demo->add_option("--epochs", demo_options.epochs, "passes over the 300 points")->check(CLI::Range(1, 100000));
+  demo->add_option("--lr", demo_options.learning_rate, "SGD learning rate")->check(CLI::PositiveNumber);
+  demo->add_option("--batch-size", demo_options.batch_size, "mini-batch size")->check(CLI::Range(1, 300));
+  demo->add_option("--hidden", demo_options.hidden, "units in each of the two hidden layers")->check(CLI::Range(1, 4096));
 
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (*train) {
+      if (config.empty() && resume.empty()) throw CLI::ValidationError("train: give a CONFIG file, or --resume RUN_DIR");
+      return gradlab::train_command(config, overrides, resume);
+    }
+    if (*eval) return gradlab::eval_command(checkpoint, data);
+    if (*predict) return gradlab::predict_command(checkpoint, images);
+    if (*summary) return gradlab::summary_command(config, overrides);
+    if (*gradcheck) return gradlab::gradcheck_command(config, overrides, batch, elements);
     if (*demo) {
       const gradlab::DemoResult result = gradlab::run_spiral_demo(demo_options, std::cout);
-      std::printf("loss %.4f -> %.4f, train accuracy %.1f%%\n", result.first_loss,
-                  result.final_loss, 100.0 * result.final_accuracy);
+      std::printf("loss %.4f -> %.4f, train accuracy %.1f%%\n", result.first_loss, result.final_loss,
+                  100.0 * result.final_accuracy);
     }
   } catch (const std::exception& error) {
     std::fprintf(stderr, "gradlab: error: %s\n", error.what());

@@ -1,0 +1,33 @@
+// Models from their JSON description, for inputs of one sample's shape C × H × W:
+//   {"name": "mlp", "hidden": [256, 128]}             Flatten, then Linear+ReLU per hidden size
+//   {"name": "lenet"}                                  the LeNet-style CNN of the benchmarks
+//   {"layers": [{"type": "conv2d", "out_channels": 16, "kernel_size": 5, "padding": 2}, ...]}
+// Input sizes (in_features, in_channels) are inferred from the shapes flowing through; when given
+// they are checked. Layer types and their keys:
+//   linear     out_features, [in_features], bias (true), init ("kaiming_uniform")
+//   conv2d     out_channels, kernel_size, stride (1), padding (0), [in_channels], bias, init
+//   maxpool2d  kernel_size, stride (= kernel_size)
+//   dropout    p (0.5)
+//   relu, sigmoid, tanh, flatten
+// Errors name the key's path ("model.layers[3].kernal") and, for shapes, the layer.
+#pragma once
+
+#include <memory>
+
+#include "framework/config_reader.h"
+#include "framework/sequential.h"
+
+namespace gradlab {
+
+const std::vector<std::string>& layer_types();
+
+// The layer list a named model stands for (so named models go through the same builder).
+nlohmann::json named_model_layers(ConfigObject& spec, std::size_t classes);
+
+// Weights are drawn from Rng(seed) in layer order; Dropout layer i gets its own seed from seed.
+// The last layer must output `classes` values per sample.
+template <class T>
+std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec, const Shape& sample_shape,
+                                           std::size_t classes, std::uint64_t seed);
+
+}  // namespace gradlab

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The command line end to end, on synthetic data: exit codes and messages of every subcommand,
+# on good input and on bad. Usage: cli_test.sh GRADLAB MAKE_SYNTHETIC_IDX SOURCE_DIR
+set -u
+gradlab=$1 make_data=$2 source=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+# expect CODE PATTERN -- COMMAND...: the command exits with CODE and its output matches PATTERN.
+expect() {
+  local code=$1 pattern=$2
+  shift 3
+  local output status
+  output=$("$@" 2>&1)
+  status=$?
+  if [[ $status -eq $code ]] && grep -Eq -- "$pattern" <<<"$output"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: $* (exit $status, wanted $code and /$pattern/)"
+    echo "$output" | tail -5 | sed 's/^/    /'
+  fi
+}
+
+"$make_data" "$work/data" 600 100
+config="$source/tests/cli/tiny.json"
+run="$work/run"
+
+expect 0 "test \(100 images.*accuracy" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$run\""
+expect 0 '"epochs_run": 2' -- cat "$run/final_metrics.json"
+expect 0 '"folder": "'"$work/data"'"' -- cat "$run/config.json"
+expect 1 "already holds a run" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$run\""
+expect 0 "resuming .* after epoch 2" -- "$gradlab" train --resume "$run" --set epochs=3
+expect 0 "accuracy .*confusion matrix" -- bash -c "'$gradlab' eval '$run/checkpoints/best.safetensors' | tr '\n' ' '"
+expect 0 "t10k-images-idx3-ubyte\[99\]: class [0-9]" -- "$gradlab" predict "$run/checkpoints/best.safetensors" "$work/data/t10k-images-idx3-ubyte"
+# A PGM image: a 28×28 bright block where class 0's block is (rows 2–7, columns 1–6).
+{
+  printf 'P5\n# class 0\n28 28\n255\n'
+  for i in $(seq 0 27); do for j in $(seq 0 27); do
+    if ((i >= 2 && i < 8 && j >= 1 && j < 7)); then printf '\xe0'; else printf '\x10'; fi
+  done; done
+} >"$work/zero.pgm"
+expect 0 "zero.pgm: class 0" -- "$gradlab" predict "$run/checkpoints/best.safetensors" "$work/zero.pgm"
+printf 'P5\n3 3\n255\n123456789' >"$work/small.pgm"
+expect 1 "small.pgm: image is 3x3, the model takes 28x28" -- "$gradlab" predict "$run/checkpoints/best.safetensors" "$work/small.pgm"
+expect 0 "total: .* parameters" -- "$gradlab" summary "$config" --set "data.folder=\"$work/data\""
+expect 0 "PASS" -- "$gradlab" gradcheck "$config" --set "data.folder=\"$work/data\"" --elements 20
+
+# Bad input: one line on stderr, non-zero exit.
+expect 1 "/nonexistent.json: cannot open" -- "$gradlab" train /nonexistent.json
+echo '{"data": {"dataset": "idx", "folder": "x"}, "model": {"name": "mlp"}, "optimizer": {"type": "sgd", "lr": 0.1}, "epochs": 1, "batch_sise": 8}' >"$work/typo.json"
+expect 1 'typo.json: batch_sise: unknown key; did you mean "batch_size"\?' -- "$gradlab" train "$work/typo.json"
+echo '{"data": {' >"$work/broken.json"
+expect 1 "broken.json:2:1: invalid JSON" -- "$gradlab" train "$work/broken.json"
+expect 1 "nope.safetensors: cannot open" -- "$gradlab" eval "$work/nope.safetensors"
+expect 1 "give a CONFIG file, or --resume" -- "$gradlab" train
+expect 105 "Directory does not exist" -- "$gradlab" train --resume "$work/no-such-run"
+expect 3 "training diverged at step [0-9]+ \(epoch 1\)" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$work/diverge\"" --set 'optimizer={"type": "sgd", "lr": 1e30}'
+
+echo "cli: $passed passed, $failed failed"
+((failed == 0))

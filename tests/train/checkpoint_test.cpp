@@ -1,0 +1,136 @@
+#include "train/checkpoint.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "datasets/idx.h"
+#include "framework/layers/dropout.h"
+#include "framework/optim/adam.h"
+#include "models/mlp.h"
+#include "tests/support.h"
+
+using namespace gradlab;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path temp_folder(const std::string& name) {
+  const fs::path folder = fs::temp_directory_path() / ("gradlab_ckpt_" + name);
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  return folder;
+}
+std::unique_ptr<Sequential<float>> small_model(std::uint64_t seed) {
+  Rng rng(seed);
+  auto model = make_mlp<float>({4, 5, 3}, rng);
+  model->emplace<Dropout<float>>(0.5, seed);
+  return model;
+}
+}  // namespace
+
+TEST_CASE("safetensors files have the documented layout", "[checkpoint]") {
+  const fs::path path = temp_folder("layout") / "t.safetensors";
+  SafetensorsFile file;
+  file.metadata["note"] = "hi";
+  file.tensors.emplace_back("a", Tensor<float>{{1, 2}, {3, 4}});
+  file.tensors.emplace_back("b", Tensor<float>{5});
+  save_safetensors(path.string(), file);
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::uint64_t length = 0;
+  for (int i = 0; i < 8; ++i) length |= std::uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  CHECK((8 + length) % 8 == 0);
+  const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, length));
+  CHECK(header["a"]["dtype"] == "F32");
+  CHECK(header["a"]["shape"] == nlohmann::json{2, 2});
+  CHECK(header["a"]["data_offsets"] == nlohmann::json{0, 16});
+  CHECK(header["b"]["data_offsets"] == nlohmann::json{16, 20});
+  CHECK(header["__metadata__"]["note"] == "hi");
+  CHECK(bytes.size() == 8 + length + 20);
+  float third;  // a[1][0] = 3, little-endian float at data offset 8
+  std::memcpy(&third, bytes.data() + 8 + length + 8, 4);
+  CHECK(third == 3.0f);
+
+  const SafetensorsFile loaded = load_safetensors(path.string());
+  CHECK(loaded.metadata.at("note") == "hi");
+  CHECK(loaded.tensors[0].first == "a");
+  CHECK(shape_of(loaded.tensors[0].second) == Shape{2, 2});
+  CHECK(loaded.tensors[0].second(1, 1) == 4.0f);
+  CHECK(loaded.tensors[1].second(0) == 5.0f);
+}
+
+TEST_CASE("A checkpoint restores weights, optimizer state and dropout RNG exactly", "[checkpoint]") {
+  const fs::path path = temp_folder("roundtrip") / "last.safetensors";
+  auto model = small_model(1);
+  Adam<float> adam(model->named_parameters(), 0.01);
+  for (Parameter<float>* p : model->parameters()) p->grad.fill(0.5f);
+  adam.step();
+  adam.step();
+  model->forward(Tensor<float>::from_shape({2, 4}));  // advances the dropout RNG
+  TrainingProgress progress{3, 2, 0.97, 2, 1};
+  save_checkpoint(path.string(), *model, &adam, progress, {{"seed", 1}}, {1, 2, 2});
+
+  auto other = small_model(99);
+  Adam<float> other_adam(other->named_parameters(), 0.5);
+  const Checkpoint checkpoint = read_checkpoint(path.string());
+  restore_model(checkpoint, *other);
+  restore_optimizer(checkpoint, other_adam);
+  CHECK(checkpoint.progress.epoch == 3);
+  CHECK(checkpoint.progress.best_metric == 0.97);
+  CHECK(checkpoint.config["seed"] == 1);
+  CHECK(checkpoint.sample_shape == Shape{1, 2, 2});
+  CHECK(other_adam.steps() == 2);
+  CHECK(other_adam.learning_rate() == Approx(0.01));
+  for (std::size_t i = 0; i < model->parameters().size(); ++i)
+    CHECK(std::equal(model->parameters()[i]->value.begin(), model->parameters()[i]->value.end(),
+                     other->parameters()[i]->value.begin()));
+  // The same next dropout mask.
+  auto& dropout_a = dynamic_cast<Dropout<float>&>((*model)[3]);
+  auto& dropout_b = dynamic_cast<Dropout<float>&>((*other)[3]);
+  dropout_a.forward(Tensor<float>::from_shape({2, 3}));
+  dropout_b.forward(Tensor<float>::from_shape({2, 3}));
+  CHECK(std::equal(dropout_a.mask().begin(), dropout_a.mask().end(), dropout_b.mask().begin()));
+}
+
+TEST_CASE("An interrupted checkpoint write leaves the previous checkpoint loadable", "[checkpoint]") {
+  const fs::path path = temp_folder("atomic") / "last.safetensors";
+  auto model = small_model(1);
+  save_checkpoint(path.string(), *model, nullptr, {1, 10, 0.5, 1, 0}, {{"v", 1}}, {1, 2, 2});
+  for (Parameter<float>* p : model->parameters()) p->value.fill(42.0f);
+  // Simulate a crash after the new file is written but before it replaces the old one.
+  CHECK_THROWS_AS(save_checkpoint(path.string(), *model, nullptr, {2, 20, 0.6, 2, 0}, {{"v", 2}}, {1, 2, 2},
+                                  [] { throw std::runtime_error("simulated crash"); }),
+                  std::runtime_error);
+  const Checkpoint checkpoint = read_checkpoint(path.string());
+  CHECK(checkpoint.progress.epoch == 1);
+  CHECK(checkpoint.config["v"] == 1);
+  CHECK(checkpoint.file.tensors[0].second(0, 0) != 42.0f);
+}
+
+TEST_CASE("Broken or foreign checkpoints are rejected with the file and the fault", "[checkpoint][errors]") {
+  const fs::path folder = temp_folder("broken");
+  const std::string path = (folder / "c.safetensors").string();
+  auto model = small_model(1);
+  save_checkpoint(path, *model, nullptr, {}, {}, {1, 2, 2});
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 10);
+  CHECK_THROWS_WITH(read_checkpoint(path), Catch::Matchers::Contains("do not fit its shape") && Catch::Matchers::Contains("truncated"));
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, 5);
+  CHECK_THROWS_WITH(read_checkpoint(path), path + ": truncated: shorter than the 8-byte safetensors header length");
+  std::ofstream(path, std::ios::binary) << std::string("\x10\0\0\0\0\0\0\0{not json}      ", 24);
+  CHECK_THROWS_WITH(read_checkpoint(path), Catch::Matchers::Contains("header is not valid JSON"));
+
+  SafetensorsFile foreign;
+  foreign.tensors.emplace_back("w", Tensor<float>{1});
+  save_safetensors(path, foreign);
+  CHECK_THROWS_WITH(read_checkpoint(path), path + ": not a gradlab checkpoint (no 'format' in its metadata)");
+
+  save_checkpoint(path, *model, nullptr, {}, {}, {1, 2, 2});
+  Rng rng(1);
+  auto bigger = make_mlp<float>({4, 6, 3}, rng);
+  CHECK_THROWS_WITH(restore_model(read_checkpoint(path), *bigger),
+                    path + ": tensor 'model.0.weight' has shape [4, 5], the model needs [4, 6]");
+}

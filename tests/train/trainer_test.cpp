@@ -1,0 +1,102 @@
+// End to end on a small synthetic data set made by the test (tests/synthetic_data.h).
+#include "train/trainer.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/support.h"
+#include "tests/synthetic_data.h"
+#include "train/checkpoint.h"
+
+using namespace gradlab;
+namespace fs = std::filesystem;
+
+namespace {
+ExperimentConfig small_experiment(const std::string& data, const std::string& output, std::size_t epochs) {
+  nlohmann::json config = nlohmann::json::parse(R"({
+    "seed": 7,
+    "data": {"dataset": "idx", "validation_split": 0.2},
+    "model": {"layers": [{"type": "flatten"}, {"type": "linear", "out_features": 32}, {"type": "relu"},
+                         {"type": "dropout", "p": 0.2}, {"type": "linear", "out_features": 10}]},
+    "optimizer": {"type": "adam", "lr": 0.003},
+    "schedule": {"type": "cosine", "warmup_epochs": 0.5},
+    "batch_size": 32
+  })");
+  config["data"]["folder"] = data;
+  config["output"] = output;
+  config["epochs"] = epochs;
+  return parse_experiment(config, "small");
+}
+std::string temp_run(const std::string& name) {
+  const fs::path path = fs::temp_directory_path() / ("gradlab_run_" + name);
+  fs::remove_all(path);
+  return path.string();
+}
+}  // namespace
+
+TEST_CASE("Training on synthetic data learns and writes a complete run folder", "[trainer]") {
+  const std::string data = testing::make_synthetic_dataset("learn", 1000, 300);
+  const std::string run = temp_run("learn");
+  std::ostringstream log;
+  const TrainResult result = train_experiment(small_experiment(data, run, 3), {}, log);
+  INFO(log.str());
+  // Ten well-separated blocks: chance is 10%; a working pipeline gets nearly all of them.
+  CHECK(result.final_metrics["test"]["accuracy"].get<double>() >= 0.95);
+  CHECK(result.final_metrics["test"]["count"] == 300);
+  for (const char* file : {"config.json", "metrics.jsonl", "final_metrics.json", "checkpoints/last.safetensors",
+                           "checkpoints/best.safetensors"})
+    CHECK(fs::exists(fs::path(run) / file));
+  std::ifstream metrics(fs::path(run) / "metrics.jsonl");
+  std::size_t lines = 0;
+  for (std::string line; std::getline(metrics, line); ++lines) CHECK(nlohmann::json::parse(line).contains("val_accuracy"));
+  CHECK(lines == 3);
+  // A second run into the same folder must not overwrite the first.
+  CHECK_THROWS_WITH(train_experiment(small_experiment(data, run, 3), {}, log), Catch::Matchers::Contains("already holds a run"));
+}
+
+TEST_CASE("Resuming a run gives bit-identical weights to a run never stopped", "[trainer]") {
+  const std::string data = testing::make_synthetic_dataset("resume", 400, 50);
+  const std::string straight = temp_run("straight"), stopped = temp_run("stopped");
+  std::ostringstream log;
+  train_experiment(small_experiment(data, straight, 3), {}, log);
+  TrainOptions interrupted;
+  interrupted.stop_after_epoch = 1;  // as if the process died after epoch 1's checkpoint
+  train_experiment(small_experiment(data, stopped, 3), interrupted, log);
+  CHECK(read_checkpoint(stopped + "/checkpoints/last.safetensors").progress.epoch == 1);
+  TrainOptions resume;
+  resume.resume_dir = stopped;
+  train_experiment(small_experiment(data, stopped, 3), resume, log);
+
+  const Checkpoint a = read_checkpoint(straight + "/checkpoints/last.safetensors");
+  const Checkpoint b = read_checkpoint(stopped + "/checkpoints/last.safetensors");
+  REQUIRE(a.file.tensors.size() == b.file.tensors.size());
+  for (std::size_t i = 0; i < a.file.tensors.size(); ++i) {
+    INFO(a.file.tensors[i].first);
+    CHECK(a.file.tensors[i].first == b.file.tensors[i].first);
+    CHECK(std::equal(a.file.tensors[i].second.begin(), a.file.tensors[i].second.end(), b.file.tensors[i].second.begin()));
+  }
+  CHECK(b.progress.step == a.progress.step);
+  std::ifstream metrics(fs::path(stopped) / "metrics.jsonl");
+  std::size_t lines = 0;
+  for (std::string line; std::getline(metrics, line);) ++lines;
+  CHECK(lines == 3);
+}
+
+TEST_CASE("A diverging run stops with a message naming the step", "[trainer][errors]") {
+  const std::string data = testing::make_synthetic_dataset("diverge", 200, 20);
+  const std::string run = temp_run("diverge");
+  ExperimentConfig config = small_experiment(data, run, 2);
+  config.optimizer = {{"type", "sgd"}, {"lr", 1e30}};
+  config.schedule = {{"type", "constant"}};
+  std::ostringstream log;
+  CHECK_THROWS_WITH(train_experiment(config, {}, log),
+                    Catch::Matchers::Matches("step [0-9]+ \\(epoch 1\\): (the loss is .*|a gradient is NaN or infinite); stopping.*No checkpoint was written\\."));
+  CHECK(!fs::exists(fs::path(run) / "checkpoints" / "last.safetensors"));
+}
+
+TEST_CASE("A missing data folder is reported with the path and the fix", "[trainer][errors]") {
+  std::ostringstream log;
+  CHECK_THROWS_WITH(train_experiment(small_experiment("/nonexistent/folder", temp_run("missing"), 1), {}, log),
+                    Catch::Matchers::StartsWith("/nonexistent/folder/train-images-idx3-ubyte: not found"));
+}

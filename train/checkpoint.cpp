@@ -1,0 +1,112 @@
+#include "train/checkpoint.h"
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "datasets/idx.h"
+
+namespace gradlab {
+
+namespace {
+constexpr const char* kFormat = "gradlab.checkpoint.v1";
+
+std::string number_text(double x) {
+  std::ostringstream out;
+  out.precision(17);  // round-trips a double exactly
+  out << x;
+  return out.str();
+}
+}  // namespace
+
+void save_checkpoint(const std::string& path, Sequential<float>& model, const Optimizer<float>* optimizer,
+                     const TrainingProgress& progress, const nlohmann::json& config, const Shape& sample_shape,
+                     const std::function<void()>& before_rename) {
+  SafetensorsFile file;
+  file.metadata["format"] = kFormat;
+  file.metadata["config"] = config.dump();
+  file.metadata["sample_shape"] = nlohmann::json(sample_shape).dump();
+  file.metadata["epoch"] = std::to_string(progress.epoch);
+  file.metadata["step"] = std::to_string(progress.step);
+  file.metadata["best_metric"] = number_text(progress.best_metric);
+  file.metadata["best_epoch"] = std::to_string(progress.best_epoch);
+  file.metadata["epochs_without_improvement"] = std::to_string(progress.epochs_without_improvement);
+  for (const auto& [name, rng] : model.named_rngs()) file.metadata["rng." + name] = rng->state();
+  for (const NamedParameter<float>& named : model.named_parameters())
+    file.tensors.emplace_back("model." + named.name, named.parameter->value);
+  if (optimizer) {
+    const OptimizerState<float> state = optimizer->state();
+    file.metadata["optimizer"] = optimizer->name();
+    file.metadata["optimizer_steps"] = std::to_string(state.steps);
+    file.metadata["learning_rate"] = number_text(state.learning_rate);
+    for (const auto& [name, buffer] : state.buffers) file.tensors.emplace_back("optimizer." + name, buffer);
+  }
+  save_safetensors(path, file, before_rename);
+}
+
+Checkpoint read_checkpoint(const std::string& path) {
+  Checkpoint checkpoint{path, load_safetensors(path), {}, {}, {}};
+  const auto& metadata = checkpoint.file.metadata;
+  auto get = [&](const std::string& key) -> const std::string& {
+    const auto it = metadata.find(key);
+    if (it == metadata.end()) throw DataError(path + ": not a gradlab checkpoint (no '" + key + "' in its metadata)");
+    return it->second;
+  };
+  if (get("format") != kFormat) throw DataError(path + ": unknown checkpoint format '" + get("format") + "'");
+  try {
+    checkpoint.config = nlohmann::json::parse(get("config"));
+    checkpoint.sample_shape = nlohmann::json::parse(get("sample_shape")).get<Shape>();
+    checkpoint.progress.epoch = std::stoul(get("epoch"));
+    checkpoint.progress.step = std::stoul(get("step"));
+    checkpoint.progress.best_metric = std::stod(get("best_metric"));
+    checkpoint.progress.best_epoch = std::stoul(get("best_epoch"));
+    checkpoint.progress.epochs_without_improvement = std::stoul(get("epochs_without_improvement"));
+  } catch (const DataError&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw DataError(path + ": malformed checkpoint metadata: " + error.what());
+  }
+  return checkpoint;
+}
+
+namespace {
+const Tensor<float>& find_tensor(const Checkpoint& checkpoint, const std::string& name, const Shape& shape) {
+  for (const auto& [tensor_name, tensor] : checkpoint.file.tensors) {
+    if (tensor_name != name) continue;
+    if (shape_of(tensor) != shape) {
+      throw DataError(checkpoint.path + ": tensor '" + name + "' has shape " + to_string(shape_of(tensor)) +
+                      ", the model needs " + to_string(shape));
+    }
+    return tensor;
+  }
+  throw DataError(checkpoint.path + ": has no tensor '" + name + "' (a checkpoint of a different model?)");
+}
+}  // namespace
+
+void restore_model(const Checkpoint& checkpoint, Sequential<float>& model) {
+  std::vector<std::pair<Parameter<float>*, const Tensor<float>*>> copies;
+  for (const NamedParameter<float>& named : model.named_parameters())
+    copies.emplace_back(named.parameter, &find_tensor(checkpoint, "model." + named.name, shape_of(named.parameter->value)));
+  std::vector<std::pair<Rng*, std::string>> rngs;
+  for (const auto& [name, rng] : model.named_rngs()) {
+    const auto it = checkpoint.file.metadata.find("rng." + name);
+    if (it == checkpoint.file.metadata.end()) throw DataError(checkpoint.path + ": has no state for the RNG of layer " + name);
+    rngs.emplace_back(rng, it->second);
+  }
+  for (auto& [parameter, tensor] : copies) parameter->value = *tensor;
+  for (auto& [rng, state] : rngs) rng->set_state(state);
+}
+
+void restore_optimizer(const Checkpoint& checkpoint, Optimizer<float>& optimizer) {
+  OptimizerState<float> state = optimizer.state();  // names and shapes this optimizer expects
+  for (auto& [name, buffer] : state.buffers) buffer = find_tensor(checkpoint, "optimizer." + name, shape_of(buffer));
+  const auto steps = checkpoint.file.metadata.find("optimizer_steps");
+  const auto rate = checkpoint.file.metadata.find("learning_rate");
+  if (steps == checkpoint.file.metadata.end() || rate == checkpoint.file.metadata.end())
+    throw DataError(checkpoint.path + ": has no optimizer state");
+  state.steps = std::stoul(steps->second);
+  state.learning_rate = std::stod(rate->second);
+  optimizer.load_state(state);
+}
+
+}  // namespace gradlab

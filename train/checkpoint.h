@@ -1,0 +1,48 @@
+// Training checkpoints: weights, optimizer state, progress, the modules' RNG states and the
+// resolved config, in one safetensors file (train/safetensors.h), written atomically.
+//   tensors:   "model.<parameter>"  and  "optimizer.<parameter>.<buffer>"
+//   metadata:  format, config (JSON), sample_shape (JSON), epoch, step, best_metric, best_epoch,
+//              epochs_without_improvement, optimizer, optimizer_steps, learning_rate, rng.<module>
+#pragma once
+
+#include <functional>
+#include <limits>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "framework/optim/optimizer.h"
+#include "framework/sequential.h"
+#include "train/safetensors.h"
+
+namespace gradlab {
+
+struct TrainingProgress {
+  std::size_t epoch = 0;  // completed epochs
+  std::size_t step = 0;   // optimizer steps taken
+  double best_metric = std::numeric_limits<double>::quiet_NaN();
+  std::size_t best_epoch = 0, epochs_without_improvement = 0;
+};
+
+// sample_shape: one input's C × H × W, so tools can check inputs before they reach the model.
+void save_checkpoint(const std::string& path, Sequential<float>& model, const Optimizer<float>* optimizer,
+                     const TrainingProgress& progress, const nlohmann::json& config, const Shape& sample_shape,
+                     const std::function<void()>& before_rename = {});
+
+struct Checkpoint {
+  std::string path;
+  SafetensorsFile file;
+  TrainingProgress progress;
+  nlohmann::json config;
+  Shape sample_shape;
+};
+
+// Throws DataError naming the file for anything that is not a gradlab checkpoint.
+Checkpoint read_checkpoint(const std::string& path);
+
+// Copy the checkpoint's weights (and module RNG states) into model / its state into optimizer.
+// Missing tensors or shapes that differ are errors naming the tensor; nothing is half-restored.
+void restore_model(const Checkpoint& checkpoint, Sequential<float>& model);
+void restore_optimizer(const Checkpoint& checkpoint, Optimizer<float>& optimizer);
+
+}  // namespace gradlab

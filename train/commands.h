@@ -1,0 +1,28 @@
+// The gradlab subcommands. Each returns the process exit code and throws on bad input; the
+// caller (train/main.cpp) prints the error on one line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gradlab {
+
+// gradlab train CONFIG [--set k=v]... [--resume RUN_DIR]. With --resume, the run's own
+// config.json is the base (CONFIG may be omitted) and --set overrides it (e.g. epochs=10).
+int train_command(const std::string& config_path, const std::vector<std::string>& overrides, const std::string& resume_dir);
+
+// gradlab eval CHECKPOINT [--data DIR]: metrics and confusion matrix on the test split (t10k).
+int eval_command(const std::string& checkpoint_path, const std::string& data_dir);
+
+// gradlab predict CHECKPOINT IMAGE...: class and probabilities per image (PGM, PNG or IDX).
+int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images);
+
+// gradlab summary CONFIG: each layer, its output shape, parameter count and FLOPs.
+int summary_command(const std::string& config_path, const std::vector<std::string>& overrides);
+
+// gradlab gradcheck CONFIG: float64 finite-difference check of the configured model and loss on
+// `batch` random inputs, up to `elements` elements per parameter; exit 1 if any error > 1e-6.
+int gradcheck_command(const std::string& config_path, const std::vector<std::string>& overrides, std::size_t batch,
+                      std::size_t elements);
+
+}  // namespace gradlab

@@ -1,0 +1,79 @@
+// Experiment configs: JSON files that say everything about a run. Every key is checked; an
+// unknown key or a bad value is an error naming its path in the file and, where it can, the
+// nearest valid name. A full example is experiments/mnist_lenet.json; the keys:
+//
+//   seed                 integer (42)
+//   data.dataset         "mnist" | "fashion_mnist" | "idx"
+//   data.folder          folder of IDX files (mnist: data/mnist; fashion_mnist: Debian's)
+//   data.validation_split fraction of the training set held out (0.1)
+//   data.normalize       {"mean", "std"} of pixels in [0, 1] ({0, 1})
+//   data.keep_fraction   per-class fraction of training images kept ([] = all)
+//   data.limit           use only the first N training images (0 = all)
+//   data.oversample      draw training batches with class-balancing weights (false)
+//   model                see models/builder.h
+//   loss                 {"type": "cross_entropy", "class_weights": "balanced" | [..]}
+//                        or {"type": "focal", "gamma": 2, "alpha": [..]}
+//   optimizer, schedule  see framework/optim/registry.h (schedule default: constant)
+//   gradient_clipping    {"max_norm": x} and/or {"max_value": x}
+//   epochs, batch_size   integers (batch_size 64)
+//   early_stopping       {"metric": "val_accuracy", "patience": 0 (off)}
+//   log_every_steps      also log the training loss every N steps (0 = per epoch only)
+//   backend              "reference"
+//   output               run folder ("runs/<config file name>")
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/loader.h"
+#include "framework/config_reader.h"
+
+namespace gradlab {
+
+struct DataConfig {
+  std::string dataset, folder;
+  double validation_split = 0.1;
+  Normalization normalization;
+  std::vector<double> keep_fraction;
+  std::size_t limit = 0;
+  bool oversample = false;
+};
+
+struct LossConfig {
+  std::string type = "cross_entropy";  // or "focal"
+  std::string class_weights = "none";  // "none", "balanced" or "list"
+  std::vector<double> weights;         // with "list": one per class; focal: alpha
+  double gamma = 2.0;
+};
+
+struct ExperimentConfig {
+  nlohmann::json resolved;  // the config as run: overrides applied, defaults filled in
+  std::uint64_t seed = 42;
+  DataConfig data;
+  nlohmann::json model, optimizer, schedule;
+  LossConfig loss;
+  double clip_max_norm = 0, clip_max_value = 0;  // 0 = off
+  std::size_t epochs = 1, batch_size = 64, log_every_steps = 0;
+  std::string early_stopping_metric = "val_accuracy";
+  std::size_t patience = 0;
+  std::string backend = "reference";
+  std::string output;
+};
+
+// Reads a JSON file; a syntax error names the file, line and column.
+nlohmann::json load_json_file(const std::string& path);
+
+// Applies "a.b[2].c=value" to config: value is parsed as JSON if it can be (3, 0.1, true,
+// [1,2], "x"), else taken as a string. Missing objects on the way are created; a misspelt key
+// is then caught by parse_experiment like any other unknown key. Throws ConfigError for a
+// malformed path or an index past the end of a list.
+void apply_override(nlohmann::json& config, const std::string& assignment);
+
+// Validates everything that can be checked without data or a model; `name` (the config file's
+// stem) is the default output folder's name.
+ExperimentConfig parse_experiment(const nlohmann::json& config, const std::string& name);
+
+}  // namespace gradlab

@@ -1,0 +1,39 @@
+// The training loop: config → data → model → (loader → forward → loss → backward → clip →
+// step) per batch → validation, metrics, checkpoints per epoch → test metrics at the end.
+//
+// A run folder holds: config.json (the resolved config), metrics.jsonl (one line per epoch, and
+// every log_every_steps steps), checkpoints/last.safetensors and checkpoints/best.safetensors,
+// and final_metrics.json. All are written atomically.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "train/config.h"
+
+namespace gradlab {
+
+struct TrainOptions {
+  std::string resume_dir;       // continue the run in this folder from its last checkpoint
+  bool progress_bar = false;    // redraw a progress line (on a terminal) instead of one line per epoch
+  // Stop after this epoch as if interrupted (0 = run to the end): the run can be resumed later,
+  // e.g. to split a long run across sessions; the tests use it to simulate a crash.
+  std::size_t stop_after_epoch = 0;
+};
+
+struct TrainResult {
+  std::string run_dir;
+  nlohmann::json final_metrics;  // {"epochs_run", "best_epoch", "validation": {...}, "test": {...}, ...}
+};
+
+// Thrown when a step's loss or gradients are NaN or infinite; the message names the step.
+class DivergedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options, std::ostream& log);
+
+}  // namespace gradlab
