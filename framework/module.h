@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "framework/kernels/backend.h"
 #include "framework/parameter.h"
 #include "framework/random.h"
 #include "framework/tensor.h"
@@ -75,6 +76,11 @@ class Module {
   // and restore them and a resumed run draws the same masks.
   virtual std::vector<std::pair<std::string, Rng*>> named_rngs() { return {}; }
 
+  // Which kernels run: oneDNN or the reference loops (float64 always runs the reference).
+  // Starts at default_backend(); containers pass it to their children.
+  virtual void set_backend(Backend backend) { backend_ = backend; }
+  Backend backend() const { return backend_; }
+
   // Caffe's propagate_down: when false, backward skips ∂L/∂X and returns an empty tensor.
   // Set it on a model's first layer: nobody needs the gradient of the input images.
   virtual void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
@@ -87,6 +93,7 @@ class Module {
   std::vector<Parameter<T>*> parameters_;
   bool training_ = true;
   bool needs_input_grad_ = true;
+  Backend backend_ = default_backend();
 };
 
 template <class T>

@@ -14,6 +14,7 @@ template <class T>
 void Sequential<T>::add(std::unique_ptr<Module<T>> module) {
   if (!module) throw std::invalid_argument("Sequential::add: null module");
   module->train(this->is_training());
+  module->set_backend(this->backend());
   if (modules_.empty()) module->set_needs_input_grad(this->needs_input_grad());
   modules_.push_back(std::move(module));
 }
@@ -93,6 +94,12 @@ template <class T>
 void Sequential<T>::train(bool training) {
   Module<T>::train(training);
   for (auto& module : modules_) module->train(training);
+}
+
+template <class T>
+void Sequential<T>::set_backend(Backend backend) {
+  Module<T>::set_backend(backend);
+  for (auto& module : modules_) module->set_backend(backend);
 }
 
 template <class T>

@@ -15,6 +15,7 @@ namespace gradlab {
 template <class T>
 class Sequential : public Module<T> {
  public:
+  using value_type = T;
   Sequential() = default;
 
   // Appends a module and returns it, typed, so the caller can keep a reference.
@@ -42,6 +43,7 @@ class Sequential : public Module<T> {
   std::vector<std::pair<std::string, Rng*>> named_rngs() override;
   std::size_t forward_flops(const Shape& input_shape) const override;
   void train(bool training = true) override;
+  void set_backend(Backend backend) override;
   // Only the first module's input gradient is the model's input gradient.
   void set_needs_input_grad(bool needed) override;
 

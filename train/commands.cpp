@@ -51,10 +51,12 @@ struct LoadedModel {
   std::unique_ptr<Sequential<float>> model;
 };
 
-LoadedModel load_model(const std::string& checkpoint_path) {
+// backend: "" for the one the checkpoint was trained with.
+LoadedModel load_model(const std::string& checkpoint_path, const std::string& backend) {
   LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
   loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
   loaded.model = build_model<float>(loaded.config.model, loaded.checkpoint.sample_shape, kClasses, loaded.config.seed);
+  loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
   restore_model(loaded.checkpoint, *loaded.model);
   loaded.model->eval();
   return loaded;
@@ -77,7 +79,9 @@ void print_probabilities(const std::string& label, const float* logits) {
 
 }  // namespace
 
-int train_command(const std::string& config_path, const std::vector<std::string>& overrides, const std::string& resume_dir) {
+int train_command(const std::string& config_path, std::vector<std::string> overrides, const std::string& resume_dir,
+                  const std::string& backend) {
+  if (!backend.empty()) overrides.push_back("backend=" + backend);
   const std::string base = resume_dir.empty() ? config_path : (fs::path(resume_dir) / "config.json").string();
   ExperimentConfig config = load_experiment(base, overrides);
   if (!resume_dir.empty()) config.output = resume_dir;
@@ -93,8 +97,8 @@ int train_command(const std::string& config_path, const std::vector<std::string>
   return 0;
 }
 
-int eval_command(const std::string& checkpoint_path, const std::string& data_dir) {
-  LoadedModel loaded = load_model(checkpoint_path);
+int eval_command(const std::string& checkpoint_path, const std::string& data_dir, const std::string& backend) {
+  LoadedModel loaded = load_model(checkpoint_path, backend);
   const std::string folder = data_dir.empty() ? loaded.config.data.folder : data_dir;
   const ImageDataset test = load_idx_dataset(folder, "t10k", kClasses);
   if (Shape{test.channels, test.height, test.width} != loaded.checkpoint.sample_shape) {
@@ -122,8 +126,9 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
   return 0;
 }
 
-int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images) {
-  LoadedModel loaded = load_model(checkpoint_path);
+int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images,
+                    const std::string& backend) {
+  LoadedModel loaded = load_model(checkpoint_path, backend);
   const Shape& shape = loaded.checkpoint.sample_shape;  // C, H, W
   const Normalization& norm = loaded.config.data.normalization;
   auto normalise = [&](std::uint8_t p) { return static_cast<float>((p / 255.0 - norm.mean) / norm.std); };

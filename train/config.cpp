@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "framework/kernels/backend.h"
 #include "framework/optim/registry.h"
 #include "models/builder.h"
 
@@ -167,7 +168,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     experiment.patience = static_cast<std::size_t>(stopping.integer("patience", 0, 0, 100000));
     stopping.finish();
   }
-  experiment.backend = root.string("backend", "reference", {"reference"});
+  experiment.backend = root.string("backend", to_string(default_backend()), {"onednn", "reference"});
   experiment.output = root.string("output", "runs/" + name);
   root.finish();
 

@@ -18,7 +18,7 @@
 //   epochs, batch_size   integers (batch_size 64)
 //   early_stopping       {"metric": "val_accuracy", "patience": 0 (off)}
 //   log_every_steps      also log the training loss every N steps (0 = per epoch only)
-//   backend              "reference"
+//   backend              "onednn" | "reference" (default: $GRADLAB_BACKEND, else "onednn")
 //   output               run folder ("runs/<config file name>")
 #pragma once
 
@@ -59,7 +59,7 @@ struct ExperimentConfig {
   std::size_t epochs = 1, batch_size = 64, log_every_steps = 0;
   std::string early_stopping_metric = "val_accuracy";
   std::size_t patience = 0;
-  std::string backend = "reference";
+  std::string backend = "onednn";
   std::string output;
 };
 

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "framework/kernels/onednn/context.h"
 #include "train/commands.h"
 #include "train/demo.h"
 
@@ -17,22 +18,29 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("gradlab ") + GRADLAB_VERSION);
   app.require_subcommand(1);
 
-  std::string config, checkpoint, resume, data;
+  std::string config, checkpoint, resume, data, backend;
+  int threads = 0;
+  app.add_option("--threads", threads, "compute threads (OpenMP), default $OMP_NUM_THREADS or all cores")
+      ->check(CLI::Range(1, 1024));
   std::vector<std::string> overrides, images;
   std::size_t batch = 2, elements = 100;
 
   CLI::App* train = app.add_subcommand("train", "train a model from a JSON experiment config");
   train->add_option("config", config, "experiment config (JSON); optional with --resume");
   train->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
+  train->add_option("--backend", backend, "kernels: onednn or reference (overrides the config)")
+      ->check(CLI::IsMember({"onednn", "reference"}));
   train->add_option("--resume", resume, "continue the run in this folder from its last checkpoint")->check(CLI::ExistingDirectory);
 
   CLI::App* eval = app.add_subcommand("eval", "metrics and confusion matrix of a checkpoint on a test set");
   eval->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
   eval->add_option("--data", data, "folder of IDX files (default: the checkpoint's data folder)");
+  eval->add_option("--backend", backend, "kernels: onednn or reference")->check(CLI::IsMember({"onednn", "reference"}));
 
   CLI::App* predict = app.add_subcommand("predict", "class and probabilities for images (PGM, PNG or IDX)");
   predict->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
   predict->add_option("images", images, "image files")->required();
+  predict->add_option("--backend", backend, "kernels: onednn or reference")->check(CLI::IsMember({"onednn", "reference"}));
 
   CLI::App* summary = app.add_subcommand("summary", "each layer of a config's model: output shape, parameters, FLOPs");
   summary->add_option("config", config, "experiment config (JSON)")->required();
@@ -55,12 +63,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
+    gradlab::onednn::set_num_threads(threads);
     if (*train) {
       if (config.empty() && resume.empty()) throw CLI::ValidationError("train: give a CONFIG file, or --resume RUN_DIR");
-      return gradlab::train_command(config, overrides, resume);
+      return gradlab::train_command(config, overrides, resume, backend);
     }
-    if (*eval) return gradlab::eval_command(checkpoint, data);
-    if (*predict) return gradlab::predict_command(checkpoint, images);
+    if (*eval) return gradlab::eval_command(checkpoint, data, backend);
+    if (*predict) return gradlab::predict_command(checkpoint, images, backend);
     if (*summary) return gradlab::summary_command(config, overrides);
     if (*gradcheck) return gradlab::gradcheck_command(config, overrides, batch, elements);
     if (*demo) {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "datasets/idx.h"
+#include "framework/kernels/onednn/context.h"
 #include "framework/losses/class_weights.h"
 #include "framework/losses/focal_loss.h"
 #include "framework/losses/softmax_cross_entropy.h"
@@ -141,7 +142,9 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   // Model, loss, optimizer, schedule: all built (and so validated) before the first step.
   const Shape sample_shape{train_set.channels, train_set.height, train_set.width};
   auto model = build_model<float>(config.model, sample_shape, classes, config.seed);
+  model->set_backend(parse_backend(config.backend));
   model->set_needs_input_grad(false);
+  onednn::enable_flush_to_zero();
   auto loss = make_loss(config.loss, train_labels, classes);
   auto optimizer = make_optimizer<float>(ConfigObject(config.optimizer, "optimizer"), model->named_parameters());
   const double base_lr = optimizer->learning_rate();
@@ -173,7 +176,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
       << " validation images" << (config.data.oversample ? " (oversampled)" : "") << "\n"
       << "model: " << model->parameter_count() << " parameters, " << model->forward_flops(Shape{1, sample_shape[0], sample_shape[1], sample_shape[2]}) << " forward FLOPs per image\n"
       << "loss: " << loss->name() << "; optimizer: " << optimizer->name() << "; schedule: " << schedule->name()
-      << "; backend: " << config.backend << "\n";
+      << "; backend: " << config.backend << " (" << onednn::num_threads() << " threads)\n";
 
   Tensor<float> images;
   Labels labels;

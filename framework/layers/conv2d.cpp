@@ -1,5 +1,7 @@
 #include "framework/layers/conv2d.h"
 
+#include <type_traits>
+
 namespace gradlab {
 
 template <class T>
@@ -51,19 +53,49 @@ Shape Conv2d<T>::output_shape(const Shape& input_shape) const {
 }
 
 template <class T>
+onednn::Conv2dKernel* Conv2d<T>::fast_kernel() {
+  if constexpr (std::is_same_v<T, float>) {
+    if (this->backend() == Backend::onednn) {
+      if (!onednn_kernel_) onednn_kernel_ = std::make_unique<onednn::Conv2dKernel>(has_bias_);
+      return onednn_kernel_.get();
+    }
+  }
+  return nullptr;
+}
+
+template <class T>
 void Conv2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   input_ = input;
-  reference::conv2d_forward(geometry(shape_of(input)), input.data(), weight_.value.data(),
-                            has_bias_ ? bias_.value.data() : nullptr, output.data());
+  const reference::Conv2dGeometry g = geometry(shape_of(input));
+  const T* bias = has_bias_ ? bias_.value.data() : nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    if (onednn::Conv2dKernel* kernel = fast_kernel()) {
+      kernel->forward(g, input_.data(), weight_.value.data(), bias, output.data());
+      return;
+    }
+  }
+  reference::conv2d_forward(g, input_.data(), weight_.value.data(), bias, output.data());
 }
 
 template <class T>
 void Conv2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
   const reference::Conv2dGeometry g = geometry(shape_of(input_));
-  reference::conv2d_backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(),
-                                     has_bias_ ? bias_.grad.data() : nullptr);
-  if (grad_input)
-    reference::conv2d_backward_data(g, grad_output.data(), weight_.value.data(), grad_input->data());
+  T* grad_bias = has_bias_ ? bias_.grad.data() : nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    if (onednn::Conv2dKernel* kernel = fast_kernel()) {
+      kernel->backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(), grad_bias);
+      if (grad_input) kernel->backward_data(g, grad_output.data(), weight_.value.data(), grad_input->data());
+      return;
+    }
+  }
+  reference::conv2d_backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(), grad_bias);
+  if (grad_input) reference::conv2d_backward_data(g, grad_output.data(), weight_.value.data(), grad_input->data());
+}
+
+template <class T>
+std::vector<std::string> Conv2d<T>::implementations(const Shape& input_shape) {
+  onednn::Conv2dKernel* kernel = fast_kernel();
+  return kernel ? kernel->implementations(geometry(input_shape)) : std::vector<std::string>{};
 }
 
 template class Conv2d<float>;

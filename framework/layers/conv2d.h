@@ -5,10 +5,14 @@
 //   backward:  dW += Σ_{n,i,j} X[n, c, i·S + u − P, j·S + v − P] · dY[n,o,i,j]
 //              db += Σ_{n,i,j} dY[n,o,i,j]
 //              dX  = the transposed convolution of dY with W
-// The loops are in kernels/reference/conv2d.cpp.
+// The reference loops are in kernels/reference/conv2d.cpp; with the oneDNN backend (float32) the
+// same three passes run through kernels/onednn/conv2d.h.
 #pragma once
 
 #include "framework/init.h"
+#include <memory>
+
+#include "framework/kernels/onednn/conv2d.h"
 #include "framework/kernels/reference/conv2d.h"
 #include "framework/module.h"
 
@@ -32,6 +36,9 @@ class Conv2d : public Layer<T> {
   Parameter<T>& weight() { return weight_; }
   Parameter<T>& bias() { return bias_; }
 
+  // The oneDNN implementations chosen for this input shape (empty unless float32 on oneDNN).
+  std::vector<std::string> implementations(const Shape& input_shape);
+
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override;
   void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override;
@@ -42,7 +49,11 @@ class Conv2d : public Layer<T> {
   std::size_t in_channels_, out_channels_, kernel_size_, stride_, padding_;
   bool has_bias_;
   Parameter<T> weight_, bias_;
+  // The oneDNN kernel when this layer runs float32 on oneDNN, else null (the reference runs).
+  onednn::Conv2dKernel* fast_kernel();
+
   Tensor<T> input_;  // X, kept for dW
+  std::unique_ptr<onednn::Conv2dKernel> onednn_kernel_;
 };
 
 }  // namespace gradlab

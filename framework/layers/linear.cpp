@@ -1,6 +1,6 @@
 #include "framework/layers/linear.h"
 
-#include "framework/kernels/reference/gemm.h"
+#include "framework/kernels/gemm.h"
 
 namespace gradlab {
 
@@ -37,8 +37,7 @@ template <class T>
 void Linear<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   const std::size_t N = input.shape(0), D_in = in_features_, D_out = out_features_;
   input_ = input;
-  reference::gemm(false, false, N, D_out, D_in, input.data(), weight_.value.data(), output.data(),
-                  false);
+  gemm(this->backend(), false, false, N, D_out, D_in, input.data(), weight_.value.data(), output.data(), false);
   if (has_bias_)
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t j = 0; j < D_out; ++j) output(n, j) += bias_.value(j);
@@ -48,14 +47,13 @@ void Linear<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
 template <class T>
 void Linear<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
   const std::size_t N = grad_output.shape(0), D_in = in_features_, D_out = out_features_;
-  reference::gemm(true, false, D_in, D_out, N, input_.data(), grad_output.data(),
-                  weight_.grad.data(), true);
+  gemm(this->backend(), true, false, D_in, D_out, N, input_.data(), grad_output.data(), weight_.grad.data(), true);
   if (has_bias_)
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t j = 0; j < D_out; ++j) bias_.grad(j) += grad_output(n, j);
   if (grad_input)
-    reference::gemm(false, true, N, D_in, D_out, grad_output.data(), weight_.value.data(),
-                    grad_input->data(), false);
+    gemm(this->backend(), false, true, N, D_in, D_out, grad_output.data(), weight_.value.data(), grad_input->data(),
+         false);
 }
 
 template class Linear<float>;

@@ -1,5 +1,6 @@
 #include "train/config.h"
 
+#include "framework/kernels/backend.h"
 #include "models/builder.h"
 #include "tests/support.h"
 
@@ -34,7 +35,7 @@ TEST_CASE("A minimal config resolves with every default written out", "[config]"
   CHECK(config.output == "runs/minimal");
   CHECK(config.resolved["data"]["validation_split"] == 0.1);
   CHECK(config.resolved["schedule"]["type"] == "constant");
-  CHECK(config.resolved["backend"] == "reference");
+  CHECK(config.resolved["backend"] == to_string(default_backend()));
 }
 
 TEST_CASE("Config errors name the key path and suggest the nearest name", "[config][errors]") {

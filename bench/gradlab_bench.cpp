@@ -1,0 +1,188 @@
+// Benchmarks of gradlab (not tests: nothing here asserts). Prints one JSON object.
+//   gradlab_bench kernels  — GFLOP/s of every matmul and convolution pass at the reference
+//                            models' shapes (batch 64), both backends
+//   gradlab_bench train MODEL BACKEND BATCH — training and inference images/second of MODEL
+//                            (mlp or lenet) on random MNIST-shaped data, and peak resident memory
+// The reference models: MLP 784-256-128-10 (SGD momentum 0.9, lr 0.1) and the LeNet-style CNN
+// (Adam, lr 1e-3), softmax cross-entropy, as in issue #3. bench/run.sh runs everything, and
+// PyTorch on the same work, in one invocation.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "framework/kernels/onednn/context.h"
+#include "framework/kernels/gemm.h"
+#include "framework/kernels/onednn/conv2d.h"
+#include "framework/kernels/reference/conv2d.h"
+#include "framework/losses/softmax_cross_entropy.h"
+#include "framework/optim/adam.h"
+#include "framework/optim/sgd.h"
+#include "models/builder.h"
+
+using namespace gradlab;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Median-free but robust enough: run `work` until at least min_seconds and min_runs have passed
+// (after warm-up runs), return seconds per run.
+double time_per_run(const std::function<void()>& work, double min_seconds = 0.5, int min_runs = 5, int warmup = 3) {
+  for (int i = 0; i < warmup; ++i) work();
+  int runs = 0;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  while (runs < min_runs || elapsed < min_seconds) {
+    work();
+    ++runs;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return elapsed / runs;
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;  // Linux reports KiB
+}
+
+std::vector<float> random_vector(std::size_t n, Rng& rng) {
+  std::vector<float> v(n);
+  for (float& x : v) x = static_cast<float>(rng.uniform(-1, 1));
+  return v;
+}
+
+nlohmann::json bench_gemm(const std::string& name, Backend backend, bool ta, bool tb, std::size_t M, std::size_t N,
+                          std::size_t K, Rng& rng) {
+  const auto A = random_vector(M * K, rng), B = random_vector(K * N, rng);
+  std::vector<float> C(M * N);
+  const double seconds = time_per_run([&] { gemm(backend, ta, tb, M, N, K, A.data(), B.data(), C.data(), false); },
+                                      backend == Backend::reference ? 0.2 : 0.3);
+  const double flops = 2.0 * M * N * K;
+  return {{"kernel", name}, {"backend", to_string(backend)}, {"microseconds", seconds * 1e6},
+          {"gflops", flops / seconds / 1e9}};
+}
+
+nlohmann::json bench_conv(const std::string& name, const std::string& pass, Backend backend,
+                          const reference::Conv2dGeometry& g, Rng& rng) {
+  const auto x = random_vector(g.N * g.C_in * g.H * g.W, rng), w = random_vector(g.C_out * g.C_in * g.K * g.K, rng),
+             b = random_vector(g.C_out, rng), dy = random_vector(g.N * g.C_out * g.H_out * g.W_out, rng);
+  std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(b.size());
+  onednn::Conv2dKernel kernel(true);
+  std::function<void()> work;
+  if (pass == "forward")
+    work = backend == Backend::onednn ? std::function<void()>([&] { kernel.forward(g, x.data(), w.data(), b.data(), y.data()); })
+                                      : [&] { reference::conv2d_forward(g, x.data(), w.data(), b.data(), y.data()); };
+  else if (pass == "backward_data")
+    work = backend == Backend::onednn ? std::function<void()>([&] { kernel.backward_data(g, dy.data(), w.data(), dx.data()); })
+                                      : [&] { reference::conv2d_backward_data(g, dy.data(), w.data(), dx.data()); };
+  else
+    work = backend == Backend::onednn
+               ? std::function<void()>([&] { kernel.backward_weights(g, x.data(), dy.data(), dw.data(), db.data()); })
+               : [&] { reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data()); };
+  const double seconds = time_per_run(work, backend == Backend::reference ? 0.2 : 0.3, backend == Backend::reference ? 2 : 5,
+                                      backend == Backend::reference ? 1 : 3);
+  const double flops = 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
+  return {{"kernel", name + " " + pass}, {"backend", to_string(backend)}, {"microseconds", seconds * 1e6},
+          {"gflops", flops / seconds / 1e9}};
+}
+
+nlohmann::json kernels() {
+  Rng rng(1);
+  nlohmann::json results = nlohmann::json::array();
+  const std::size_t B = 64;
+  struct LinearShape {
+    const char* name;
+    std::size_t in, out;
+    bool first;
+  };
+  // MLP layers and LeNet's two linear layers: forward Y = XW, backward dX = dY Wᵀ, dW = Xᵀ dY.
+  const LinearShape linears[] = {{"mlp linear 784x256", 784, 256, true}, {"mlp linear 256x128", 256, 128, false},
+                                 {"mlp linear 128x10", 128, 10, false},  {"lenet linear 1568x128", 1568, 128, false},
+                                 {"lenet linear 128x10", 128, 10, false}};
+  for (Backend backend : {Backend::onednn, Backend::reference})
+    for (const LinearShape& l : linears) {
+      results.push_back(bench_gemm(std::string(l.name) + " forward", backend, false, false, B, l.out, l.in, rng));
+      if (!l.first) results.push_back(bench_gemm(std::string(l.name) + " backward_data", backend, false, true, B, l.in, l.out, rng));
+      results.push_back(bench_gemm(std::string(l.name) + " backward_weights", backend, true, false, l.in, l.out, B, rng));
+    }
+  const auto conv1 = reference::make_conv2d_geometry(B, 1, 28, 28, 16, 5, 1, 2);
+  const auto conv2 = reference::make_conv2d_geometry(B, 16, 14, 14, 32, 5, 1, 2);
+  for (Backend backend : {Backend::onednn, Backend::reference}) {
+    // The first layer's backward-data is never run in training (nobody needs the image's gradient).
+    for (const char* pass : {"forward", "backward_weights"}) results.push_back(bench_conv("lenet conv1 1->16", pass, backend, conv1, rng));
+    for (const char* pass : {"forward", "backward_data", "backward_weights"})
+      results.push_back(bench_conv("lenet conv2 16->32", pass, backend, conv2, rng));
+  }
+  return {{"kernels", results}, {"threads", onednn::num_threads()}};
+}
+
+nlohmann::json train(const std::string& model_name, const std::string& backend_name, std::size_t batch) {
+  const Backend backend = parse_backend(backend_name);
+  onednn::enable_flush_to_zero();
+  const nlohmann::json spec = model_name == "mlp" ? nlohmann::json{{"name", "mlp"}, {"hidden", {256, 128}}}
+                                                  : nlohmann::json{{"name", "lenet"}};
+  auto model = build_model<float>(spec, {1, 28, 28}, 10, 42);
+  model->set_backend(backend);
+  model->set_needs_input_grad(false);
+  std::unique_ptr<Optimizer<float>> optimizer;
+  if (model_name == "mlp") optimizer = std::make_unique<SGD<float>>(model->named_parameters(), 0.1, 0.9);
+  else optimizer = std::make_unique<Adam<float>>(model->named_parameters(), 1e-3);
+  SoftmaxCrossEntropy<float> loss;
+
+  // A pool of random batches shaped like normalised MNIST, cycled through.
+  Rng rng(7);
+  std::vector<Tensor<float>> images(8, Tensor<float>::from_shape({batch, 1, 28, 28}));
+  std::vector<Labels> labels(8, Labels(batch));
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    for (float& p : images[i]) p = static_cast<float>(rng.uniform(-0.42, 2.8));
+    for (int& y : labels[i]) y = static_cast<int>(rng.below(10));
+  }
+  std::size_t next = 0;
+  auto step = [&] {
+    const std::size_t i = next++ % images.size();
+    optimizer->zero_grad();
+    loss.forward(model->forward(images[i]), labels[i]);
+    model->backward(loss.backward());
+    optimizer->step();
+  };
+  const bool slow = backend == Backend::reference && model_name == "lenet";
+  const double step_seconds = time_per_run(step, slow ? 3.0 : 2.0, slow ? 3 : 20, slow ? 1 : 5);
+  model->eval();
+  const double infer_seconds = time_per_run([&] { model->forward(images[next++ % images.size()]); }, slow ? 2.0 : 1.0,
+                                            slow ? 3 : 20, slow ? 1 : 5);
+  return {{"model", model_name},
+          {"backend", backend_name},
+          {"batch", batch},
+          {"threads", onednn::num_threads()},
+          {"train_step_ms", step_seconds * 1e3},
+          {"train_images_per_second", batch / step_seconds},
+          {"inference_images_per_second", batch / infer_seconds},
+          {"peak_rss_mib", peak_rss_mib()}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::string mode = argc > 1 ? argv[1] : "";
+    if (mode == "kernels" && argc == 2) {
+      std::cout << kernels().dump(2) << "\n";
+      return 0;
+    }
+    if (mode == "train" && argc == 5) {
+      std::cout << train(argv[2], argv[3], std::stoul(argv[4])).dump(2) << "\n";
+      return 0;
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "gradlab_bench: " << error.what() << "\n";
+    return 1;
+  }
+  std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet onednn|reference BATCH\n";
+  return 2;
+}

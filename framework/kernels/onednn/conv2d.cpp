@@ -1,0 +1,186 @@
+#include "framework/kernels/onednn/conv2d.h"
+
+#include <unordered_map>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "framework/kernels/onednn/context.h"
+
+namespace gradlab::onednn {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+// A caller's plain buffer, and the layout a primitive wants for it. When they differ, the data
+// moves through an internal buffer in the wanted layout by a reorder built once.
+class Staged {
+ public:
+  Staged() = default;
+  Staged(const memory::desc& plain, const memory::desc& wanted) : user_(plain, cpu_engine(), DNNL_MEMORY_NONE) {
+    if (wanted != plain) {
+      internal_ = memory(wanted, cpu_engine());
+      to_internal_ = dnnl::reorder(user_, internal_);
+      to_user_ = dnnl::reorder(internal_, user_);
+    }
+  }
+  bool reorders() const { return bool(internal_); }
+
+  // The memory a primitive reads, holding the caller's data.
+  memory& input(const void* data) {
+    user_.set_data_handle(const_cast<void*>(data));
+    if (!reorders()) return user_;
+    to_internal_.execute(cpu_stream(), user_, internal_);
+    return internal_;
+  }
+  // The memory a primitive writes; call output_done() after it ran.
+  memory& output(void* data) {
+    user_.set_data_handle(data);
+    return reorders() ? internal_ : user_;
+  }
+  void output_done() {
+    if (reorders()) to_user_.execute(cpu_stream(), internal_, user_);
+  }
+  // The wanted-layout memory as last filled by input() (for reuse by a later pass).
+  memory& staged() { return reorders() ? internal_ : user_; }
+
+ private:
+  memory user_, internal_;
+  dnnl::reorder to_internal_, to_user_;
+};
+
+memory::dims dims(std::initializer_list<std::size_t> sizes) {
+  memory::dims d;
+  for (std::size_t s : sizes) d.push_back(static_cast<memory::dim>(s));
+  return d;
+}
+
+}  // namespace
+
+struct Conv2dKernel::Plan {
+  Plan(const reference::Conv2dGeometry& g, bool with_bias) : has_bias(with_bias) {
+    const memory::desc src_plain(dims({g.N, g.C_in, g.H, g.W}), dt::f32, tag::nchw);
+    const memory::desc weights_plain(dims({g.C_out, g.C_in, g.K, g.K}), dt::f32, tag::oihw);
+    const memory::desc dst_plain(dims({g.N, g.C_out, g.H_out, g.W_out}), dt::f32, tag::nchw);
+    bias_md = memory::desc(dims({g.C_out}), dt::f32, tag::x);
+    // format_tag::any on activations and weights lets oneDNN choose its blocked JIT layouts.
+    const memory::desc src_any(src_plain.dims(), dt::f32, tag::any);
+    const memory::desc weights_any(weights_plain.dims(), dt::f32, tag::any);
+    const memory::desc dst_any(dst_plain.dims(), dt::f32, tag::any);
+    const memory::dims strides = dims({g.S, g.S}), padding = dims({g.P, g.P});
+    // The right/bottom padding that makes oneDNN's output size equal floor((H + 2P − K)/S) + 1.
+    const memory::dims padding_r = dims({(g.H_out - 1) * g.S + g.K - g.H - g.P, (g.W_out - 1) * g.S + g.K - g.W - g.P});
+    const memory::desc no_bias;
+
+    forward_pd = dnnl::convolution_forward::primitive_desc(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src_any,
+                                        weights_any, has_bias ? bias_md : no_bias, dst_any, strides, padding, padding_r),
+        cpu_engine());
+    backward_data_pd = dnnl::convolution_backward_data::primitive_desc(
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_any, weights_any, dst_any,
+                                              strides, padding, padding_r),
+        cpu_engine(), forward_pd);
+    backward_weights_pd = dnnl::convolution_backward_weights::primitive_desc(
+        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src_any, weights_any,
+                                                 has_bias ? bias_md : no_bias, dst_any, strides, padding, padding_r),
+        cpu_engine(), forward_pd);
+    forward = dnnl::convolution_forward(forward_pd);
+    backward_data = dnnl::convolution_backward_data(backward_data_pd);
+    backward_weights = dnnl::convolution_backward_weights(backward_weights_pd);
+
+    fwd_src = Staged(src_plain, forward_pd.src_desc());
+    fwd_weights = Staged(weights_plain, forward_pd.weights_desc());
+    fwd_dst = Staged(dst_plain, forward_pd.dst_desc());
+    bwd_data_dst = Staged(dst_plain, backward_data_pd.diff_dst_desc());
+    bwd_data_weights = Staged(weights_plain, backward_data_pd.weights_desc());
+    bwd_data_src = Staged(src_plain, backward_data_pd.diff_src_desc());
+    bwd_weights_src = Staged(src_plain, backward_weights_pd.src_desc());
+    bwd_weights_dst = Staged(dst_plain, backward_weights_pd.diff_dst_desc());
+    // oneDNN overwrites the weight gradient; it lands in a plain scratch buffer first and is
+    // then added to the parameter's gradient, which accumulates.
+    weights_grad_plain = memory(weights_plain, cpu_engine());
+    bwd_weights_grad = Staged(weights_plain, backward_weights_pd.diff_weights_desc());
+    bias_grad = memory(bias_md, cpu_engine());
+    bias = memory(bias_md, cpu_engine(), DNNL_MEMORY_NONE);
+  }
+
+  bool has_bias;
+  memory::desc bias_md;
+  dnnl::convolution_forward::primitive_desc forward_pd;
+  dnnl::convolution_backward_data::primitive_desc backward_data_pd;
+  dnnl::convolution_backward_weights::primitive_desc backward_weights_pd;
+  dnnl::convolution_forward forward;
+  dnnl::convolution_backward_data backward_data;
+  dnnl::convolution_backward_weights backward_weights;
+  Staged fwd_src, fwd_weights, fwd_dst, bwd_data_dst, bwd_data_weights, bwd_data_src, bwd_weights_src, bwd_weights_dst,
+      bwd_weights_grad;
+  memory weights_grad_plain, bias_grad, bias;
+  const float* forward_input = nullptr;  // x of the last forward, whose blocked copy fwd_src holds
+};
+
+Conv2dKernel::Conv2dKernel(bool with_bias) : with_bias_(with_bias) {}
+Conv2dKernel::~Conv2dKernel() = default;
+
+Conv2dKernel::Plan& Conv2dKernel::plan(const reference::Conv2dGeometry& g) {
+  // Batch sizes alternate (full batches, a partial last one, evaluation batches): keep a plan each.
+  const Key key{g.N, g.C_in, g.H, g.W, g.C_out, g.K, g.S, g.P};
+  auto it = plans_.find(key);
+  if (it == plans_.end()) it = plans_.emplace(key, std::make_unique<Plan>(g, with_bias_)).first;
+  return *it->second;
+}
+
+void Conv2dKernel::forward(const reference::Conv2dGeometry& g, const float* x, const float* w, const float* b, float* y) {
+  Plan& p = plan(g);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.fwd_src.input(x)},
+                                       {DNNL_ARG_WEIGHTS, p.fwd_weights.input(w)},
+                                       {DNNL_ARG_DST, p.fwd_dst.output(y)}};
+  if (b) {
+    p.bias.set_data_handle(const_cast<float*>(b));
+    args.insert({DNNL_ARG_BIAS, p.bias});
+  }
+  p.forward.execute(cpu_stream(), args);
+  p.fwd_dst.output_done();
+  cpu_stream().wait();
+  p.forward_input = x;
+}
+
+void Conv2dKernel::backward_data(const reference::Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
+  Plan& p = plan(g);
+  p.backward_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, p.bwd_data_dst.input(dy)},
+                                         {DNNL_ARG_WEIGHTS, p.bwd_data_weights.input(w)},
+                                         {DNNL_ARG_DIFF_SRC, p.bwd_data_src.output(dx)}});
+  p.bwd_data_src.output_done();
+  cpu_stream().wait();
+}
+
+void Conv2dKernel::backward_weights(const reference::Conv2dGeometry& g, const float* x, const float* dy, float* dw,
+                                    float* db) {
+  Plan& p = plan(g);
+  // Reuse the blocked input the forward pass already made, when it is the same data and layout.
+  const bool reuse_src = p.forward_input == x && p.backward_weights_pd.src_desc() == p.forward_pd.src_desc();
+  memory& src = reuse_src ? p.fwd_src.staged() : p.bwd_weights_src.input(x);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
+                                       {DNNL_ARG_DIFF_DST, p.bwd_weights_dst.input(dy)},
+                                       {DNNL_ARG_DIFF_WEIGHTS, p.bwd_weights_grad.output(p.weights_grad_plain.get_data_handle())}};
+  if (db) args.insert({DNNL_ARG_DIFF_BIAS, p.bias_grad});
+  p.backward_weights.execute(cpu_stream(), args);
+  p.bwd_weights_grad.output_done();
+  cpu_stream().wait();
+  // dW += the new gradient; db likewise.
+  const float* new_dw = static_cast<const float*>(p.weights_grad_plain.get_data_handle());
+  const std::size_t weight_count = g.C_out * g.C_in * g.K * g.K;
+  for (std::size_t i = 0; i < weight_count; ++i) dw[i] += new_dw[i];
+  if (db) {
+    const float* new_db = static_cast<const float*>(p.bias_grad.get_data_handle());
+    for (std::size_t o = 0; o < g.C_out; ++o) db[o] += new_db[o];
+  }
+}
+
+std::vector<std::string> Conv2dKernel::implementations(const reference::Conv2dGeometry& g) {
+  Plan& p = plan(g);
+  return {p.forward_pd.impl_info_str(), p.backward_data_pd.impl_info_str(), p.backward_weights_pd.impl_info_str()};
+}
+
+}  // namespace gradlab::onednn

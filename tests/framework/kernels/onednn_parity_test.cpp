@@ -1,0 +1,182 @@
+// The oneDNN backend against the float64 reference: forward and every gradient, on random
+// shapes (batch 1, odd sizes, stride 1 and 2, padding 0–2, channels 1–33). The error measure is
+//   max_i |fast_i − reference_i| / max_i |reference_i|     (must be ≤ 1e-4)
+// which is relative to the tensor's scale, so near-zero elements do not dominate.
+#include <algorithm>
+#include <cmath>
+
+#include "framework/kernels/onednn/gemm.h"
+#include "framework/kernels/reference/gemm.h"
+#include "framework/layers/conv2d.h"
+#include "framework/layers/flatten.h"
+#include "framework/layers/linear.h"
+#include "framework/layers/maxpool2d.h"
+#include "framework/layers/relu.h"
+#include "framework/losses/softmax_cross_entropy.h"
+#include "framework/optim/adam.h"
+#include "tests/support.h"
+
+using namespace gradlab;
+using namespace gradlab::testing;
+
+namespace {
+
+constexpr double kParityTolerance = 1e-4;
+
+template <class A, class B>
+double scaled_error(const A& fast, const B& reference, std::size_t n) {
+  double worst = 0, scale = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    worst = std::max(worst, std::abs(static_cast<double>(fast[i]) - static_cast<double>(reference[i])));
+    scale = std::max(scale, std::abs(static_cast<double>(reference[i])));
+  }
+  return scale > 0 ? worst / scale : worst;
+}
+
+double scaled_error(const Tensor<float>& fast, const Tensor<double>& reference) {
+  REQUIRE(shape_of(fast) == shape_of(reference));
+  return scaled_error(fast.data(), reference.data(), fast.size());
+}
+
+Tensor<float> to_float(const Tensor<double>& t) {
+  Tensor<float> f = Tensor<float>::from_shape(shape_of(t));
+  std::transform(t.begin(), t.end(), f.begin(), [](double v) { return static_cast<float>(v); });
+  return f;
+}
+
+// Copies the double model's parameters into the float model (same architecture).
+void copy_parameters(Module<double>& from, Module<float>& to) {
+  const auto source = from.parameters();
+  const auto target = to.parameters();
+  REQUIRE(source.size() == target.size());
+  for (std::size_t i = 0; i < source.size(); ++i) target[i]->value = to_float(source[i]->value);
+}
+
+}  // namespace
+
+TEST_CASE("oneDNN sgemm matches the reference gemm with every transpose", "[onednn][parity]") {
+  Rng rng(1);
+  for (int trial = 0; trial < 30; ++trial) {
+    const std::size_t M = 1 + rng.below(70), N = 1 + rng.below(70), K = 1 + rng.below(90);
+    const bool ta = rng.bernoulli(0.5), tb = rng.bernoulli(0.5), accumulate = rng.bernoulli(0.5);
+    std::vector<double> A(M * K), B(K * N), C(M * N);
+    for (double& v : A) v = rng.uniform(-1, 1);
+    for (double& v : B) v = rng.uniform(-1, 1);
+    for (double& v : C) v = rng.uniform(-1, 1);
+    std::vector<float> Af(A.begin(), A.end()), Bf(B.begin(), B.end()), Cf(C.begin(), C.end());
+    reference::gemm(ta, tb, M, N, K, A.data(), B.data(), C.data(), accumulate);
+    onednn::sgemm(ta, tb, M, N, K, Af.data(), Bf.data(), Cf.data(), accumulate);
+    INFO("M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb << " acc=" << accumulate);
+    CHECK(scaled_error(Cf, C, C.size()) <= kParityTolerance);
+  }
+}
+
+TEST_CASE("oneDNN Linear matches the float64 reference, forward and backward", "[onednn][parity]") {
+  Rng rng(2);
+  struct Case {
+    std::size_t N, D_in, D_out;
+  };
+  for (const Case& c : {Case{1, 1, 1}, Case{1, 784, 256}, Case{7, 33, 5}, Case{64, 128, 10}, Case{3, 17, 29}}) {
+    Rng init(10 + c.N);
+    Linear<double> reference(c.D_in, c.D_out, init);
+    Linear<float> fast(c.D_in, c.D_out, init);
+    fast.set_backend(Backend::onednn);
+    for (double& b : reference.bias().value) b = rng.uniform(-1, 1);
+    copy_parameters(reference, fast);
+    const Tensor<double> x = random_tensor({c.N, c.D_in}, rng), dy = random_tensor({c.N, c.D_out}, rng);
+    INFO("N=" << c.N << " D_in=" << c.D_in << " D_out=" << c.D_out);
+    CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
+    CHECK(scaled_error(fast.backward(to_float(dy)), reference.backward(dy)) <= kParityTolerance);
+    CHECK(scaled_error(fast.weight().grad, reference.weight().grad) <= kParityTolerance);
+    CHECK(scaled_error(fast.bias().grad, reference.bias().grad) <= kParityTolerance);
+  }
+}
+
+TEST_CASE("oneDNN Conv2d matches the float64 reference on random shapes, with no ref: kernels", "[onednn][parity]") {
+  Rng rng(3);
+  for (int trial = 0; trial < 24; ++trial) {
+    const std::size_t N = 1 + rng.below(3), C_in = 1 + rng.below(33), C_out = 1 + rng.below(33);
+    const std::size_t K = 1 + rng.below(5), S = 1 + rng.below(2), P = rng.below(3);
+    const std::size_t H = std::max<std::size_t>(K, 3 + rng.below(14)), W = std::max<std::size_t>(K, 3 + rng.below(14));
+    const bool bias = trial % 5 != 4;
+    Rng init(100 + trial);
+    Conv2d<double> reference(C_in, C_out, K, init, S, P, Init::kaiming_uniform, bias);
+    Conv2d<float> fast(C_in, C_out, K, init, S, P, Init::kaiming_uniform, bias);
+    fast.set_backend(Backend::onednn);
+    if (bias)
+      for (double& b : reference.bias().value) b = rng.uniform(-1, 1);
+    copy_parameters(reference, fast);
+    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng);
+    const Shape out = reference.output_shape(shape_of(x));
+    const Tensor<double> dy = random_tensor(out, rng);
+    INFO(fast.name() << " on " << to_string(shape_of(x)) << (bias ? "" : " (no bias)"));
+    CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
+    CHECK(scaled_error(fast.backward(to_float(dy)), reference.backward(dy)) <= kParityTolerance);
+    CHECK(scaled_error(fast.weight().grad, reference.weight().grad) <= kParityTolerance);
+    if (bias) CHECK(scaled_error(fast.bias().grad, reference.bias().grad) <= kParityTolerance);
+    // A second step must not reuse stale staged data, and gradients must keep accumulating.
+    CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
+    fast.backward(to_float(dy));
+    reference.backward(dy);
+    CHECK(scaled_error(fast.weight().grad, reference.weight().grad) <= kParityTolerance);
+    for (const std::string& implementation : fast.implementations(shape_of(x))) {
+      INFO("implementation " << implementation);
+      CHECK(implementation.rfind("ref", 0) != 0);
+    }
+  }
+}
+
+TEST_CASE("The LeNet convolutions run oneDNN's JIT kernels", "[onednn]") {
+  Rng rng(4);
+  Conv2d<float> conv1(1, 16, 5, rng, 1, 2), conv2(16, 32, 5, rng, 1, 2);
+  conv1.set_backend(Backend::onednn);
+  conv2.set_backend(Backend::onednn);
+  for (auto [conv, shape] : {std::pair{&conv1, Shape{64, 1, 28, 28}}, std::pair{&conv2, Shape{64, 16, 14, 14}}}) {
+    for (const std::string& implementation : conv->implementations(shape)) {
+      INFO(conv->name() << ": " << implementation);
+      CHECK(implementation.rfind("jit", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("One training step gives the same parameters on both backends", "[onednn][parity]") {
+  auto build = [](auto& model, Rng& rng) {
+    using T = typename std::remove_reference_t<decltype(model)>::value_type;
+    model.template emplace<Conv2d<T>>(2, 8, 3, rng, 1, 1);
+    model.template emplace<ReLU<T>>();
+    model.template emplace<MaxPool2d<T>>(2);
+    model.template emplace<Conv2d<T>>(8, 12, 3, rng, 2, 0);
+    model.template emplace<ReLU<T>>();
+    model.template emplace<Flatten<T>>();
+    model.template emplace<Linear<T>>(12 * 2 * 2, 10, rng);
+  };
+  Rng rng_a(5), rng_b(5), data_rng(6);
+  Sequential<double> reference;
+  build(reference, rng_a);
+  Sequential<float> fast;
+  build(fast, rng_b);
+  reference.set_backend(Backend::reference);
+  fast.set_backend(Backend::onednn);
+  copy_parameters(reference, fast);
+  const Tensor<double> x = random_tensor({5, 2, 10, 10}, data_rng);
+  const Labels y{1, 7, 3, 3, 0};
+
+  SoftmaxCrossEntropy<double> loss_reference;
+  SoftmaxCrossEntropy<float> loss_fast;
+  Adam<double> adam_reference(reference.named_parameters(), 0.01);
+  Adam<float> adam_fast(fast.named_parameters(), 0.01);
+  loss_reference.forward(reference.forward(x), y);
+  reference.backward(loss_reference.backward());
+  adam_reference.step();
+  loss_fast.forward(fast.forward(to_float(x)), y);
+  fast.backward(loss_fast.backward());
+  adam_fast.step();
+
+  const auto a = reference.named_parameters();
+  const auto b = fast.named_parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    INFO(a[i].name);
+    CHECK(scaled_error(b[i].parameter->grad, a[i].parameter->grad) <= kParityTolerance);
+    CHECK(scaled_error(b[i].parameter->value, a[i].parameter->value) <= kParityTolerance);
+  }
+}
