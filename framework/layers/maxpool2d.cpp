@@ -1,5 +1,9 @@
 #include "framework/layers/maxpool2d.h"
 
+#include <algorithm>
+
+#include "framework/parallel.h"
+
 namespace gradlab {
 
 template <class T>
@@ -35,29 +39,40 @@ void MaxPool2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   const T* x = input.data();
   T* y = output.data();
   argmax_.resize(output.size());
-  std::size_t out = 0;  // walks Y in row-major order
-  for (std::size_t plane = 0; plane < N * C; ++plane)
-    for (std::size_t i = 0; i < H_out; ++i)
-      for (std::size_t j = 0; j < W_out; ++j, ++out) {
-        std::size_t best = plane * H * W + (i * stride_) * W + j * stride_;
-        for (std::size_t u = 0; u < kernel_size_; ++u)
-          for (std::size_t v = 0; v < kernel_size_; ++v) {
-            const std::size_t at = plane * H * W + (i * stride_ + u) * W + (j * stride_ + v);
-            if (x[at] > x[best]) best = at;  // strict: the first maximum wins a tie
-          }
-        y[out] = x[best];
-        argmax_[out] = best;
-      }
+  std::size_t* argmax = argmax_.data();
+  const std::size_t K = kernel_size_, S = stride_;
+  // Planes (one image's one channel) are independent: split them across threads.
+  parallel_for(N * C, [=](std::size_t begin, std::size_t end) {
+    std::size_t out = begin * H_out * W_out;  // walks Y in row-major order
+    for (std::size_t plane = begin; plane < end; ++plane)
+      for (std::size_t i = 0; i < H_out; ++i)
+        for (std::size_t j = 0; j < W_out; ++j, ++out) {
+          std::size_t best = plane * H * W + (i * S) * W + j * S;
+          for (std::size_t u = 0; u < K; ++u)
+            for (std::size_t v = 0; v < K; ++v) {
+              const std::size_t at = plane * H * W + (i * S + u) * W + (j * S + v);
+              if (x[at] > x[best]) best = at;  // strict: the first maximum wins a tie
+            }
+          y[out] = x[best];
+          argmax[out] = best;
+        }
+  }, H * W);
 }
 
 template <class T>
 void MaxPool2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
   if (!grad_input) return;
-  grad_input->fill(T(0));
   const T* dy = grad_output.data();
   T* dx = grad_input->data();
-  // += because overlapping windows (stride < kernel) can share a maximum.
-  for (std::size_t out = 0; out < grad_output.size(); ++out) dx[argmax_[out]] += dy[out];
+  const std::size_t* argmax = argmax_.data();
+  const std::size_t plane_in = grad_input->shape(2) * grad_input->shape(3);
+  const std::size_t plane_out = grad_output.shape(2) * grad_output.shape(3);
+  // By whole planes, so no two threads write the same input element; += because overlapping
+  // windows (stride < kernel) can share a maximum.
+  parallel_for(grad_output.shape(0) * grad_output.shape(1), [=](std::size_t begin, std::size_t end) {
+    std::fill(dx + begin * plane_in, dx + end * plane_in, T(0));
+    for (std::size_t out = begin * plane_out; out < end * plane_out; ++out) dx[argmax[out]] += dy[out];
+  }, plane_in);
 }
 
 template class MaxPool2d<float>;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "framework/layers/activation.h"
+#include "framework/parallel.h"
 
 namespace gradlab {
 
@@ -16,14 +17,18 @@ class ReLU : public Activation<T> {
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {
     const T* x = input.data();
     T* y = output.data();
-    for (std::size_t i = 0; i < input.size(); ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+    parallel_for(input.size(), [=](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+    });
   }
 
   void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override {
     if (!grad_input) return;
     const T *y = this->output().data(), *dy = grad_output.data();
     T* dx = grad_input->data();
-    for (std::size_t i = 0; i < grad_output.size(); ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+    parallel_for(grad_output.size(), [=](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) dx[i] = y[i] > T(0) ? dy[i] : T(0);
+    });
   }
 };
 

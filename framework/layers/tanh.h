@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "framework/layers/activation.h"
+#include "framework/parallel.h"
 
 namespace gradlab {
 
@@ -18,14 +19,18 @@ class Tanh : public Activation<T> {
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {
     const T* x = input.data();
     T* y = output.data();
-    for (std::size_t i = 0; i < input.size(); ++i) y[i] = std::tanh(x[i]);
+    parallel_for(input.size(), [=](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) y[i] = std::tanh(x[i]);
+    });
   }
 
   void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override {
     if (!grad_input) return;
     const T *y = this->output().data(), *dy = grad_output.data();
     T* dx = grad_input->data();
-    for (std::size_t i = 0; i < grad_output.size(); ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+    parallel_for(grad_output.size(), [=](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+    });
   }
 };
 

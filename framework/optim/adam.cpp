@@ -1,5 +1,7 @@
 #include "framework/optim/adam.h"
 
+#include "framework/parallel.h"
+
 #include <cmath>
 #include <sstream>
 
@@ -43,15 +45,18 @@ void Adam<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
   T* w = parameter.value.data();
   T *m = buffers[0].data(), *v = buffers[1].data();
   const T* grad = parameter.grad.data();
-  for (std::size_t i = 0; i < parameter.value.size(); ++i) {
-    T g = grad[i];
-    if (decay_ == WeightDecay::l2) g += lambda * w[i];
-    else w[i] -= lr * lambda * w[i];
-    m[i] = beta1 * m[i] + (T(1) - beta1) * g;
-    v[i] = beta2 * v[i] + (T(1) - beta2) * g * g;
-    const T m_hat = m[i] / correction1, v_hat = v[i] / correction2;
-    w[i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
-  }
+  const bool decoupled = decay_ == WeightDecay::decoupled;
+  parallel_for(parameter.value.size(), [=](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      T g = grad[i];
+      if (decoupled) w[i] -= lr * lambda * w[i];
+      else g += lambda * w[i];
+      m[i] = beta1 * m[i] + (T(1) - beta1) * g;
+      v[i] = beta2 * v[i] + (T(1) - beta2) * g * g;
+      const T m_hat = m[i] / correction1, v_hat = v[i] / correction2;
+      w[i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
+    }
+  });
 }
 
 template class Adam<float>;

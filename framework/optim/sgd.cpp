@@ -1,5 +1,7 @@
 #include "framework/optim/sgd.h"
 
+#include "framework/parallel.h"
+
 #include <sstream>
 
 namespace gradlab {
@@ -35,14 +37,17 @@ void SGD<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
   T* w = parameter.value.data();
   const T* grad = parameter.grad.data();
   T* b = momentum_ > 0 ? buffers[0].data() : nullptr;
-  for (std::size_t i = 0; i < parameter.value.size(); ++i) {
-    T g = grad[i] + lambda * w[i];
-    if (b) {
-      b[i] = mu * b[i] + g;
-      g = nesterov_ ? g + mu * b[i] : b[i];
+  const bool nesterov = nesterov_;
+  parallel_for(parameter.value.size(), [=](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      T g = grad[i] + lambda * w[i];
+      if (b) {
+        b[i] = mu * b[i] + g;
+        g = nesterov ? g + mu * b[i] : b[i];
+      }
+      w[i] -= lr * g;
     }
-    w[i] -= lr * g;
-  }
+  });
 }
 
 template class SGD<float>;
