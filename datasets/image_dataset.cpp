@@ -15,8 +15,9 @@ std::string find_file(const std::string& folder, const std::string& name) {
   if (std::filesystem::exists(plain)) return plain.string();
   const std::filesystem::path gz = plain.string() + ".gz";
   if (std::filesystem::exists(gz)) return gz.string();
-  throw DataError(plain.string() + ": not found (nor " + gz.filename().string() + "); run scripts/fetch-mnist.sh for "
-                  "MNIST, or point data.folder at a folder of IDX files");
+  throw DataError(plain.string() + ": not found (nor " + gz.filename().string() + "); for MNIST run "
+                  "scripts/fetch-mnist.sh, for Fashion-MNIST apt-get install dataset-fashion-mnist, or point "
+                  "data.folder at a folder of IDX files");
 }
 }  // namespace
 

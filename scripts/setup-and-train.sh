@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command: install what is missing, build, fetch MNIST, train the default
-# experiment. (Until the MNIST trainer lands, the default experiment is the spiral demo.)
+# experiment (the LeNet-style CNN, 3 epochs) into a fresh run folder runs/mnist_lenet-<time>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 scripts/fetch-mnist.sh
-build/gradlab demo
+build/gradlab train experiments/mnist_lenet.json --set "output=\"runs/mnist_lenet-$(date +%Y%m%d-%H%M%S)\""

@@ -137,7 +137,8 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
     sampler = std::make_unique<WeightedSampler>(class_balancing_weights(train_labels, classes));
     train_loader.set_sampler(sampler.get());
   }
-  DataLoader validation_loader(train_set, split.validation, 256, false, false, config.data.normalization);
+  // Evaluation uses the training batch size: each new batch size costs oneDNN plans and buffers.
+  DataLoader validation_loader(train_set, split.validation, config.batch_size, false, false, config.data.normalization);
 
   // Model, loss, optimizer, schedule: all built (and so validated) before the first step.
   const Shape sample_shape{train_set.channels, train_set.height, train_set.width};
@@ -296,7 +297,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
     const ImageDataset test_set = load_idx_dataset(config.data.folder, "t10k", classes);
     std::vector<std::size_t> test_indices(test_set.count);
     for (std::size_t i = 0; i < test_set.count; ++i) test_indices[i] = i;
-    DataLoader test_loader(test_set, test_indices, 256, false, false, config.data.normalization);
+    DataLoader test_loader(test_set, test_indices, config.batch_size, false, false, config.data.normalization);
     const ClassificationMetrics test = evaluate(*model, *loss, test_loader, classes);
     final_metrics["test"] = test.to_json();
     char text[160];
