@@ -38,9 +38,12 @@ void Linear<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   const std::size_t N = input.shape(0), D_in = in_features_, D_out = out_features_;
   input_ = input;
   gemm(this->backend(), false, false, N, D_out, D_in, input.data(), weight_.value.data(), output.data(), false);
-  if (has_bias_)
+  if (has_bias_) {
+    const T* b = bias_.value.data();
+    T* y = output.data();
     for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t j = 0; j < D_out; ++j) output(n, j) += bias_.value(j);
+      for (std::size_t j = 0; j < D_out; ++j) y[n * D_out + j] += b[j];
+  }
 }
 
 // dW += Xᵀ dY,  db += Σ_n dY[n, :],  dX = dY Wᵀ
@@ -48,9 +51,12 @@ template <class T>
 void Linear<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
   const std::size_t N = grad_output.shape(0), D_in = in_features_, D_out = out_features_;
   gemm(this->backend(), true, false, D_in, D_out, N, input_.data(), grad_output.data(), weight_.grad.data(), true);
-  if (has_bias_)
+  if (has_bias_) {
+    const T* dy = grad_output.data();
+    T* db = bias_.grad.data();
     for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t j = 0; j < D_out; ++j) bias_.grad(j) += grad_output(n, j);
+      for (std::size_t j = 0; j < D_out; ++j) db[j] += dy[n * D_out + j];
+  }
   if (grad_input)
     gemm(this->backend(), false, true, N, D_in, D_out, grad_output.data(), weight_.value.data(), grad_input->data(),
          false);
