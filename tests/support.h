@@ -11,6 +11,7 @@
 #include "framework/gradcheck.h"
 #include "framework/random.h"
 #include "framework/tensor.h"
+#include "tests/temp_folder.h"
 
 #include <xtensor/xio.hpp>
 

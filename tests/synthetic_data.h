@@ -8,6 +8,7 @@
 
 #include "datasets/idx.h"
 #include "framework/random.h"
+#include "tests/temp_folder.h"
 
 namespace gradlab::testing {
 
@@ -29,9 +30,7 @@ inline void write_synthetic_split(const std::string& folder, const std::string& 
 
 // A fresh folder under the system temp directory with train (n_train) and t10k (n_test) splits.
 inline std::string make_synthetic_dataset(const std::string& name, std::uint32_t n_train, std::uint32_t n_test) {
-  const std::filesystem::path folder = std::filesystem::temp_directory_path() / ("gradlab_test_" + name);
-  std::filesystem::remove_all(folder);
-  std::filesystem::create_directories(folder);
+  const std::filesystem::path folder = temp_folder("data_" + name);
   Rng rng(1234);
   write_synthetic_split(folder.string(), "train", n_train, rng);
   write_synthetic_split(folder.string(), "t10k", n_test, rng);

@@ -9,15 +9,10 @@
 #include "tests/support.h"
 
 using namespace gradlab;
+using gradlab::testing::temp_folder;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path temp_folder(const std::string& name) {
-  const fs::path folder = fs::temp_directory_path() / ("gradlab_idx_" + name);
-  fs::remove_all(folder);
-  fs::create_directories(folder);
-  return folder;
-}
 void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
@@ -28,7 +23,7 @@ std::string read_bytes(const fs::path& path) {
 }  // namespace
 
 TEST_CASE("IDX round trip, plain and gzipped", "[idx]") {
-  const fs::path folder = temp_folder("roundtrip");
+  const fs::path folder = temp_folder("idx_roundtrip");
   const std::vector<std::uint8_t> data{0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255};
   write_idx((folder / "a-idx3-ubyte").string(), {2, 3, 2}, data);
   const IdxArray plain = read_idx((folder / "a-idx3-ubyte").string(), 3);
@@ -45,7 +40,7 @@ TEST_CASE("IDX round trip, plain and gzipped", "[idx]") {
 }
 
 TEST_CASE("IDX reader reports truncated, wrong-magic, wrong-dimension and over-long files", "[idx][errors]") {
-  const fs::path folder = temp_folder("bad");
+  const fs::path folder = temp_folder("idx_bad");
   const std::string path = (folder / "x").string();
   write_idx(path, {4, 2, 2}, std::vector<std::uint8_t>(16, 7));
   const std::string good = read_bytes(path);
@@ -69,7 +64,7 @@ TEST_CASE("IDX reader reports truncated, wrong-magic, wrong-dimension and over-l
 }
 
 TEST_CASE("An image data set checks that images and labels agree", "[idx][errors]") {
-  const fs::path folder = temp_folder("dataset");
+  const fs::path folder = temp_folder("idx_dataset");
   write_idx((folder / "train-images-idx3-ubyte").string(), {3, 2, 2}, std::vector<std::uint8_t>(12, 1));
   write_idx((folder / "train-labels-idx1-ubyte").string(), {3}, {0, 9, 4});
   const ImageDataset data = load_idx_dataset(folder.string(), "train");

@@ -11,15 +11,10 @@
 #include "tests/support.h"
 
 using namespace gradlab;
+using gradlab::testing::temp_folder;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path temp_folder(const std::string& name) {
-  const fs::path folder = fs::temp_directory_path() / ("gradlab_ckpt_" + name);
-  fs::remove_all(folder);
-  fs::create_directories(folder);
-  return folder;
-}
 std::unique_ptr<Sequential<float>> small_model(std::uint64_t seed) {
   Rng rng(seed);
   auto model = make_mlp<float>({4, 5, 3}, rng);
@@ -29,7 +24,7 @@ std::unique_ptr<Sequential<float>> small_model(std::uint64_t seed) {
 }  // namespace
 
 TEST_CASE("safetensors files have the documented layout", "[checkpoint]") {
-  const fs::path path = temp_folder("layout") / "t.safetensors";
+  const fs::path path = temp_folder("ckpt_layout") / "t.safetensors";
   SafetensorsFile file;
   file.metadata["note"] = "hi";
   file.tensors.emplace_back("a", Tensor<float>{{1, 2}, {3, 4}});
@@ -60,7 +55,7 @@ TEST_CASE("safetensors files have the documented layout", "[checkpoint]") {
 }
 
 TEST_CASE("A checkpoint restores weights, optimizer state and dropout RNG exactly", "[checkpoint]") {
-  const fs::path path = temp_folder("roundtrip") / "last.safetensors";
+  const fs::path path = temp_folder("ckpt_roundtrip") / "last.safetensors";
   auto model = small_model(1);
   Adam<float> adam(model->named_parameters(), 0.01);
   for (Parameter<float>* p : model->parameters()) p->grad.fill(0.5f);
@@ -93,7 +88,7 @@ TEST_CASE("A checkpoint restores weights, optimizer state and dropout RNG exactl
 }
 
 TEST_CASE("An interrupted checkpoint write leaves the previous checkpoint loadable", "[checkpoint]") {
-  const fs::path path = temp_folder("atomic") / "last.safetensors";
+  const fs::path path = temp_folder("ckpt_atomic") / "last.safetensors";
   auto model = small_model(1);
   save_checkpoint(path.string(), *model, nullptr, {1, 10, 0.5, 1, 0}, {{"v", 1}}, {1, 2, 2});
   for (Parameter<float>* p : model->parameters()) p->value.fill(42.0f);
@@ -108,7 +103,7 @@ TEST_CASE("An interrupted checkpoint write leaves the previous checkpoint loadab
 }
 
 TEST_CASE("Broken or foreign checkpoints are rejected with the file and the fault", "[checkpoint][errors]") {
-  const fs::path folder = temp_folder("broken");
+  const fs::path folder = temp_folder("ckpt_broken");
   const std::string path = (folder / "c.safetensors").string();
   auto model = small_model(1);
   save_checkpoint(path, *model, nullptr, {}, {}, {1, 2, 2});

@@ -28,11 +28,7 @@ ExperimentConfig small_experiment(const std::string& data, const std::string& ou
   config["epochs"] = epochs;
   return parse_experiment(config, "small");
 }
-std::string temp_run(const std::string& name) {
-  const fs::path path = fs::temp_directory_path() / ("gradlab_run_" + name);
-  fs::remove_all(path);
-  return path.string();
-}
+std::string temp_run(const std::string& name) { return testing::temp_folder("run_" + name).string(); }
 }  // namespace
 
 TEST_CASE("Training on synthetic data learns and writes a complete run folder", "[trainer]") {
