@@ -204,6 +204,8 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
   if (config.loss.type == "focal") loss = std::make_unique<FocalLoss<double>>(config.loss.gamma, config.loss.weights);
   else if (config.loss.class_weights == "list") loss = std::make_unique<SoftmaxCrossEntropy<double>>(config.loss.weights);
   else loss = std::make_unique<SoftmaxCrossEntropy<double>>();
+  if (config.loss.class_weights == "balanced")  // they come from the training labels, which are not loaded here
+    std::printf("note: \"balanced\" class weights depend on the training labels; checking with unit weights\n");
   const LossHead head{[&](const Tensor<double>& logits) { return static_cast<double>(loss->forward(logits, labels)); },
                       [&] { return loss->backward(); }};
   GradCheckOptions options;
