@@ -12,7 +12,6 @@
 #include "datasets/image_file.h"
 #include "framework/gradcheck.h"
 #include "framework/layers/dropout.h"
-#include "framework/losses/focal_loss.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "models/builder.h"
 #include "train/checkpoint.h"
@@ -108,14 +107,8 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
   std::vector<std::size_t> indices(test.count);
   for (std::size_t i = 0; i < test.count; ++i) indices[i] = i;
   DataLoader loader(test, indices, 256, false, false, loaded.config.data.normalization);
-  SoftmaxCrossEntropy<float> loss;
-  ClassificationMetrics metrics(kClasses);
-  Tensor<float> images;
-  Labels labels;
-  while (loader.next(images, labels)) {
-    const Tensor<float>& logits = loaded.model->forward(images);
-    metrics.add(logits, labels, loss.forward(logits, labels));
-  }
+  SoftmaxCrossEntropy<float> loss;  // unweighted: the reported loss is comparable across runs
+  const ClassificationMetrics metrics = evaluate(*loaded.model, loss, loader, kClasses);
   std::printf("%s on %s (%zu images)\n", checkpoint_path.c_str(), folder.c_str(), metrics.count());
   std::printf("loss %.4f  accuracy %.2f%%  balanced accuracy %.2f%%  macro-F1 %.4f\n", metrics.loss(),
               100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(), metrics.macro_f1());
@@ -200,10 +193,7 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
     margin = distance_to_kinks(*model, x);
   }
 
-  std::unique_ptr<ClassificationLoss<double>> loss;
-  if (config.loss.type == "focal") loss = std::make_unique<FocalLoss<double>>(config.loss.gamma, config.loss.weights);
-  else if (config.loss.class_weights == "list") loss = std::make_unique<SoftmaxCrossEntropy<double>>(config.loss.weights);
-  else loss = std::make_unique<SoftmaxCrossEntropy<double>>();
+  const std::unique_ptr<ClassificationLoss<double>> loss = make_loss<double>(config.loss, nullptr, kClasses);
   if (config.loss.class_weights == "balanced")  // they come from the training labels, which are not loaded here
     std::printf("note: \"balanced\" class weights depend on the training labels; checking with unit weights\n");
   const LossHead head{[&](const Tensor<double>& logits) { return static_cast<double>(loss->forward(logits, labels)); },

@@ -35,42 +35,11 @@ Rng epoch_rng(std::uint64_t seed, std::size_t epoch) {
   return Rng(z ^ (z >> 31));
 }
 
-std::unique_ptr<ClassificationLoss<float>> make_loss(const LossConfig& loss, const Labels& train_labels, std::size_t classes) {
-  if (loss.type == "focal") return std::make_unique<FocalLoss<float>>(loss.gamma, loss.weights);
-  std::vector<double> weights;
-  if (loss.class_weights == "balanced") weights = balanced_class_weights(train_labels, classes);
-  if (loss.class_weights == "list") {
-    if (loss.weights.size() != classes) {
-      throw ConfigError("loss.class_weights: expected " + std::to_string(classes) + " weights (one per class), got " +
-                        std::to_string(loss.weights.size()));
-    }
-    weights = loss.weights;
-  }
-  return std::make_unique<SoftmaxCrossEntropy<float>>(weights);
-}
-
 bool all_finite(const std::vector<Parameter<float>*>& parameters) {
   for (const Parameter<float>* p : parameters)
     for (float g : p->grad)
       if (!std::isfinite(g)) return false;
   return true;
-}
-
-// Loss and predictions of the model over a whole loader, in eval mode.
-ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss, DataLoader& loader,
-                               std::size_t classes) {
-  ClassificationMetrics metrics(classes);
-  Tensor<float> images;
-  Labels labels;
-  Rng unused(0);
-  loader.start_epoch(unused);
-  model.eval();
-  while (loader.next(images, labels)) {
-    const Tensor<float>& logits = model.forward(images);
-    metrics.add(logits, labels, loss.forward(logits, labels));
-  }
-  model.train();
-  return metrics;
 }
 
 double metric_value(const std::string& name, const ClassificationMetrics& metrics) {
@@ -113,6 +82,40 @@ void truncate_metrics(const fs::path& path, std::size_t epoch) {
 
 }  // namespace
 
+template <class T>
+std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const Labels* train_labels, std::size_t classes) {
+  if (loss.type == "focal") return std::make_unique<FocalLoss<T>>(loss.gamma, loss.weights);
+  std::vector<double> weights;
+  if (loss.class_weights == "balanced" && train_labels) weights = balanced_class_weights(*train_labels, classes);
+  if (loss.class_weights == "list") {
+    if (loss.weights.size() != classes) {
+      throw ConfigError("loss.class_weights: expected " + std::to_string(classes) + " weights (one per class), got " +
+                        std::to_string(loss.weights.size()));
+    }
+    weights = loss.weights;
+  }
+  return std::make_unique<SoftmaxCrossEntropy<T>>(weights);
+}
+
+template std::unique_ptr<ClassificationLoss<float>> make_loss<float>(const LossConfig&, const Labels*, std::size_t);
+template std::unique_ptr<ClassificationLoss<double>> make_loss<double>(const LossConfig&, const Labels*, std::size_t);
+
+ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss, DataLoader& loader,
+                               std::size_t classes) {
+  ClassificationMetrics metrics(classes);
+  Tensor<float> images;
+  Labels labels;
+  Rng unused(0);  // evaluation loaders do not shuffle
+  loader.start_epoch(unused);
+  model.eval();
+  while (loader.next(images, labels)) {
+    const Tensor<float>& logits = model.forward(images);
+    metrics.add(logits, labels, loss.forward(logits, labels));
+  }
+  model.train();
+  return metrics;
+}
+
 TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options, std::ostream& log) {
   const Clock::time_point run_start = Clock::now();
   constexpr std::size_t classes = 10;
@@ -146,7 +149,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   model->set_backend(parse_backend(config.backend));
   model->set_needs_input_grad(false);
   onednn::enable_flush_to_zero();
-  auto loss = make_loss(config.loss, train_labels, classes);
+  auto loss = make_loss<float>(config.loss, &train_labels, classes);
   auto optimizer = make_optimizer<float>(ConfigObject(config.optimizer, "optimizer"), model->named_parameters());
   const double base_lr = optimizer->learning_rate();
   const std::size_t steps_per_epoch = train_loader.batches_per_epoch();

@@ -11,7 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "framework/losses/classification_loss.h"
+#include "framework/sequential.h"
 #include "train/config.h"
+#include "train/metrics.h"
 
 namespace gradlab {
 
@@ -33,6 +36,16 @@ class DivergedError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The configured loss. "balanced" class weights are computed from train_labels; where no
+// training labels are at hand (train_labels null: gradlab gradcheck) they are all 1.
+template <class T>
+std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const Labels* train_labels, std::size_t classes);
+
+// Loss and predictions of the model over a whole loader, in eval mode; the model is left in
+// training mode.
+ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss, DataLoader& loader,
+                               std::size_t classes);
 
 TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options, std::ostream& log);
 
