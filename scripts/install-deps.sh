@@ -11,7 +11,9 @@ packages=(
   ocl-icd-opencl-dev opencl-c-headers   # Debian's dnnl-config.cmake requires OpenCL (see docs)
   libcli11-dev                          # command line
   zlib1g-dev                            # .gz data sets
-  libpng-dev                            # PNG images for predict (and, later, PCA figures)
+  libpng-dev                            # PNG images: predict's input, the PCA figures
+  libxtensor-blas-dev liblapack-dev libblas-dev   # eigen/SVD (LAPACK) for framework/math
+  libopenblas0-openmp                   # ...run by OpenBLAS (also the PyTorch baseline's BLAS)
   ca-certificates                       # npm over TLS
 )
 

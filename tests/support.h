@@ -67,6 +67,32 @@ TensorEquals<T> Equals(const Tensor<T>& expected) {
   return TensorEquals<T>(expected);
 }
 
+// CHECK_THAT(actual, AllClose(expected, tolerance)): same shape and every |actual − expected| ≤
+// tolerance (absolute), printing both tensors on failure.
+class TensorAllClose : public Catch::MatcherBase<Tensor<double>> {
+ public:
+  TensorAllClose(Tensor<double> expected, double tolerance) : expected_(std::move(expected)), tolerance_(tolerance) {}
+  bool match(const Tensor<double>& actual) const override {
+    if (shape_of(actual) != shape_of(expected_)) return false;
+    for (std::size_t i = 0; i < actual.size(); ++i)
+      if (!(std::abs(actual.flat(i) - expected_.flat(i)) <= tolerance_)) return false;
+    return true;
+  }
+  std::string describe() const override {
+    std::ostringstream out;
+    out << "is within " << tolerance_ << " of " << expected_;
+    return out.str();
+  }
+
+ private:
+  Tensor<double> expected_;
+  double tolerance_;
+};
+
+inline TensorAllClose AllClose(const Tensor<double>& expected, double tolerance) {
+  return TensorAllClose(expected, tolerance);
+}
+
 // Requires every result within kGradTolerance and prints the worst error, so `ctest -V` (and the
 // closing note of issue #2) can quote it.
 inline void require_gradients_match(const std::string& check,
