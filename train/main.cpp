@@ -8,6 +8,7 @@
 #include "framework/kernels/onednn/context.h"
 #include "train/commands.h"
 #include "train/demo.h"
+#include "train/pca.h"
 
 #ifndef GRADLAB_VERSION
 #define GRADLAB_VERSION "unknown"
@@ -20,7 +21,8 @@ int main(int argc, char** argv) {
 
   std::string config, checkpoint, resume, data, backend;
   int threads = 0;
-  app.add_option("--threads", threads, "compute threads (OpenMP), default $OMP_NUM_THREADS or all cores")
+  app.add_option("--threads", threads,
+                 "compute threads (OpenMP), default $OMP_NUM_THREADS or all cores")
       ->check(CLI::Range(1, 1024));
   std::vector<std::string> overrides, images;
   std::size_t batch = 2, elements = 100;
@@ -30,23 +32,30 @@ int main(int argc, char** argv) {
   train->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
   train->add_option("--backend", backend, "kernels: onednn or reference (overrides the config)")
       ->check(CLI::IsMember({"onednn", "reference"}));
-  train->add_option("--resume", resume, "continue the run in this folder from its last checkpoint")->check(CLI::ExistingDirectory);
+  train->add_option("--resume", resume, "continue the run in this folder from its last checkpoint")
+      ->check(CLI::ExistingDirectory);
 
-  CLI::App* eval = app.add_subcommand("eval", "metrics and confusion matrix of a checkpoint on a test set");
+  CLI::App* eval =
+      app.add_subcommand("eval", "metrics and confusion matrix of a checkpoint on a test set");
   eval->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
   eval->add_option("--data", data, "folder of IDX files (default: the checkpoint's data folder)");
-  eval->add_option("--backend", backend, "kernels: onednn or reference")->check(CLI::IsMember({"onednn", "reference"}));
+  eval->add_option("--backend", backend, "kernels: onednn or reference")
+      ->check(CLI::IsMember({"onednn", "reference"}));
 
-  CLI::App* predict = app.add_subcommand("predict", "class and probabilities for images (PGM, PNG or IDX)");
+  CLI::App* predict =
+      app.add_subcommand("predict", "class and probabilities for images (PGM, PNG or IDX)");
   predict->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
   predict->add_option("images", images, "image files")->required();
-  predict->add_option("--backend", backend, "kernels: onednn or reference")->check(CLI::IsMember({"onednn", "reference"}));
+  predict->add_option("--backend", backend, "kernels: onednn or reference")
+      ->check(CLI::IsMember({"onednn", "reference"}));
 
-  CLI::App* summary = app.add_subcommand("summary", "each layer of a config's model: output shape, parameters, FLOPs");
+  CLI::App* summary = app.add_subcommand(
+      "summary", "each layer of a config's model: output shape, parameters, FLOPs");
   summary->add_option("config", config, "experiment config (JSON)")->required();
   summary->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
 
-  CLI::App* gradcheck = app.add_subcommand("gradcheck", "float64 finite-difference check of a config's model and loss");
+  CLI::App* gradcheck = app.add_subcommand(
+      "gradcheck", "float64 finite-difference check of a config's model and loss");
   gradcheck->add_option("config", config, "experiment config (JSON)")->required();
   gradcheck->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
   gradcheck->add_option("--batch", batch, "random inputs in the batch")->check(CLI::Range(1, 64));
@@ -55,27 +64,54 @@ int main(int argc, char** argv) {
   gradlab::DemoOptions demo_options;
   CLI::App* demo = app.add_subcommand("demo", "train an MLP on the synthetic 3-class spiral");
   demo->add_option("--seed", demo_options.seed, "random seed (weights, data, shuffling)");
-  demo->add_option("--epochs", demo_options.epochs, "passes over the 300 points")->check(CLI::Range(1, 100000));
-  demo->add_option("--lr", demo_options.learning_rate, "SGD learning rate")->check(CLI::PositiveNumber);
-  demo->add_option("--batch-size", demo_options.batch_size, "mini-batch size")->check(CLI::Range(1, 300));
-  demo->add_option("--hidden", demo_options.hidden, "units in each of the two hidden layers")->check(CLI::Range(1, 4096));
+  demo->add_option("--epochs", demo_options.epochs, "passes over the 300 points")
+      ->check(CLI::Range(1, 100000));
+  demo->add_option("--lr", demo_options.learning_rate, "SGD learning rate")
+      ->check(CLI::PositiveNumber);
+  demo->add_option("--batch-size", demo_options.batch_size, "mini-batch size")
+      ->check(CLI::Range(1, 300));
+  demo->add_option("--hidden", demo_options.hidden, "units in each of the two hidden layers")
+      ->check(CLI::Range(1, 4096));
+
+  gradlab::PcaOptions pca_options;
+  CLI::App* pca = app.add_subcommand(
+      "pca",
+      "principal components of an MNIST-style image set: variance curve, errors, eigendigits");
+  pca->add_option("--data", pca_options.data_dir,
+                  "folder of IDX files (train-images-idx3-ubyte[.gz], ...)")
+      ->required();
+  pca->add_option("--components", pca_options.components, "K, the components fitted and kept")
+      ->capture_default_str();
+  pca->add_option("--out", pca_options.out_dir, "output folder (created; files in it replaced)")
+      ->capture_default_str();
+  pca->add_option("--method", pca_options.method,
+                  "eigen (of the covariance) or svd (of the centred data)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"eigen", "svd"}));
+  pca->add_option("--ks", pca_options.ks,
+                  "reconstruction errors at these k (default 1, 2, 5, 10, 20, 50, ... up to K)")
+      ->delimiter(',');
+  pca->add_option("--samples", pca_options.samples,
+                  "fit on the first N training images (default all)");
 
   CLI11_PARSE(app, argc, argv);
 
   try {
     gradlab::onednn::set_num_threads(threads);
     if (*train) {
-      if (config.empty() && resume.empty()) throw CLI::ValidationError("train: give a CONFIG file, or --resume RUN_DIR");
+      if (config.empty() && resume.empty())
+        throw CLI::ValidationError("train: give a CONFIG file, or --resume RUN_DIR");
       return gradlab::train_command(config, overrides, resume, backend);
     }
     if (*eval) return gradlab::eval_command(checkpoint, data, backend);
     if (*predict) return gradlab::predict_command(checkpoint, images, backend);
     if (*summary) return gradlab::summary_command(config, overrides);
     if (*gradcheck) return gradlab::gradcheck_command(config, overrides, batch, elements);
+    if (*pca) return gradlab::pca_command(pca_options);
     if (*demo) {
       const gradlab::DemoResult result = gradlab::run_spiral_demo(demo_options, std::cout);
-      std::printf("loss %.4f -> %.4f, train accuracy %.1f%%\n", result.first_loss, result.final_loss,
-                  100.0 * result.final_accuracy);
+      std::printf("loss %.4f -> %.4f, train accuracy %.1f%%\n", result.first_loss,
+                  result.final_loss, 100.0 * result.final_accuracy);
     }
   } catch (const std::exception& error) {
     std::fprintf(stderr, "gradlab: error: %s\n", error.what());

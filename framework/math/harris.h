@@ -29,7 +29,8 @@ Matrix harris_response(const Matrix& image, double sigma = 1.0, double k = 0.05)
 // Per pixel, by R relative to the largest response r = max R:
 //   corner where R > threshold·r,  edge where R < −threshold·r,  flat otherwise.
 enum class PixelKind { flat = 0, edge = 1, corner = 2 };
-std::vector<std::vector<PixelKind>> classify_pixels(const Matrix& response, double threshold = 0.01);
+std::vector<std::vector<PixelKind>> classify_pixels(const Matrix& response,
+                                                    double threshold = 0.01);
 
 // Corner points: pixels whose R exceeds threshold·max R and is the largest in the
 // (2·radius + 1)² window around them (non-maximum suppression), strongest first.
@@ -37,6 +38,7 @@ struct Corner {
   std::size_t row, column;
   double response;
 };
-std::vector<Corner> harris_corners(const Matrix& response, double threshold = 0.01, std::size_t radius = 3);
+std::vector<Corner> harris_corners(const Matrix& response, double threshold = 0.01,
+                                   std::size_t radius = 3);
 
 }  // namespace gradlab::math

@@ -15,25 +15,32 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 void require_vector(const Vector& v, const char* function, const char* name) {
   if (v.dimension() != 1 || v.size() == 0)
-    throw std::invalid_argument(std::string(function) + ": " + name + " must be a non-empty vector, got shape " + to_string(shape_of(v)));
+    throw std::invalid_argument(std::string(function) + ": " + name +
+                                " must be a non-empty vector, got shape " + to_string(shape_of(v)));
   for (double value : v)
-    if (!std::isfinite(value)) throw std::invalid_argument(std::string(function) + ": " + name + " holds NaN or infinity");
+    if (!std::isfinite(value))
+      throw std::invalid_argument(std::string(function) + ": " + name + " holds NaN or infinity");
 }
 
 void require_distribution(const Vector& p, const char* function, const char* name) {
   require_vector(p, function, name);
   double sum = 0.0;
   for (double value : p) {
-    if (value < 0.0) throw std::invalid_argument(std::string(function) + ": " + name + " has a negative entry " + std::to_string(value));
+    if (value < 0.0)
+      throw std::invalid_argument(std::string(function) + ": " + name + " has a negative entry " +
+                                  std::to_string(value));
     sum += value;
   }
-  if (std::abs(sum - 1.0) > 1e-9) throw std::invalid_argument(std::string(function) + ": " + name + " sums to " + std::to_string(sum) + ", not 1");
+  if (std::abs(sum - 1.0) > 1e-9)
+    throw std::invalid_argument(std::string(function) + ": " + name + " sums to " +
+                                std::to_string(sum) + ", not 1");
 }
 
 void require_same_length(const Vector& a, const Vector& b, const char* function) {
   if (a.size() != b.size())
-    throw std::invalid_argument(std::string(function) + ": the distributions have different lengths, " + std::to_string(a.size()) + " and " +
-                                std::to_string(b.size()));
+    throw std::invalid_argument(std::string(function) +
+                                ": the distributions have different lengths, " +
+                                std::to_string(a.size()) + " and " + std::to_string(b.size()));
 }
 
 // −Σ pᵢ log_qᵢ, skipping pᵢ = 0 (0 log 0 = 0; also 0 · −∞ = 0).
@@ -79,7 +86,9 @@ Tensor<double> log_softmax(const Tensor<double>& logits) {
     const double log_sum = std::log(xt::sum(xt::exp(logits - largest))());
     return logits - largest - log_sum;
   }
-  if (logits.dimension() != 2) throw std::invalid_argument("log_softmax: expected a vector or a matrix, got shape " + to_string(shape_of(logits)));
+  if (logits.dimension() != 2)
+    throw std::invalid_argument("log_softmax: expected a vector or a matrix, got shape " +
+                                to_string(shape_of(logits)));
   const std::size_t rows = logits.shape(0), classes = logits.shape(1);
   Tensor<double> result = Tensor<double>::from_shape({rows, classes});
   for (std::size_t row = 0; row < rows; ++row) {
@@ -121,10 +130,15 @@ Vector bayes_posterior(const Vector& prior, const Vector& likelihood) {
   require_vector(likelihood, "bayes_posterior", "likelihood");
   require_same_length(prior, likelihood, "bayes_posterior");
   for (double value : likelihood)
-    if (value < 0.0 || value > 1.0) throw std::invalid_argument("bayes_posterior: a likelihood P(e | h) must be in [0, 1], got " + std::to_string(value));
-  const Vector joint = prior * likelihood;  // P(e, hᵢ)
+    if (value < 0.0 || value > 1.0)
+      throw std::invalid_argument("bayes_posterior: a likelihood P(e | h) must be in [0, 1], got " +
+                                  std::to_string(value));
+  const Vector joint = prior * likelihood;   // P(e, hᵢ)
   const double evidence = xt::sum(joint)();  // P(e)
-  if (evidence == 0.0) throw std::invalid_argument("bayes_posterior: the evidence has probability 0 under the prior; the posterior is undefined");
+  if (evidence == 0.0)
+    throw std::invalid_argument(
+        "bayes_posterior: the evidence has probability 0 under the prior; the posterior is "
+        "undefined");
   return joint / evidence;
 }
 

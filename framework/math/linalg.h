@@ -21,8 +21,8 @@ Matrix matmul(const Matrix& a, const Matrix& b);
 // `eigenvalues`, sorted in decreasing order (the order PCA wants). Throws std::invalid_argument
 // if A is not square, not symmetric (to 1e-10 relative) or holds NaN or infinity.
 struct SymmetricEigen {
-  Vector eigenvalues;  // n, λ₁ ≥ λ₂ ≥ … ≥ λₙ
-  Matrix eigenvectors; // n × n, column i belongs to λᵢ
+  Vector eigenvalues;   // n, λ₁ ≥ λ₂ ≥ … ≥ λₙ
+  Matrix eigenvectors;  // n × n, column i belongs to λᵢ
 };
 SymmetricEigen symmetric_eigen(const Matrix& a);
 

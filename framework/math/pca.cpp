@@ -16,7 +16,9 @@ Matrix centred(const Matrix& x, const Vector& mean) {
 
 void require_data_matrix(const Matrix& x, const char* what) {
   require_finite_matrix(x, what);
-  if (x.shape(0) < 2) throw std::invalid_argument(std::string(what) + ": need at least 2 samples (rows), got shape " + to_string(shape_of(x)));
+  if (x.shape(0) < 2)
+    throw std::invalid_argument(std::string(what) + ": need at least 2 samples (rows), got shape " +
+                                to_string(shape_of(x)));
 }
 
 // An axis and its negation are the same axis; pick the one whose largest entry is positive.
@@ -51,8 +53,8 @@ Pca Pca::fit(const Matrix& x, std::size_t components, PcaMethod method) {
   require_data_matrix(x, "Pca::fit");
   const std::size_t samples = x.shape(0), features = x.shape(1);
   if (components < 1 || components > features)
-    throw std::invalid_argument("Pca::fit: components must be in [1, " + std::to_string(features) + "] (the number of features), got " +
-                                std::to_string(components));
+    throw std::invalid_argument("Pca::fit: components must be in [1, " + std::to_string(features) +
+                                "] (the number of features), got " + std::to_string(components));
   Pca pca;
   pca.mean_ = column_mean(x);
   Vector variances;  // all of them, decreasing
@@ -69,8 +71,10 @@ Pca Pca::fit(const Matrix& x, std::size_t components, PcaMethod method) {
   }
   // With N ≤ D the thin SVD has only N axes; those beyond carry no variance.
   if (components > axes.shape(0))
-    throw std::invalid_argument("Pca::fit: " + std::to_string(components) + " components asked of " + std::to_string(samples) +
-                                " samples; the svd method finds at most min(N, D) = " + std::to_string(axes.shape(0)));
+    throw std::invalid_argument(
+        "Pca::fit: " + std::to_string(components) + " components asked of " +
+        std::to_string(samples) +
+        " samples; the svd method finds at most min(N, D) = " + std::to_string(axes.shape(0)));
   pca.total_variance_ = xt::sum(variances)();
   pca.explained_variance_ = xt::view(variances, xt::range(0, components));
   pca.components_ = xt::view(axes, xt::range(0, components), xt::all());
@@ -81,7 +85,8 @@ Pca Pca::fit(const Matrix& x, std::size_t components, PcaMethod method) {
 Matrix Pca::transform(const Matrix& x) const {
   require_finite_matrix(x, "Pca::transform");
   if (x.shape(1) != mean_.size())
-    throw std::invalid_argument("Pca::transform: expected [N, " + std::to_string(mean_.size()) + "], got " + to_string(shape_of(x)));
+    throw std::invalid_argument("Pca::transform: expected [N, " + std::to_string(mean_.size()) +
+                                "], got " + to_string(shape_of(x)));
   const Matrix axes_t = xt::transpose(components_);
   return matmul(centred(x, mean_), axes_t);
 }
@@ -89,7 +94,8 @@ Matrix Pca::transform(const Matrix& x) const {
 Matrix Pca::inverse_transform(const Matrix& z) const {
   require_finite_matrix(z, "Pca::inverse_transform");
   if (z.shape(1) != components_.shape(0))
-    throw std::invalid_argument("Pca::inverse_transform: expected [N, " + std::to_string(components_.shape(0)) + "], got " +
+    throw std::invalid_argument("Pca::inverse_transform: expected [N, " +
+                                std::to_string(components_.shape(0)) + "], got " +
                                 to_string(shape_of(z)));
   return matmul(z, components_) + xt::view(mean_, xt::newaxis(), xt::all());
 }

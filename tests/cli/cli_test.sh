@@ -58,5 +58,23 @@ expect 1 "give a CONFIG file, or --resume" -- "$gradlab" train
 expect 105 "Directory does not exist" -- "$gradlab" train --resume "$work/no-such-run"
 expect 3 "training diverged at step [0-9]+ \(epoch 1\)" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$work/diverge\"" --set 'optimizer={"type": "sgd", "lr": 1e30}'
 
+# gradlab pca: the figures and tables, and its argument checks.
+pca="$work/pca"
+expect 0 "^ +12 +[01]\.[0-9]+ +[0-9.]+ +[0-9.]+" -- "$gradlab" pca --data "$work/data" --components 12 --ks 1,4,12 --out "$pca"
+expect 0 "^13 " -- bash -c "wc -l < '$pca/explained_variance.csv' | xargs printf '%s lines\n'"
+expect 0 "^k,split,.*
+1,t10k,.*
+4,t10k,.*
+12,t10k," -- cat "$pca/reconstruction_error.csv"
+expect 0 "PNG" -- head -c 4 "$pca/eigendigits.png"
+expect 0 "PNG" -- head -c 4 "$pca/reconstructions.png"
+expect 0 '"10": [01]\.[0-9]+' -- cat "$pca/summary.json"
+expect 0 "by svd" -- "$gradlab" pca --data "$work/data" --components 5 --method svd --samples 300 --out "$pca-svd"
+expect 1 "--components must be in \[1, 784\] \(pixels per image\), got 785" -- "$gradlab" pca --data "$work/data" --components 785 --out "$pca"
+expect 1 "--ks: 20 is outside \[1, --components = 10\]" -- "$gradlab" pca --data "$work/data" --components 10 --ks 5,20 --out "$pca"
+expect 1 "--samples must be in \[2, 600\]" -- "$gradlab" pca --data "$work/data" --samples 601 --out "$pca"
+expect 1 "nowhere/train-images-idx3-ubyte.*cannot open|nowhere/train-images.*(missing|not found|no such)" -- "$gradlab" pca --data "$work/nowhere" --out "$pca"
+expect 105 "method: .*not in" -- "$gradlab" pca --data "$work/data" --method qr
+
 echo "cli: $passed passed, $failed failed"
 ((failed == 0))

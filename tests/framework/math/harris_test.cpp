@@ -54,8 +54,11 @@ TEST_CASE("Harris: corners, edges along the sides, flat inside and outside", "[m
     for (std::size_t column = 0; column < kSize; ++column)
       if (kinds[row][column] == PixelKind::corner) {
         INFO("corner pixel at (" << row << ", " << column << ")");
-        const auto near = [](std::size_t a, std::size_t b) { return std::abs(static_cast<long>(a) - static_cast<long>(b)) <= 4; };
-        CHECK(((near(row, kFirst) || near(row, kLast)) && (near(column, kFirst) || near(column, kLast))));
+        const auto near = [](std::size_t a, std::size_t b) {
+          return std::abs(static_cast<long>(a) - static_cast<long>(b)) <= 4;
+        };
+        CHECK(((near(row, kFirst) || near(row, kLast)) &&
+               (near(column, kFirst) || near(column, kLast))));
       }
 }
 
@@ -67,22 +70,26 @@ TEST_CASE("Harris: the det/trace response equals the eigenvalue form", "[math][h
   const Matrix response = math::harris_response(m, k);
   for (std::size_t row = 0; row < 16; ++row)
     for (std::size_t column = 0; column < 16; ++column) {
-      const Matrix tensor{{m.xx(row, column), m.xy(row, column)}, {m.xy(row, column), m.yy(row, column)}};
+      const Matrix tensor{{m.xx(row, column), m.xy(row, column)},
+                          {m.xy(row, column), m.yy(row, column)}};
       const Vector lambda = math::symmetric_eigen(tensor).eigenvalues;
       CHECK(lambda(1) >= -1e-12);  // M is positive semi-definite
-      const double eigen_form = lambda(0) * lambda(1) - k * (lambda(0) + lambda(1)) * (lambda(0) + lambda(1));
+      const double eigen_form =
+          lambda(0) * lambda(1) - k * (lambda(0) + lambda(1)) * (lambda(0) + lambda(1));
       CHECK(response(row, column) == Approx(eigen_form).margin(1e-12));
     }
 }
 
-TEST_CASE("Harris: a constant image has no corners or edges; bad sigma is named", "[math][harris]") {
+TEST_CASE("Harris: a constant image has no corners or edges; bad sigma is named",
+          "[math][harris]") {
   const Matrix flat = xt::ones<double>({10, 10}) * 7.0;
   const Matrix response = math::harris_response(flat);
   CHECK(math::linf_norm(response) == 0.0);
   CHECK(math::harris_corners(response).empty());
   for (const auto& row : math::classify_pixels(response))
     for (PixelKind kind : row) CHECK(kind == PixelKind::flat);
-  CHECK_THROWS_WITH(math::structure_tensor(flat, 0.0), Catch::Contains("sigma must be in (0, 100]"));
+  CHECK_THROWS_WITH(math::structure_tensor(flat, 0.0),
+                    Catch::Contains("sigma must be in (0, 100]"));
 }
 
 }  // namespace

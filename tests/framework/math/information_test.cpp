@@ -34,7 +34,8 @@ TEST_CASE("entropy: uniform is log K, certain is 0, by hand in bits", "[math][in
   }
 }
 
-TEST_CASE("KL divergence: non-negative, zero for P = Q, equal to H(P, Q) - H(P)", "[math][information]") {
+TEST_CASE("KL divergence: non-negative, zero for P = Q, equal to H(P, Q) - H(P)",
+          "[math][information]") {
   Rng rng(42);
   for (int trial = 0; trial < 200; ++trial) {
     const Vector p = random_distribution(5, rng), q = random_distribution(5, rng);
@@ -64,7 +65,8 @@ TEST_CASE("KL and cross-entropy are infinite where Q is 0 and P is not", "[math]
   CHECK(kl_divergence(Vector{1.0, 0.0}, Vector{0.5, 0.5}) == Approx(std::log(2.0)));
 }
 
-TEST_CASE("cross-entropy of a one-hot label is -log p_true and matches SoftmaxCrossEntropy", "[math][information]") {
+TEST_CASE("cross-entropy of a one-hot label is -log p_true and matches SoftmaxCrossEntropy",
+          "[math][information]") {
   Rng rng(43);
   const Tensor<double> logits = random_tensor({4, 7}, rng, -5.0, 5.0);
   const Labels labels{3, 0, 6, 3};
@@ -77,7 +79,8 @@ TEST_CASE("cross-entropy of a one-hot label is -log p_true and matches SoftmaxCr
     one_hot(static_cast<std::size_t>(labels[n])) = 1.0;
     const Vector q = math::softmax(z);
     const double from_probabilities = cross_entropy(one_hot, q / xt::sum(q)());
-    CHECK(from_probabilities == Approx(-std::log(q(static_cast<std::size_t>(labels[n])))).epsilon(1e-12));
+    CHECK(from_probabilities ==
+          Approx(-std::log(q(static_cast<std::size_t>(labels[n])))).epsilon(1e-12));
     CHECK(math::cross_entropy_from_logits(one_hot, z) == Approx(from_probabilities).epsilon(1e-12));
     mean += math::cross_entropy_from_logits(one_hot, z) / 4.0;
   }
@@ -94,7 +97,8 @@ TEST_CASE("logit forms are stable where probabilities underflow", "[math][inform
   Rng rng(44);
   const Vector a = random_tensor({5}, rng, -3.0, 3.0), b = random_tensor({5}, rng, -3.0, 3.0);
   const Vector p = math::softmax(a), q = math::softmax(b);
-  CHECK(math::kl_divergence_from_logits(a, b) == Approx(kl_divergence(p / xt::sum(p)(), q / xt::sum(q)())).epsilon(1e-10));
+  CHECK(math::kl_divergence_from_logits(a, b) ==
+        Approx(kl_divergence(p / xt::sum(p)(), q / xt::sum(q)())).epsilon(1e-10));
   CHECK(math::entropy_from_logits(a) == Approx(entropy(p / xt::sum(p)())).epsilon(1e-12));
   // Row-wise on a matrix: each row sums to 1 after exp.
   const Matrix rows = math::softmax(random_tensor({3, 4}, rng, -50.0, 50.0));
@@ -108,15 +112,21 @@ TEST_CASE("Bayes posterior: the disease-test example by hand", "[math][informati
   CHECK(posterior(0) == Approx(0.009 / 0.0585));
   CHECK(posterior(0) + posterior(1) == Approx(1.0));
   // Evidence that is certain under every hypothesis changes nothing.
-  CHECK_THAT(math::bayes_posterior(Vector{0.2, 0.3, 0.5}, Vector{1.0, 1.0, 1.0}), AllClose(Vector{0.2, 0.3, 0.5}, 1e-15));
-  CHECK_THROWS_WITH(math::bayes_posterior(Vector{1.0, 0.0}, Vector{0.0, 0.5}), Catch::Contains("probability 0"));
+  CHECK_THAT(math::bayes_posterior(Vector{0.2, 0.3, 0.5}, Vector{1.0, 1.0, 1.0}),
+             AllClose(Vector{0.2, 0.3, 0.5}, 1e-15));
+  CHECK_THROWS_WITH(math::bayes_posterior(Vector{1.0, 0.0}, Vector{0.0, 0.5}),
+                    Catch::Contains("probability 0"));
 }
 
-TEST_CASE("information functions reject what is not a distribution, naming it", "[math][information]") {
+TEST_CASE("information functions reject what is not a distribution, naming it",
+          "[math][information]") {
   CHECK_THROWS_WITH(entropy(Vector{0.5, 0.6}), Catch::Contains("P sums to 1.1"));
-  CHECK_THROWS_WITH(kl_divergence(Vector{0.5, 0.5}, Vector{1.5, -0.5}), Catch::Contains("Q has a negative entry"));
-  CHECK_THROWS_WITH(cross_entropy(Vector{0.5, 0.5}, Vector{0.2, 0.3, 0.5}), Catch::Contains("different lengths, 2 and 3"));
-  CHECK_THROWS_WITH(math::bayes_posterior(Vector{0.5, 0.5}, Vector{2.0, 0.5}), Catch::Contains("[0, 1], got 2"));
+  CHECK_THROWS_WITH(kl_divergence(Vector{0.5, 0.5}, Vector{1.5, -0.5}),
+                    Catch::Contains("Q has a negative entry"));
+  CHECK_THROWS_WITH(cross_entropy(Vector{0.5, 0.5}, Vector{0.2, 0.3, 0.5}),
+                    Catch::Contains("different lengths, 2 and 3"));
+  CHECK_THROWS_WITH(math::bayes_posterior(Vector{0.5, 0.5}, Vector{2.0, 0.5}),
+                    Catch::Contains("[0, 1], got 2"));
 }
 
 }  // namespace

@@ -15,18 +15,21 @@ using math::SvdKind;
 struct Case {
   std::size_t rows, columns, rank;  // rank < min(rows, columns): a product of thin factors
 };
-const Case kCases[] = {{6, 6, 6}, {9, 4, 4}, {4, 9, 4}, {1, 5, 1}, {5, 1, 1}, {30, 17, 17}, {8, 8, 3}, {12, 7, 2}, {7, 12, 5}};
+const Case kCases[] = {{6, 6, 6},    {9, 4, 4}, {4, 9, 4},  {1, 5, 1}, {5, 1, 1},
+                       {30, 17, 17}, {8, 8, 3}, {12, 7, 2}, {7, 12, 5}};
 
 Matrix random_matrix_of_rank(const Case& c, Rng& rng) {
   if (c.rank == std::min(c.rows, c.columns)) return random_matrix(c.rows, c.columns, rng);
   return math::matmul(random_matrix(c.rows, c.rank, rng), random_matrix(c.rank, c.columns, rng));
 }
 
-TEST_CASE("svd: orthonormal U and V, sorted non-negative sigma, exact reconstruction", "[math][svd]") {
+TEST_CASE("svd: orthonormal U and V, sorted non-negative sigma, exact reconstruction",
+          "[math][svd]") {
   Rng rng(11);
   for (const Case& c : kCases)
     for (SvdKind kind : {SvdKind::thin, SvdKind::full}) {
-      INFO("shape " << c.rows << "x" << c.columns << " rank " << c.rank << (kind == SvdKind::full ? " full" : " thin"));
+      INFO("shape " << c.rows << "x" << c.columns << " rank " << c.rank
+                    << (kind == SvdKind::full ? " full" : " thin"));
       const Matrix m = random_matrix_of_rank(c, rng);
       const Svd factors = math::svd(m, kind);
       const std::size_t r = std::min(c.rows, c.columns);
@@ -43,12 +46,14 @@ TEST_CASE("svd: orthonormal U and V, sorted non-negative sigma, exact reconstruc
       }
       CHECK(relative_error(math::reconstruct(factors), m) < 1e-10);
       // A rank-deficient M has exactly `rank` non-zero singular values.
-      for (std::size_t i = c.rank; i < r; ++i) CHECK(factors.singular_values(i) < 1e-12 * factors.singular_values(0));
+      for (std::size_t i = c.rank; i < r; ++i)
+        CHECK(factors.singular_values(i) < 1e-12 * factors.singular_values(0));
       CHECK(factors.singular_values(c.rank - 1) > 1e-6 * factors.singular_values(0));
     }
 }
 
-TEST_CASE("svd: sigma_i squared are the eigenvalues of MtM; columns of U are eigenvectors of MMt", "[math][svd]") {
+TEST_CASE("svd: sigma_i squared are the eigenvalues of MtM; columns of U are eigenvectors of MMt",
+          "[math][svd]") {
   Rng rng(12);
   for (const Case& c : kCases) {
     INFO("shape " << c.rows << "x" << c.columns);
@@ -57,20 +62,23 @@ TEST_CASE("svd: sigma_i squared are the eigenvalues of MtM; columns of U are eig
     const math::SymmetricEigen gram = math::symmetric_eigen(math::matmul(transposed(m), m));
     const double scale = factors.singular_values(0);
     for (std::size_t i = 0; i < factors.singular_values.size(); ++i)
-      CHECK(std::abs(factors.singular_values(i) - std::sqrt(std::max(gram.eigenvalues(i), 0.0))) < 1e-7 * scale);
+      CHECK(std::abs(factors.singular_values(i) - std::sqrt(std::max(gram.eigenvalues(i), 0.0))) <
+            1e-7 * scale);
     // M Mᵀ uᵢ = σᵢ² uᵢ for every column of U.
     const Matrix mmt = math::matmul(m, transposed(m));
     for (std::size_t i = 0; i < factors.u.shape(1); ++i) {
       const Matrix u_i = xt::view(factors.u, xt::all(), xt::range(i, i + 1));
       const double sigma2 = factors.singular_values(i) * factors.singular_values(i);
-      CHECK(math::l2_norm(Tensor<double>(math::matmul(mmt, u_i) - sigma2 * u_i)) < 1e-10 * scale * scale);
+      CHECK(math::l2_norm(Tensor<double>(math::matmul(mmt, u_i) - sigma2 * u_i)) <
+            1e-10 * scale * scale);
     }
   }
 }
 
 TEST_CASE("svd: closed forms: diagonal, rotation, outer product", "[math][svd]") {
   // diag(3, −5, 1): σ = (5, 3, 1), the absolute values sorted.
-  const Svd diagonal_factors = math::svd(Matrix{{3.0, 0.0, 0.0}, {0.0, -5.0, 0.0}, {0.0, 0.0, 1.0}});
+  const Svd diagonal_factors =
+      math::svd(Matrix{{3.0, 0.0, 0.0}, {0.0, -5.0, 0.0}, {0.0, 0.0, 1.0}});
   CHECK_THAT(diagonal_factors.singular_values, AllClose(Vector{5.0, 3.0, 1.0}, 1e-14));
   // A rotation preserves lengths: every singular value is 1.
   const double angle = 0.7;
@@ -90,7 +98,9 @@ TEST_CASE("symmetric_eigen: orthogonal Q, sorted eigenvalues, A = Q Lambda Qt", 
     const math::SymmetricEigen eigen = math::symmetric_eigen(a);
     CHECK(orthonormality_defect(eigen.eigenvectors) < 1e-10);
     for (std::size_t i = 1; i < n; ++i) CHECK(eigen.eigenvalues(i) <= eigen.eigenvalues(i - 1));
-    const Matrix rebuilt = math::matmul(math::matmul(eigen.eigenvectors, diagonal(eigen.eigenvalues)), transposed(eigen.eigenvectors));
+    const Matrix rebuilt =
+        math::matmul(math::matmul(eigen.eigenvectors, diagonal(eigen.eigenvalues)),
+                     transposed(eigen.eigenvectors));
     CHECK(relative_error(rebuilt, a) < 1e-10);
   }
 }
@@ -101,21 +111,31 @@ TEST_CASE("symmetric_eigen: a 2x2 matrix worked by hand", "[math][eigen]") {
   const math::SymmetricEigen eigen = math::symmetric_eigen(Matrix{{2.0, 1.0}, {1.0, 2.0}});
   CHECK_THAT(eigen.eigenvalues, AllClose(Vector{3.0, 1.0}, 1e-14));
   const double h = 1.0 / std::sqrt(2.0);
-  CHECK(std::abs(std::abs(eigen.eigenvectors(0, 0) * h + eigen.eigenvectors(1, 0) * h) - 1.0) < 1e-14);
-  CHECK(std::abs(std::abs(eigen.eigenvectors(0, 1) * h - eigen.eigenvectors(1, 1) * h) - 1.0) < 1e-14);
+  CHECK(std::abs(std::abs(eigen.eigenvectors(0, 0) * h + eigen.eigenvectors(1, 0) * h) - 1.0) <
+        1e-14);
+  CHECK(std::abs(std::abs(eigen.eigenvectors(0, 1) * h - eigen.eigenvectors(1, 1) * h) - 1.0) <
+        1e-14);
   // A diagonal matrix: its diagonal, sorted decreasing.
-  CHECK_THAT(math::symmetric_eigen(Matrix{{-1.0, 0.0, 0.0}, {0.0, 4.0, 0.0}, {0.0, 0.0, 2.0}}).eigenvalues, AllClose(Vector{4.0, 2.0, -1.0}, 1e-14));
+  CHECK_THAT(
+      math::symmetric_eigen(Matrix{{-1.0, 0.0, 0.0}, {0.0, 4.0, 0.0}, {0.0, 0.0, 2.0}}).eigenvalues,
+      AllClose(Vector{4.0, 2.0, -1.0}, 1e-14));
 }
 
-TEST_CASE("symmetric_eigen and svd reject what they cannot factor, naming the shape", "[math][eigen][svd]") {
-  CHECK_THROWS_WITH(math::symmetric_eigen(Matrix{{1.0, 2.0}, {0.0, 1.0}}), Catch::Contains("not symmetric"));
-  CHECK_THROWS_WITH(math::symmetric_eigen(xt::zeros<double>({2, 3})), Catch::Contains("square") && Catch::Contains("[2, 3]"));
+TEST_CASE("symmetric_eigen and svd reject what they cannot factor, naming the shape",
+          "[math][eigen][svd]") {
+  CHECK_THROWS_WITH(math::symmetric_eigen(Matrix{{1.0, 2.0}, {0.0, 1.0}}),
+                    Catch::Contains("not symmetric"));
+  CHECK_THROWS_WITH(math::symmetric_eigen(xt::zeros<double>({2, 3})),
+                    Catch::Contains("square") && Catch::Contains("[2, 3]"));
   CHECK_THROWS_WITH(math::svd(Vector{1.0, 2.0}), Catch::Contains("2-D") && Catch::Contains("[2]"));
   CHECK_THROWS_WITH(math::svd(Matrix{{1.0, NAN}}), Catch::Contains("NaN"));
-  CHECK_THROWS_WITH(math::matmul(xt::zeros<double>({2, 3}), xt::zeros<double>({2, 3})), Catch::Contains("[2, 3] and [2, 3]"));
+  CHECK_THROWS_WITH(math::matmul(xt::zeros<double>({2, 3}), xt::zeros<double>({2, 3})),
+                    Catch::Contains("[2, 3] and [2, 3]"));
 }
 
-TEST_CASE("Eckart-Young: the rank-k error is the tail of sigma, and no random rank-k matrix does better", "[math][svd]") {
+TEST_CASE(
+    "Eckart-Young: the rank-k error is the tail of sigma, and no random rank-k matrix does better",
+    "[math][svd]") {
   Rng rng(14);
   const Matrix m = random_matrix(12, 9, rng);
   const Svd factors = math::svd(m);
@@ -123,11 +143,13 @@ TEST_CASE("Eckart-Young: the rank-k error is the tail of sigma, and no random ra
     INFO("k = " << k);
     const Matrix m_k = math::low_rank_approximation(factors, k);
     double tail = 0.0;
-    for (std::size_t i = k; i < 9; ++i) tail += factors.singular_values(i) * factors.singular_values(i);
+    for (std::size_t i = k; i < 9; ++i)
+      tail += factors.singular_values(i) * factors.singular_values(i);
     const double error = math::frobenius_norm(Matrix(m - m_k));
     CHECK(std::abs(error - std::sqrt(tail)) < 1e-10 * factors.singular_values(0));
     CHECK(math::svd(m_k).singular_values.size() == 9);
-    if (k < 9) CHECK(math::svd(m_k).singular_values(k) < 1e-10 * factors.singular_values(0));  // rank k
+    if (k < 9)
+      CHECK(math::svd(m_k).singular_values(k) < 1e-10 * factors.singular_values(0));  // rank k
     if (k == 0 || k == 9) continue;
     // Random rank-k competitors: products A B of k-column and k-row matrices, scaled to M's
     // size, and M_k itself nudged in a random direction. None beats M_k.
@@ -140,7 +162,8 @@ TEST_CASE("Eckart-Young: the rank-k error is the tail of sigma, and no random ra
       CHECK(math::frobenius_norm(Matrix(m - competitor)) >= error);
     }
   }
-  CHECK_THROWS_WITH(math::low_rank_approximation(factors, 10), Catch::Contains("exceeds min(m, n) = 9"));
+  CHECK_THROWS_WITH(math::low_rank_approximation(factors, 10),
+                    Catch::Contains("exceeds min(m, n) = 9"));
 }
 
 TEST_CASE("compress_image: rank, compression ratio and error of a low-rank image", "[math][svd]") {
@@ -150,8 +173,10 @@ TEST_CASE("compress_image: rank, compression ratio and error of a low-rank image
   Matrix image = Matrix::from_shape({40, 60});
   for (std::size_t r = 0; r < 40; ++r)
     for (std::size_t c = 0; c < 60; ++c)
-      image(r, c) = 128.0 + 60.0 * std::sin(0.1 * static_cast<double>(r)) * std::cos(0.05 * static_cast<double>(c)) +
-                    30.0 * static_cast<double>(r) / 40.0 + rng.uniform(-1.0, 1.0);
+      image(r, c) =
+          128.0 +
+          60.0 * std::sin(0.1 * static_cast<double>(r)) * std::cos(0.05 * static_cast<double>(c)) +
+          30.0 * static_cast<double>(r) / 40.0 + rng.uniform(-1.0, 1.0);
   const math::LowRankImage two = math::compress_image(image, 2);
   CHECK(two.rank == 2);
   CHECK(two.compression_ratio == Approx(2400.0 / 202.0));

@@ -16,7 +16,8 @@ TEST_CASE("norms of (3, -4) and of [[1, 2], [3, 4]] by hand", "[math][norms]") {
   CHECK(math::frobenius_norm(a) == Approx(std::sqrt(30.0)).epsilon(1e-15));
   // ‖A‖_F² = Σ σᵢ².
   const Vector sigma = math::svd(a).singular_values;
-  CHECK(math::frobenius_norm(a) == Approx(std::sqrt(sigma(0) * sigma(0) + sigma(1) * sigma(1))).epsilon(1e-14));
+  CHECK(math::frobenius_norm(a) ==
+        Approx(std::sqrt(sigma(0) * sigma(0) + sigma(1) * sigma(1))).epsilon(1e-14));
   CHECK_THROWS_WITH(math::frobenius_norm(x), Catch::Contains("[2]"));
 }
 
@@ -43,9 +44,11 @@ TEST_CASE("cosine_similarity: parallel, opposite, orthogonal, scale-invariant", 
   CHECK(math::cosine_similarity(Vector{1.0, 2.0}, Vector{-3.0, -6.0}) == Approx(-1.0));
   CHECK(math::cosine_similarity(Vector{1.0, 2.0}, Vector{-2.0, 1.0}) == Approx(0.0).margin(1e-16));
   // 45 degrees.
-  CHECK(math::cosine_similarity(Vector{1.0, 0.0}, Vector{1.0, 1.0}) == Approx(1.0 / std::sqrt(2.0)));
+  CHECK(math::cosine_similarity(Vector{1.0, 0.0}, Vector{1.0, 1.0}) ==
+        Approx(1.0 / std::sqrt(2.0)));
   CHECK(math::cosine_similarity(Vector{0.0, 0.0}, Vector{1.0, 1.0}) == 0.0);
-  CHECK_THROWS_WITH(math::cosine_similarity(Vector{1.0, 2.0}, Vector{1.0, 2.0, 3.0}), Catch::Contains("[2] and [3]"));
+  CHECK_THROWS_WITH(math::cosine_similarity(Vector{1.0, 2.0}, Vector{1.0, 2.0, 3.0}),
+                    Catch::Contains("[2] and [3]"));
 }
 
 TEST_CASE("cosine_similarity of all row pairs equals the pairwise vector form", "[math][norms]") {
@@ -60,9 +63,11 @@ TEST_CASE("cosine_similarity of all row pairs equals the pairwise vector form", 
       CHECK(similarity(i, j) == Approx(math::cosine_similarity(row_a, row_b)).margin(1e-14));
       // And from the definition, a·b / (‖a‖ ‖b‖).
       const double norms = math::l2_norm(row_a) * math::l2_norm(row_b);
-      CHECK(similarity(i, j) == Approx(norms == 0.0 ? 0.0 : xt::sum(row_a * row_b)() / norms).margin(1e-14));
+      CHECK(similarity(i, j) ==
+            Approx(norms == 0.0 ? 0.0 : xt::sum(row_a * row_b)() / norms).margin(1e-14));
     }
-  CHECK_THROWS_WITH(math::pairwise_cosine_similarity(a, random_matrix(4, 7, rng)), Catch::Contains("[5, 8] and [4, 7]"));
+  CHECK_THROWS_WITH(math::pairwise_cosine_similarity(a, random_matrix(4, 7, rng)),
+                    Catch::Contains("[5, 8] and [4, 7]"));
 }
 
 }  // namespace

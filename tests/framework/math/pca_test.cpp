@@ -15,7 +15,8 @@ using math::PcaMethod;
 Matrix anisotropic_data(std::size_t samples, std::size_t features, Rng& rng) {
   const math::Svd rotation = math::svd(random_matrix(features, features, rng));
   Matrix z = random_tensor({samples, features}, rng);
-  for (std::size_t j = 0; j < features; ++j) xt::view(z, xt::all(), j) *= 10.0 / static_cast<double>(j + 1);
+  for (std::size_t j = 0; j < features; ++j)
+    xt::view(z, xt::all(), j) *= 10.0 / static_cast<double>(j + 1);
   return math::matmul(z, rotation.u) + 5.0;
 }
 
@@ -28,14 +29,17 @@ TEST_CASE("covariance of a 3x2 data matrix by hand", "[math][pca]") {
   CHECK_THROWS_WITH(math::covariance(Matrix{{1.0, 2.0}}), Catch::Contains("at least 2 samples"));
 }
 
-TEST_CASE("PCA by eigendecomposition and by SVD: same components up to sign, same variances", "[math][pca]") {
+TEST_CASE("PCA by eigendecomposition and by SVD: same components up to sign, same variances",
+          "[math][pca]") {
   Rng rng(31);
   const Matrix x = anisotropic_data(200, 6, rng);
   const Pca by_eigen = Pca::fit(x, 6, PcaMethod::eigen), by_svd = Pca::fit(x, 6, PcaMethod::svd);
-  CHECK_THAT(by_eigen.explained_variance(), AllClose(by_svd.explained_variance(), 1e-9 * by_svd.explained_variance()(0)));
+  CHECK_THAT(by_eigen.explained_variance(),
+             AllClose(by_svd.explained_variance(), 1e-9 * by_svd.explained_variance()(0)));
   CHECK(by_eigen.total_variance() == Approx(by_svd.total_variance()).epsilon(1e-12));
   for (std::size_t i = 0; i < 6; ++i) {
-    const Vector a = xt::view(by_eigen.components(), i, xt::all()), b = xt::view(by_svd.components(), i, xt::all());
+    const Vector a = xt::view(by_eigen.components(), i, xt::all()),
+                 b = xt::view(by_svd.components(), i, xt::all());
     CHECK(std::abs(xt::sum(a * b)()) == Approx(1.0).epsilon(1e-10));  // the same axis, up to sign
   }
   // The total variance is the trace of Σ, and the ratios of all axes sum to 1.
@@ -44,7 +48,8 @@ TEST_CASE("PCA by eigendecomposition and by SVD: same components up to sign, sam
   CHECK(xt::sum(by_eigen.explained_variance_ratio())() == Approx(1.0).epsilon(1e-12));
 }
 
-TEST_CASE("PCA axes: orthonormal, decreasing variance, the variance of the projected data", "[math][pca]") {
+TEST_CASE("PCA axes: orthonormal, decreasing variance, the variance of the projected data",
+          "[math][pca]") {
   Rng rng(32);
   const Matrix x = anisotropic_data(300, 5, rng);
   for (PcaMethod method : {PcaMethod::eigen, PcaMethod::svd}) {
@@ -54,13 +59,17 @@ TEST_CASE("PCA axes: orthonormal, decreasing variance, the variance of the proje
     REQUIRE(shape_of(z) == Shape{300, 3});
     // The coordinates are centred and uncorrelated, with variance λᵢ along axis i.
     const Matrix z_covariance = math::covariance(z);
-    CHECK_THAT(z_covariance, AllClose(diagonal(pca.explained_variance()), 1e-9 * pca.explained_variance()(0)));
+    CHECK_THAT(z_covariance,
+               AllClose(diagonal(pca.explained_variance()), 1e-9 * pca.explained_variance()(0)));
     CHECK_THAT(math::column_mean(z), AllClose(xt::zeros<double>({3}), 1e-10));
-    for (std::size_t i = 1; i < 3; ++i) CHECK(pca.explained_variance()(i) < pca.explained_variance()(i - 1));
+    for (std::size_t i = 1; i < 3; ++i)
+      CHECK(pca.explained_variance()(i) < pca.explained_variance()(i - 1));
   }
 }
 
-TEST_CASE("PCA: every axis reconstructs X exactly; fewer axes leave the discarded variance as error", "[math][pca]") {
+TEST_CASE(
+    "PCA: every axis reconstructs X exactly; fewer axes leave the discarded variance as error",
+    "[math][pca]") {
   Rng rng(33);
   const Matrix x = anisotropic_data(150, 6, rng);
   const Pca all = Pca::fit(x, 6);
@@ -87,7 +96,8 @@ TEST_CASE("PCA on points along a known line finds that line", "[math][pca]") {
     x(n, 1) = 0.8 * t + rng.uniform(-0.01, 0.01);
   }
   const Pca pca = Pca::fit(x, 1);
-  CHECK_THAT(Vector(xt::view(pca.components(), 0, xt::all())), AllClose(Vector{0.6, 0.8}, 1e-3));  // sign fixed: largest entry positive
+  CHECK_THAT(Vector(xt::view(pca.components(), 0, xt::all())),
+             AllClose(Vector{0.6, 0.8}, 1e-3));  // sign fixed: largest entry positive
   CHECK(pca.explained_variance_ratio()(0) > 0.9999);
 }
 
@@ -96,10 +106,13 @@ TEST_CASE("PCA rejects bad arguments, naming the range or the shape", "[math][pc
   const Matrix x = random_matrix(10, 4, rng);
   CHECK_THROWS_WITH(Pca::fit(x, 0), Catch::Contains("components must be in [1, 4]"));
   CHECK_THROWS_WITH(Pca::fit(x, 5), Catch::Contains("components must be in [1, 4]"));
-  CHECK_THROWS_WITH(Pca::fit(random_matrix(3, 6, rng), 5, PcaMethod::svd), Catch::Contains("at most min(N, D) = 3"));
+  CHECK_THROWS_WITH(Pca::fit(random_matrix(3, 6, rng), 5, PcaMethod::svd),
+                    Catch::Contains("at most min(N, D) = 3"));
   const Pca pca = Pca::fit(x, 2);
-  CHECK_THROWS_WITH(pca.transform(random_matrix(2, 3, rng)), Catch::Contains("expected [N, 4], got [2, 3]"));
-  CHECK_THROWS_WITH(pca.inverse_transform(random_matrix(2, 3, rng)), Catch::Contains("expected [N, 2], got [2, 3]"));
+  CHECK_THROWS_WITH(pca.transform(random_matrix(2, 3, rng)),
+                    Catch::Contains("expected [N, 4], got [2, 3]"));
+  CHECK_THROWS_WITH(pca.inverse_transform(random_matrix(2, 3, rng)),
+                    Catch::Contains("expected [N, 2], got [2, 3]"));
 }
 
 }  // namespace
