@@ -3,6 +3,8 @@
 //                            models' shapes (batch 64), both backends
 //   gradlab_bench train MODEL BACKEND BATCH — training and inference images/second of MODEL
 //                            (mlp or lenet) on random MNIST-shaped data, and peak resident memory
+//   gradlab_bench profile MODEL BATCH — a training step's time by part: each layer's forward
+//                            and backward, the loss, the optimizer (oneDNN backend)
 // The reference models: MLP 784-256-128-10 (SGD momentum 0.9, lr 0.1) and the LeNet-style CNN
 // (Adam, lr 1e-3), softmax cross-entropy, as in issue #3. bench/run.sh runs everything, and
 // PyTorch on the same work, in one invocation.
@@ -16,8 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "framework/kernels/onednn/context.h"
 #include "framework/kernels/gemm.h"
+#include "framework/kernels/onednn/context.h"
 #include "framework/kernels/onednn/conv2d.h"
 #include "framework/kernels/reference/conv2d.h"
 #include "framework/losses/softmax_cross_entropy.h"
@@ -32,7 +34,8 @@ namespace {
 
 // Median-free but robust enough: run `work` until at least min_seconds and min_runs have passed
 // (after warm-up runs), return seconds per run.
-double time_per_run(const std::function<void()>& work, double min_seconds = 0.5, int min_runs = 5, int warmup = 3) {
+double time_per_run(const std::function<void()>& work, double min_seconds = 0.5, int min_runs = 5,
+                    int warmup = 3) {
   for (int i = 0; i < warmup; ++i) work();
   int runs = 0;
   const auto start = Clock::now();
@@ -57,38 +60,52 @@ std::vector<float> random_vector(std::size_t n, Rng& rng) {
   return v;
 }
 
-nlohmann::json bench_gemm(const std::string& name, Backend backend, bool ta, bool tb, std::size_t M, std::size_t N,
-                          std::size_t K, Rng& rng) {
+nlohmann::json bench_gemm(const std::string& name, Backend backend, bool ta, bool tb, std::size_t M,
+                          std::size_t N, std::size_t K, Rng& rng) {
   const auto A = random_vector(M * K, rng), B = random_vector(K * N, rng);
   std::vector<float> C(M * N);
-  const double seconds = time_per_run([&] { gemm(backend, ta, tb, M, N, K, A.data(), B.data(), C.data(), false); },
-                                      backend == Backend::reference ? 0.2 : 0.3);
+  const double seconds =
+      time_per_run([&] { gemm(backend, ta, tb, M, N, K, A.data(), B.data(), C.data(), false); },
+                   backend == Backend::reference ? 0.2 : 0.3);
   const double flops = 2.0 * M * N * K;
-  return {{"kernel", name}, {"backend", to_string(backend)}, {"microseconds", seconds * 1e6},
+  return {{"kernel", name},
+          {"backend", to_string(backend)},
+          {"microseconds", seconds * 1e6},
           {"gflops", flops / seconds / 1e9}};
 }
 
 nlohmann::json bench_conv(const std::string& name, const std::string& pass, Backend backend,
                           const reference::Conv2dGeometry& g, Rng& rng) {
-  const auto x = random_vector(g.N * g.C_in * g.H * g.W, rng), w = random_vector(g.C_out * g.C_in * g.K * g.K, rng),
-             b = random_vector(g.C_out, rng), dy = random_vector(g.N * g.C_out * g.H_out * g.W_out, rng);
+  const auto x = random_vector(g.N * g.C_in * g.H * g.W, rng),
+             w = random_vector(g.C_out * g.C_in * g.K * g.K, rng), b = random_vector(g.C_out, rng),
+             dy = random_vector(g.N * g.C_out * g.H_out * g.W_out, rng);
   std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(b.size());
   onednn::Conv2dKernel kernel(true);
   std::function<void()> work;
   if (pass == "forward")
-    work = backend == Backend::onednn ? std::function<void()>([&] { kernel.forward(g, x.data(), w.data(), b.data(), y.data()); })
-                                      : [&] { reference::conv2d_forward(g, x.data(), w.data(), b.data(), y.data()); };
+    work = backend == Backend::onednn
+               ? std::function<void()>(
+                     [&] { kernel.forward(g, x.data(), w.data(), b.data(), y.data()); })
+               : [&] { reference::conv2d_forward(g, x.data(), w.data(), b.data(), y.data()); };
   else if (pass == "backward_data")
-    work = backend == Backend::onednn ? std::function<void()>([&] { kernel.backward_data(g, dy.data(), w.data(), dx.data()); })
-                                      : [&] { reference::conv2d_backward_data(g, dy.data(), w.data(), dx.data()); };
+    work = backend == Backend::onednn
+               ? std::function<void()>(
+                     [&] { kernel.backward_data(g, dy.data(), w.data(), dx.data()); })
+               : [&] { reference::conv2d_backward_data(g, dy.data(), w.data(), dx.data()); };
   else
     work = backend == Backend::onednn
-               ? std::function<void()>([&] { kernel.backward_weights(g, x.data(), dy.data(), dw.data(), db.data()); })
-               : [&] { reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data()); };
-  const double seconds = time_per_run(work, backend == Backend::reference ? 0.2 : 0.3, backend == Backend::reference ? 2 : 5,
-                                      backend == Backend::reference ? 1 : 3);
+               ? std::function<void()>(
+                     [&] { kernel.backward_weights(g, x.data(), dy.data(), dw.data(), db.data()); })
+               : [&] {
+                   reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
+                 };
+  const double seconds =
+      time_per_run(work, backend == Backend::reference ? 0.2 : 0.3,
+                   backend == Backend::reference ? 2 : 5, backend == Backend::reference ? 1 : 3);
   const double flops = 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
-  return {{"kernel", name + " " + pass}, {"backend", to_string(backend)}, {"microseconds", seconds * 1e6},
+  return {{"kernel", name + " " + pass},
+          {"backend", to_string(backend)},
+          {"microseconds", seconds * 1e6},
           {"gflops", flops / seconds / 1e9}};
 }
 
@@ -102,60 +119,135 @@ nlohmann::json kernels() {
     bool first;
   };
   // MLP layers and LeNet's two linear layers: forward Y = XW, backward dX = dY Wᵀ, dW = Xᵀ dY.
-  const LinearShape linears[] = {{"mlp linear 784x256", 784, 256, true}, {"mlp linear 256x128", 256, 128, false},
-                                 {"mlp linear 128x10", 128, 10, false},  {"lenet linear 1568x128", 1568, 128, false},
+  const LinearShape linears[] = {{"mlp linear 784x256", 784, 256, true},
+                                 {"mlp linear 256x128", 256, 128, false},
+                                 {"mlp linear 128x10", 128, 10, false},
+                                 {"lenet linear 1568x128", 1568, 128, false},
                                  {"lenet linear 128x10", 128, 10, false}};
   for (Backend backend : {Backend::onednn, Backend::reference})
     for (const LinearShape& l : linears) {
-      results.push_back(bench_gemm(std::string(l.name) + " forward", backend, false, false, B, l.out, l.in, rng));
-      if (!l.first) results.push_back(bench_gemm(std::string(l.name) + " backward_data", backend, false, true, B, l.in, l.out, rng));
-      results.push_back(bench_gemm(std::string(l.name) + " backward_weights", backend, true, false, l.in, l.out, B, rng));
+      results.push_back(
+          bench_gemm(std::string(l.name) + " forward", backend, false, false, B, l.out, l.in, rng));
+      if (!l.first)
+        results.push_back(bench_gemm(std::string(l.name) + " backward_data", backend, false, true,
+                                     B, l.in, l.out, rng));
+      results.push_back(bench_gemm(std::string(l.name) + " backward_weights", backend, true, false,
+                                   l.in, l.out, B, rng));
     }
   const auto conv1 = reference::make_conv2d_geometry(B, 1, 28, 28, 16, 5, 1, 2);
   const auto conv2 = reference::make_conv2d_geometry(B, 16, 14, 14, 32, 5, 1, 2);
   for (Backend backend : {Backend::onednn, Backend::reference}) {
     // The first layer's backward-data is never run in training (nobody needs the image's gradient).
-    for (const char* pass : {"forward", "backward_weights"}) results.push_back(bench_conv("lenet conv1 1->16", pass, backend, conv1, rng));
+    for (const char* pass : {"forward", "backward_weights"})
+      results.push_back(bench_conv("lenet conv1 1->16", pass, backend, conv1, rng));
     for (const char* pass : {"forward", "backward_data", "backward_weights"})
       results.push_back(bench_conv("lenet conv2 16->32", pass, backend, conv2, rng));
   }
   return {{"kernels", results}, {"threads", onednn::num_threads()}};
 }
 
-nlohmann::json train(const std::string& model_name, const std::string& backend_name, std::size_t batch) {
-  const Backend backend = parse_backend(backend_name);
-  onednn::enable_flush_to_zero();
-  const nlohmann::json spec = model_name == "mlp" ? nlohmann::json{{"name", "mlp"}, {"hidden", {256, 128}}}
-                                                  : nlohmann::json{{"name", "lenet"}};
-  auto model = build_model<float>(spec, {1, 28, 28}, 10, 42);
-  model->set_backend(backend);
-  model->set_needs_input_grad(false);
+// One of the reference models with its optimizer, loss and a pool of random batches shaped like
+// normalised MNIST, cycled through.
+struct TrainingSetup {
+  std::unique_ptr<Sequential<float>> model;
   std::unique_ptr<Optimizer<float>> optimizer;
-  if (model_name == "mlp") optimizer = std::make_unique<SGD<float>>(model->named_parameters(), 0.1, 0.9);
-  else optimizer = std::make_unique<Adam<float>>(model->named_parameters(), 1e-3);
   SoftmaxCrossEntropy<float> loss;
-
-  // A pool of random batches shaped like normalised MNIST, cycled through.
-  Rng rng(7);
-  std::vector<Tensor<float>> images(8, Tensor<float>::from_shape({batch, 1, 28, 28}));
-  std::vector<Labels> labels(8, Labels(batch));
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    for (float& p : images[i]) p = static_cast<float>(rng.uniform(-0.42, 2.8));
-    for (int& y : labels[i]) y = static_cast<int>(rng.below(10));
-  }
+  std::vector<Tensor<float>> images;
+  std::vector<Labels> labels;
   std::size_t next = 0;
+
+  TrainingSetup(const std::string& model_name, Backend backend, std::size_t batch) {
+    onednn::enable_flush_to_zero();
+    const nlohmann::json spec = model_name == "mlp"
+                                    ? nlohmann::json{{"name", "mlp"}, {"hidden", {256, 128}}}
+                                    : nlohmann::json{{"name", "lenet"}};
+    model = build_model<float>(spec, {1, 28, 28}, 10, 42);
+    model->set_backend(backend);
+    model->set_needs_input_grad(false);
+    if (model_name == "mlp")
+      optimizer = std::make_unique<SGD<float>>(model->named_parameters(), 0.1, 0.9);
+    else
+      optimizer = std::make_unique<Adam<float>>(model->named_parameters(), 1e-3);
+    Rng rng(7);
+    images.assign(8, Tensor<float>::from_shape({batch, 1, 28, 28}));
+    labels.assign(8, Labels(batch));
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      for (float& p : images[i]) p = static_cast<float>(rng.uniform(-0.42, 2.8));
+      for (int& y : labels[i]) y = static_cast<int>(rng.below(10));
+    }
+  }
+};
+
+// Where a training step's time goes: each layer's forward and backward, the loss, the
+// optimizer, timed one by one over many steps (oneDNN backend).
+nlohmann::json profile(const std::string& model_name, std::size_t batch) {
+  TrainingSetup setup(model_name, Backend::onednn, batch);
+  Sequential<float>& model = *setup.model;
+  const std::size_t layers = model.size();
+  std::vector<double> forward_seconds(layers), backward_seconds(layers);
+  double loss_seconds = 0, zero_grad_seconds = 0, step_seconds = 0;
+  auto seconds_of = [](const std::function<void()>& work) {
+    const auto start = Clock::now();
+    work();
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  const int warmup = 20, steps = 300;
+  for (int s = 0; s < warmup + steps; ++s) {
+    if (s == warmup) {
+      std::fill(forward_seconds.begin(), forward_seconds.end(), 0.0);
+      std::fill(backward_seconds.begin(), backward_seconds.end(), 0.0);
+      loss_seconds = zero_grad_seconds = step_seconds = 0;
+    }
+    const std::size_t i = setup.next++ % setup.images.size();
+    zero_grad_seconds += seconds_of([&] { setup.optimizer->zero_grad(); });
+    const Tensor<float>* x = &setup.images[i];
+    for (std::size_t l = 0; l < layers; ++l)
+      forward_seconds[l] += seconds_of([&] { x = &model[l].forward(*x); });
+    loss_seconds += seconds_of([&] { setup.loss.forward(*x, setup.labels[i]); });
+    const Tensor<float>* grad = &setup.loss.backward();
+    for (std::size_t l = layers; l-- > 0;)
+      backward_seconds[l] += seconds_of([&] { grad = &model[l].backward(*grad); });
+    step_seconds += seconds_of([&] { setup.optimizer->step(); });
+  }
+  nlohmann::json parts = nlohmann::json::array();
+  double total = 0;
+  auto add = [&](const std::string& name, double seconds) {
+    parts.push_back({{"part", name}, {"microseconds", seconds / steps * 1e6}});
+    total += seconds / steps;
+  };
+  add("optimizer zero_grad", zero_grad_seconds);
+  for (std::size_t l = 0; l < layers; ++l)
+    add(std::to_string(l) + " " + model[l].name() + " forward", forward_seconds[l]);
+  add("loss forward + backward", loss_seconds);
+  for (std::size_t l = layers; l-- > 0;)
+    add(std::to_string(l) + " " + model[l].name() + " backward", backward_seconds[l]);
+  add("optimizer step", step_seconds);
+  return {{"model", model_name},
+          {"batch", batch},
+          {"threads", onednn::num_threads()},
+          {"step_microseconds", total * 1e6},
+          {"parts", parts}};
+}
+
+nlohmann::json train(const std::string& model_name, const std::string& backend_name,
+                     std::size_t batch) {
+  const Backend backend = parse_backend(backend_name);
+  TrainingSetup setup(model_name, backend, batch);
+  auto& model = setup.model;
+  auto& images = setup.images;
+  std::size_t& next = setup.next;
   auto step = [&] {
     const std::size_t i = next++ % images.size();
-    optimizer->zero_grad();
-    loss.forward(model->forward(images[i]), labels[i]);
-    model->backward(loss.backward());
-    optimizer->step();
+    setup.optimizer->zero_grad();
+    setup.loss.forward(model->forward(images[i]), setup.labels[i]);
+    model->backward(setup.loss.backward());
+    setup.optimizer->step();
   };
   const bool slow = backend == Backend::reference && model_name == "lenet";
   const double step_seconds = time_per_run(step, slow ? 3.0 : 2.0, slow ? 3 : 20, slow ? 1 : 5);
   model->eval();
-  const double infer_seconds = time_per_run([&] { model->forward(images[next++ % images.size()]); }, slow ? 2.0 : 1.0,
-                                            slow ? 3 : 20, slow ? 1 : 5);
+  const double infer_seconds = time_per_run([&] { model->forward(images[next++ % images.size()]); },
+                                            slow ? 2.0 : 1.0, slow ? 3 : 20, slow ? 1 : 5);
   return {{"model", model_name},
           {"backend", backend_name},
           {"batch", batch},
@@ -175,6 +267,10 @@ int main(int argc, char** argv) {
       std::cout << kernels().dump(2) << "\n";
       return 0;
     }
+    if (mode == "profile" && argc == 4) {
+      std::cout << profile(argv[2], std::stoul(argv[3])).dump(2) << "\n";
+      return 0;
+    }
     if (mode == "train" && argc == 5) {
       std::cout << train(argv[2], argv[3], std::stoul(argv[4])).dump(2) << "\n";
       return 0;
@@ -183,6 +279,7 @@ int main(int argc, char** argv) {
     std::cerr << "gradlab_bench: " << error.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet onednn|reference BATCH\n";
+  std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet onednn|reference "
+               "BATCH | gradlab_bench profile mlp|lenet BATCH\n";
   return 2;
 }

@@ -42,18 +42,45 @@ void MaxPool2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   std::size_t* argmax = argmax_.data();
   const std::size_t K = kernel_size_, S = stride_;
   // Planes (one image's one channel) are independent: split them across threads.
+  //
+  // Which element of a window is largest is a coin toss for the branch predictor, and an `if`
+  // here cost 2.5 ms per batch on LeNet's first layer (the max alone takes 0.1 ms). So the
+  // winner is chosen by arithmetic on comparison results, which compiles to no branch at all.
+  if (K == 2 && S == 2) {
+    // The common 2×2 window: a b / c d. First maximum in that order wins a tie.
+    parallel_for(N * C, [=](std::size_t begin, std::size_t end) {
+      for (std::size_t plane = begin; plane < end; ++plane)
+        for (std::size_t i = 0; i < H_out; ++i) {
+          const std::size_t top = plane * H * W + 2 * i * W, out = (plane * H_out + i) * W_out;
+          for (std::size_t j = 0; j < W_out; ++j) {
+            const std::size_t at = top + 2 * j;
+            const T a = x[at], b = x[at + 1], c = x[at + W], d = x[at + W + 1];
+            const std::size_t right_top = b > a, right_bottom = d > c;
+            const T max_top = std::max(a, b), max_bottom = std::max(c, d);
+            const std::size_t bottom = max_bottom > max_top;
+            const std::size_t column = right_top + bottom * (right_bottom - right_top);
+            y[out + j] = std::max(max_top, max_bottom);
+            argmax[out + j] = at + bottom * W + column;
+          }
+        }
+    }, H * W);
+    return;
+  }
   parallel_for(N * C, [=](std::size_t begin, std::size_t end) {
     std::size_t out = begin * H_out * W_out;  // walks Y in row-major order
     for (std::size_t plane = begin; plane < end; ++plane)
       for (std::size_t i = 0; i < H_out; ++i)
         for (std::size_t j = 0; j < W_out; ++j, ++out) {
           std::size_t best = plane * H * W + (i * S) * W + j * S;
+          T best_value = x[best];
           for (std::size_t u = 0; u < K; ++u)
             for (std::size_t v = 0; v < K; ++v) {
               const std::size_t at = plane * H * W + (i * S + u) * W + (j * S + v);
-              if (x[at] > x[best]) best = at;  // strict: the first maximum wins a tie
+              const std::size_t larger = x[at] > best_value;  // strict: the first maximum wins a tie
+              best += larger * (at - best);
+              best_value = x[best];
             }
-          y[out] = x[best];
+          y[out] = best_value;
           argmax[out] = best;
         }
   }, H * W);

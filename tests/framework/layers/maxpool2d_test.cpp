@@ -43,6 +43,40 @@ TEST_CASE("MaxPool2d with overlapping windows accumulates a shared maximum", "[m
              Equals(Tensor<double>{{{{0, 0, 0}, {0, 10, 0}, {0, 0, 0}}}}));
 }
 
+TEST_CASE("MaxPool2d matches a brute-force loop on tie-heavy inputs, every window shape", "[maxpool2d]") {
+  // Values from {0, 1, 2}: most windows hold ties, so the first-maximum rule is exercised at
+  // every position of the window, in the 2×2 fast path and in the general one; odd sizes leave
+  // rows and columns no window covers (their gradient is 0).
+  Rng rng(5);
+  struct Case {
+    std::size_t K, S, H, W;
+  };
+  for (const Case& c : {Case{2, 2, 6, 8}, Case{2, 2, 5, 7}, Case{3, 2, 7, 6}, Case{2, 1, 4, 5}, Case{3, 3, 9, 10}}) {
+    INFO("K=" << c.K << " S=" << c.S << " H=" << c.H << " W=" << c.W);
+    Tensor<float> x = Tensor<float>::from_shape({2, 3, c.H, c.W});
+    for (float& v : x) v = static_cast<float>(rng.below(3));
+    MaxPool2d<float> pool(c.K, c.S);
+    const Tensor<float> y = pool.forward(x);
+    Tensor<float> dy = Tensor<float>::from_shape(shape_of(y));
+    for (float& v : dy) v = static_cast<float>(rng.below(100) + 1);
+    const Tensor<float> dx = pool.backward(dy);
+    Tensor<float> expected_y = Tensor<float>::from_shape(shape_of(y)), expected_dx = xt::zeros<float>(shape_of(x));
+    for (std::size_t n = 0; n < 2; ++n)
+      for (std::size_t ch = 0; ch < 3; ++ch)
+        for (std::size_t i = 0; i < y.shape(2); ++i)
+          for (std::size_t j = 0; j < y.shape(3); ++j) {
+            std::size_t best_u = 0, best_v = 0;
+            for (std::size_t u = 0; u < c.K; ++u)
+              for (std::size_t v = 0; v < c.K; ++v)
+                if (x(n, ch, i * c.S + u, j * c.S + v) > x(n, ch, i * c.S + best_u, j * c.S + best_v)) best_u = u, best_v = v;
+            expected_y(n, ch, i, j) = x(n, ch, i * c.S + best_u, j * c.S + best_v);
+            expected_dx(n, ch, i * c.S + best_u, j * c.S + best_v) += dy(n, ch, i, j);
+          }
+    CHECK_THAT(y, Equals(expected_y));
+    CHECK_THAT(dx, Equals(expected_dx));
+  }
+}
+
 TEST_CASE("MaxPool2d output size and shape errors", "[maxpool2d][errors]") {
   CHECK(MaxPool2d<double>(2).output_shape({64, 16, 28, 28}) == Shape{64, 16, 14, 14});
   CHECK(MaxPool2d<double>(3, 2).output_shape({1, 2, 7, 6}) == Shape{1, 2, 3, 2});
