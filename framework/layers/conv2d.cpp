@@ -42,7 +42,8 @@ reference::Conv2dGeometry Conv2d<T>::geometry(const Shape& input_shape) const {
                                            input_shape[3], out_channels_, kernel_size_, stride_,
                                            padding_);
   } catch (const std::invalid_argument& error) {
-    throw ShapeError(name() + ": input " + to_string(input_shape) + " is too small: " + error.what());
+    throw ShapeError(name() + ": input " + to_string(input_shape) +
+                     " is too small: " + error.what());
   }
 }
 
@@ -83,13 +84,16 @@ void Conv2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_inpu
   T* grad_bias = has_bias_ ? bias_.grad.data() : nullptr;
   if constexpr (std::is_same_v<T, float>) {
     if (onednn::Conv2dKernel* kernel = fast_kernel()) {
-      kernel->backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(), grad_bias);
-      if (grad_input) kernel->backward_data(g, grad_output.data(), weight_.value.data(), grad_input->data());
+      kernel->backward(g, input_.data(), weight_.value.data(), grad_output.data(),
+                       grad_input ? grad_input->data() : nullptr, weight_.grad.data(), grad_bias);
       return;
     }
   }
-  reference::conv2d_backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(), grad_bias);
-  if (grad_input) reference::conv2d_backward_data(g, grad_output.data(), weight_.value.data(), grad_input->data());
+  reference::conv2d_backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(),
+                                     grad_bias);
+  if (grad_input)
+    reference::conv2d_backward_data(g, grad_output.data(), weight_.value.data(),
+                                    grad_input->data());
 }
 
 template <class T>

@@ -28,7 +28,8 @@ std::string Adam<T>::name() const {
   std::ostringstream out;
   out << (decay_ == WeightDecay::l2 ? "Adam" : "AdamW") << "(lr=" << this->learning_rate()
       << ", betas=(" << beta1_ << ", " << beta2_ << "), eps=" << eps_;
-  if (weight_decay_ > 0 || decay_ == WeightDecay::decoupled) out << ", weight_decay=" << weight_decay_;
+  if (weight_decay_ > 0 || decay_ == WeightDecay::decoupled)
+    out << ", weight_decay=" << weight_decay_;
   out << ")";
   return out.str();
 }
@@ -37,7 +38,8 @@ template <class T>
 void Adam<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
   const double t = static_cast<double>(this->steps());
   const T lr = static_cast<T>(this->learning_rate());
-  const T beta1 = static_cast<T>(beta1_), beta2 = static_cast<T>(beta2_), eps = static_cast<T>(eps_);
+  const T beta1 = static_cast<T>(beta1_), beta2 = static_cast<T>(beta2_),
+          eps = static_cast<T>(eps_);
   const T lambda = static_cast<T>(weight_decay_);
   // 1 − βᵗ in double: for β₂ = 0.999 and small t, float would lose most of its digits.
   const T correction1 = static_cast<T>(1.0 - std::pow(beta1_, t));
@@ -45,12 +47,16 @@ void Adam<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
   T* w = parameter.value.data();
   T *m = buffers[0].data(), *v = buffers[1].data();
   const T* grad = parameter.grad.data();
+  // The two kinds of decay as coefficients, one of them 0, rather than an `if` in the loop: a
+  // branch there keeps GCC from vectorising it (1.4 ms instead of 0.2 ms for LeNet's 200k
+  // weights of the first Linear layer, on one thread).
   const bool decoupled = decay_ == WeightDecay::decoupled;
+  const T l2_coefficient = decoupled ? T(0) : lambda;         // g ← g + λw
+  const T decoupled_shrink = decoupled ? lr * lambda : T(0);  // w ← w − lr λ w
   parallel_for(parameter.value.size(), [=](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      T g = grad[i];
-      if (decoupled) w[i] -= lr * lambda * w[i];
-      else g += lambda * w[i];
+      const T g = grad[i] + l2_coefficient * w[i];
+      w[i] -= decoupled_shrink * w[i];
       m[i] = beta1 * m[i] + (T(1) - beta1) * g;
       v[i] = beta2 * v[i] + (T(1) - beta2) * g * g;
       const T m_hat = m[i] / correction1, v_hat = v[i] / correction2;

@@ -19,7 +19,8 @@ namespace {
 class Staged {
  public:
   Staged() = default;
-  Staged(const memory::desc& plain, const memory::desc& wanted) : user_(plain, cpu_engine(), DNNL_MEMORY_NONE) {
+  Staged(const memory::desc& plain, const memory::desc& wanted)
+      : user_(plain, cpu_engine(), DNNL_MEMORY_NONE) {
     if (wanted != plain) {
       internal_ = memory(wanted, cpu_engine());
       to_internal_ = dnnl::reorder(user_, internal_);
@@ -73,11 +74,12 @@ struct Conv2dKernel::Plan {
         strides(dims({g.S, g.S})),
         padding(dims({g.P, g.P})),
         // The right/bottom padding that makes oneDNN's output size floor((H + 2P − K)/S) + 1.
-        padding_r(dims({(g.H_out - 1) * g.S + g.K - g.H - g.P, (g.W_out - 1) * g.S + g.K - g.W - g.P})) {
+        padding_r(
+            dims({(g.H_out - 1) * g.S + g.K - g.H - g.P, (g.W_out - 1) * g.S + g.K - g.W - g.P})) {
     forward_pd = dnnl::convolution_forward::primitive_desc(
-        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src_any,
-                                        weights_any, has_bias ? bias_md : memory::desc(), dst_any, strides, padding,
-                                        padding_r),
+        dnnl::convolution_forward::desc(
+            dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src_any,
+            weights_any, has_bias ? bias_md : memory::desc(), dst_any, strides, padding, padding_r),
         cpu_engine());
     forward = dnnl::convolution_forward(forward_pd);
     fwd_src = Staged(src_plain, forward_pd.src_desc());
@@ -91,8 +93,8 @@ struct Conv2dKernel::Plan {
   void make_backward() {
     if (has_backward) return;
     backward_data_pd = dnnl::convolution_backward_data::primitive_desc(
-        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_any, weights_any, dst_any,
-                                              strides, padding, padding_r),
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_any,
+                                              weights_any, dst_any, strides, padding, padding_r),
         cpu_engine(), forward_pd);
     // Backward-weights reads the input in the layout the forward pass chose. With "any" here,
     // oneDNN 2.6 on AVX2 pads LeNet's one input channel to 8 (aBcd8b) and takes 4.2 ms on 2
@@ -100,9 +102,9 @@ struct Conv2dKernel::Plan {
     // forward's staged input is reused without a reorder. (Pinning diff_dst to the forward's
     // blocked output layout as well selects ref:any, 679 ms: never do that.)
     backward_weights_pd = dnnl::convolution_backward_weights::primitive_desc(
-        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, forward_pd.src_desc(), weights_any,
-                                                 has_bias ? bias_md : memory::desc(), dst_any, strides, padding,
-                                                 padding_r),
+        dnnl::convolution_backward_weights::desc(
+            dnnl::algorithm::convolution_direct, forward_pd.src_desc(), weights_any,
+            has_bias ? bias_md : memory::desc(), dst_any, strides, padding, padding_r),
         cpu_engine(), forward_pd);
     backward_data = dnnl::convolution_backward_data(backward_data_pd);
     backward_weights = dnnl::convolution_backward_weights(backward_weights_pd);
@@ -128,8 +130,8 @@ struct Conv2dKernel::Plan {
   dnnl::convolution_forward forward;
   dnnl::convolution_backward_data backward_data;
   dnnl::convolution_backward_weights backward_weights;
-  Staged fwd_src, fwd_weights, fwd_dst, bwd_data_dst, bwd_data_weights, bwd_data_src, bwd_weights_src, bwd_weights_dst,
-      bwd_weights_grad;
+  Staged fwd_src, fwd_weights, fwd_dst, bwd_data_dst, bwd_data_weights, bwd_data_src,
+      bwd_weights_src, bwd_weights_dst, bwd_weights_grad;
   memory weights_grad_plain, bias_grad, bias;
   const float* forward_input = nullptr;  // x of the last forward, whose blocked copy fwd_src holds
 };
@@ -145,7 +147,8 @@ Conv2dKernel::Plan& Conv2dKernel::plan(const reference::Conv2dGeometry& g) {
   return *it->second;
 }
 
-void Conv2dKernel::forward(const reference::Conv2dGeometry& g, const float* x, const float* w, const float* b, float* y) {
+void Conv2dKernel::forward(const reference::Conv2dGeometry& g, const float* x, const float* w,
+                           const float* b, float* y) {
   Plan& p = plan(g);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.fwd_src.input(x)},
                                        {DNNL_ARG_WEIGHTS, p.fwd_weights.input(w)},
@@ -160,7 +163,8 @@ void Conv2dKernel::forward(const reference::Conv2dGeometry& g, const float* x, c
   p.forward_input = x;
 }
 
-void Conv2dKernel::backward_data(const reference::Conv2dGeometry& g, const float* dy, const float* w, float* dx) {
+void Conv2dKernel::backward_data(const reference::Conv2dGeometry& g, const float* dy,
+                                 const float* w, float* dx) {
   Plan& p = plan(g);
   p.make_backward();
   p.backward_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, p.bwd_data_dst.input(dy)},
@@ -170,16 +174,18 @@ void Conv2dKernel::backward_data(const reference::Conv2dGeometry& g, const float
   cpu_stream().wait();
 }
 
-void Conv2dKernel::backward_weights(const reference::Conv2dGeometry& g, const float* x, const float* dy, float* dw,
-                                    float* db) {
+void Conv2dKernel::backward_weights(const reference::Conv2dGeometry& g, const float* x,
+                                    const float* dy, float* dw, float* db) {
   Plan& p = plan(g);
   p.make_backward();
   // Reuse the blocked input the forward pass already made, when it is the same data and layout.
-  const bool reuse_src = p.forward_input == x && p.backward_weights_pd.src_desc() == p.forward_pd.src_desc();
+  const bool reuse_src =
+      p.forward_input == x && p.backward_weights_pd.src_desc() == p.forward_pd.src_desc();
   memory& src = reuse_src ? p.fwd_src.staged() : p.bwd_weights_src.input(x);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
-                                       {DNNL_ARG_DIFF_DST, p.bwd_weights_dst.input(dy)},
-                                       {DNNL_ARG_DIFF_WEIGHTS, p.bwd_weights_grad.output(p.weights_grad_plain.get_data_handle())}};
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, src},
+      {DNNL_ARG_DIFF_DST, p.bwd_weights_dst.input(dy)},
+      {DNNL_ARG_DIFF_WEIGHTS, p.bwd_weights_grad.output(p.weights_grad_plain.get_data_handle())}};
   if (db) args.insert({DNNL_ARG_DIFF_BIAS, p.bias_grad});
   p.backward_weights.execute(cpu_stream(), args);
   p.bwd_weights_grad.output_done();
@@ -194,10 +200,28 @@ void Conv2dKernel::backward_weights(const reference::Conv2dGeometry& g, const fl
   }
 }
 
+void Conv2dKernel::backward(const reference::Conv2dGeometry& g, const float* x, const float* w,
+                            const float* dy, float* dx, float* dw, float* db) {
+  backward_weights(g, x, dy, dw, db);
+  if (!dx) return;
+  Plan& p = plan(g);
+  if (p.backward_data_pd.diff_dst_desc() != p.backward_weights_pd.diff_dst_desc()) {
+    backward_data(g, dy, w, dx);
+    return;
+  }
+  // dy is already in the layout backward-data wants: backward_weights() staged it.
+  p.backward_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, p.bwd_weights_dst.staged()},
+                                         {DNNL_ARG_WEIGHTS, p.bwd_data_weights.input(w)},
+                                         {DNNL_ARG_DIFF_SRC, p.bwd_data_src.output(dx)}});
+  p.bwd_data_src.output_done();
+  cpu_stream().wait();
+}
+
 std::vector<std::string> Conv2dKernel::implementations(const reference::Conv2dGeometry& g) {
   Plan& p = plan(g);
   p.make_backward();
-  return {p.forward_pd.impl_info_str(), p.backward_data_pd.impl_info_str(), p.backward_weights_pd.impl_info_str()};
+  return {p.forward_pd.impl_info_str(), p.backward_data_pd.impl_info_str(),
+          p.backward_weights_pd.impl_info_str()};
 }
 
 }  // namespace gradlab::onednn

@@ -27,11 +27,20 @@ class Conv2dKernel {
   Conv2dKernel& operator=(const Conv2dKernel&) = delete;
 
   // b is the bias (null exactly when the kernel was made without one).
-  void forward(const reference::Conv2dGeometry& g, const float* x, const float* w, const float* b, float* y);
+  void forward(const reference::Conv2dGeometry& g, const float* x, const float* w, const float* b,
+               float* y);
   // Overwrites dx.
-  void backward_data(const reference::Conv2dGeometry& g, const float* dy, const float* w, float* dx);
+  void backward_data(const reference::Conv2dGeometry& g, const float* dy, const float* w,
+                     float* dx);
   // Accumulates into dw and db (db null exactly when there is no bias).
-  void backward_weights(const reference::Conv2dGeometry& g, const float* x, const float* dy, float* dw, float* db);
+  void backward_weights(const reference::Conv2dGeometry& g, const float* x, const float* dy,
+                        float* dw, float* db);
+
+  // Both backward passes of a training step (dx may be null: the first layer needs no input
+  // gradient). When the two primitives want dy in the same blocked layout, dy is reordered into
+  // it once, not twice.
+  void backward(const reference::Conv2dGeometry& g, const float* x, const float* w, const float* dy,
+                float* dx, float* dw, float* db);
 
   // The oneDNN implementation chosen for each pass ("jit:avx512_core", ...): a name starting
   // with "ref" means a slow fallback, which tests rule out.
@@ -39,8 +48,8 @@ class Conv2dKernel {
 
  private:
   struct Plan;
-  using Key = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
-                         std::size_t>;
+  using Key = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
+                         std::size_t, std::size_t, std::size_t>;
   Plan& plan(const reference::Conv2dGeometry& g);
   bool with_bias_;
   std::map<Key, std::unique_ptr<Plan>> plans_;
