@@ -176,6 +176,10 @@ void Conv2dKernel::backward_data(const reference::Conv2dGeometry& g, const float
 
 void Conv2dKernel::backward_weights(const reference::Conv2dGeometry& g, const float* x,
                                     const float* dy, float* dw, float* db) {
+  if (uses_im2col(g)) {
+    im2col_.run(g, x, dy, dw, db);
+    return;
+  }
   Plan& p = plan(g);
   p.make_backward();
   // Reuse the blocked input the forward pass already made, when it is the same data and layout.
@@ -205,7 +209,9 @@ void Conv2dKernel::backward(const reference::Conv2dGeometry& g, const float* x, 
   backward_weights(g, x, dy, dw, db);
   if (!dx) return;
   Plan& p = plan(g);
-  if (p.backward_data_pd.diff_dst_desc() != p.backward_weights_pd.diff_dst_desc()) {
+  p.make_backward();
+  if (uses_im2col(g) ||
+      p.backward_data_pd.diff_dst_desc() != p.backward_weights_pd.diff_dst_desc()) {
     backward_data(g, dy, w, dx);
     return;
   }
@@ -221,7 +227,7 @@ std::vector<std::string> Conv2dKernel::implementations(const reference::Conv2dGe
   Plan& p = plan(g);
   p.make_backward();
   return {p.forward_pd.impl_info_str(), p.backward_data_pd.impl_info_str(),
-          p.backward_weights_pd.impl_info_str()};
+          uses_im2col(g) ? "gradlab:im2col+sgemm" : p.backward_weights_pd.impl_info_str()};
 }
 
 }  // namespace gradlab::onednn

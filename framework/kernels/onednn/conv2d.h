@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "framework/kernels/onednn/conv2d_im2col.h"
 #include "framework/kernels/reference/conv2d.h"
 
 namespace gradlab::onednn {
@@ -51,7 +52,10 @@ class Conv2dKernel {
   using Key = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
                          std::size_t, std::size_t, std::size_t>;
   Plan& plan(const reference::Conv2dGeometry& g);
+  // One input channel: backward-weights by im2col + sgemm (conv2d_im2col.h says why).
+  static bool uses_im2col(const reference::Conv2dGeometry& g) { return g.C_in == 1; }
   bool with_bias_;
+  Im2colBackwardWeights im2col_;
   std::map<Key, std::unique_ptr<Plan>> plans_;
 };
 

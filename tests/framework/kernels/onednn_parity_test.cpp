@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "framework/kernels/onednn/conv2d_im2col.h"
 #include "framework/kernels/onednn/gemm.h"
 #include "framework/kernels/reference/gemm.h"
 #include "framework/layers/conv2d.h"
@@ -27,7 +28,8 @@ template <class A, class B>
 double scaled_error(const A& fast, const B& reference, std::size_t n) {
   double worst = 0, scale = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    worst = std::max(worst, std::abs(static_cast<double>(fast[i]) - static_cast<double>(reference[i])));
+    worst =
+        std::max(worst, std::abs(static_cast<double>(fast[i]) - static_cast<double>(reference[i])));
     scale = std::max(scale, std::abs(static_cast<double>(reference[i])));
   }
   return scale > 0 ? worst / scale : worst;
@@ -66,7 +68,8 @@ TEST_CASE("oneDNN sgemm matches the reference gemm with every transpose", "[oned
     std::vector<float> Af(A.begin(), A.end()), Bf(B.begin(), B.end()), Cf(C.begin(), C.end());
     reference::gemm(ta, tb, M, N, K, A.data(), B.data(), C.data(), accumulate);
     onednn::sgemm(ta, tb, M, N, K, Af.data(), Bf.data(), Cf.data(), accumulate);
-    INFO("M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb << " acc=" << accumulate);
+    INFO("M=" << M << " N=" << N << " K=" << K << " ta=" << ta << " tb=" << tb
+              << " acc=" << accumulate);
     CHECK(scaled_error(Cf, C, C.size()) <= kParityTolerance);
   }
 }
@@ -76,14 +79,16 @@ TEST_CASE("oneDNN Linear matches the float64 reference, forward and backward", "
   struct Case {
     std::size_t N, D_in, D_out;
   };
-  for (const Case& c : {Case{1, 1, 1}, Case{1, 784, 256}, Case{7, 33, 5}, Case{64, 128, 10}, Case{3, 17, 29}}) {
+  for (const Case& c :
+       {Case{1, 1, 1}, Case{1, 784, 256}, Case{7, 33, 5}, Case{64, 128, 10}, Case{3, 17, 29}}) {
     Rng init(10 + c.N);
     Linear<double> reference(c.D_in, c.D_out, init);
     Linear<float> fast(c.D_in, c.D_out, init);
     fast.set_backend(Backend::onednn);
     for (double& b : reference.bias().value) b = rng.uniform(-1, 1);
     copy_parameters(reference, fast);
-    const Tensor<double> x = random_tensor({c.N, c.D_in}, rng), dy = random_tensor({c.N, c.D_out}, rng);
+    const Tensor<double> x = random_tensor({c.N, c.D_in}, rng),
+                         dy = random_tensor({c.N, c.D_out}, rng);
     INFO("N=" << c.N << " D_in=" << c.D_in << " D_out=" << c.D_out);
     CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
     CHECK(scaled_error(fast.backward(to_float(dy)), reference.backward(dy)) <= kParityTolerance);
@@ -92,12 +97,14 @@ TEST_CASE("oneDNN Linear matches the float64 reference, forward and backward", "
   }
 }
 
-TEST_CASE("oneDNN Conv2d matches the float64 reference on random shapes, with no ref: kernels", "[onednn][parity]") {
+TEST_CASE("oneDNN Conv2d matches the float64 reference on random shapes, with no ref: kernels",
+          "[onednn][parity]") {
   Rng rng(3);
   for (int trial = 0; trial < 24; ++trial) {
     const std::size_t N = 1 + rng.below(3), C_in = 1 + rng.below(33), C_out = 1 + rng.below(33);
     const std::size_t K = 1 + rng.below(5), S = 1 + rng.below(2), P = rng.below(3);
-    const std::size_t H = std::max<std::size_t>(K, 3 + rng.below(14)), W = std::max<std::size_t>(K, 3 + rng.below(14));
+    const std::size_t H = std::max<std::size_t>(K, 3 + rng.below(14)),
+                      W = std::max<std::size_t>(K, 3 + rng.below(14));
     const bool bias = trial % 5 != 4;
     Rng init(100 + trial);
     Conv2d<double> reference(C_in, C_out, K, init, S, P, Init::kaiming_uniform, bias);
@@ -131,12 +138,48 @@ TEST_CASE("The LeNet convolutions run oneDNN's JIT kernels, never a ref: fallbac
   Conv2d<float> conv1(1, 16, 5, rng, 1, 2), conv2(16, 32, 5, rng, 1, 2);
   conv1.set_backend(Backend::onednn);
   conv2.set_backend(Backend::onednn);
-  for (auto [conv, shape] : {std::pair{&conv1, Shape{64, 1, 28, 28}}, std::pair{&conv2, Shape{64, 16, 14, 14}}}) {
-    for (const std::string& implementation : conv->implementations(shape)) {
+  for (auto [conv, shape] :
+       {std::pair{&conv1, Shape{64, 1, 28, 28}}, std::pair{&conv2, Shape{64, 16, 14, 14}}}) {
+    const std::vector<std::string> implementations = conv->implementations(shape);
+    REQUIRE(implementations.size() == 3);  // forward, backward-data, backward-weights
+    for (const std::string& implementation : implementations) {
       INFO(conv->name() << ": " << implementation);
       CHECK(implementation.rfind("ref", 0) != 0);
-      CHECK(implementation.find("jit") != std::string::npos);  // "jit:avx2", "x64:gemm:jit", ...
     }
+    CHECK(implementations[0].find("jit") != std::string::npos);  // "jit:avx2", "x64:gemm:jit", ...
+    // conv1's backward-weights is our im2col + oneDNN sgemm (faster than oneDNN's own here).
+    if (conv == &conv1)
+      CHECK(implementations[2] == "gradlab:im2col+sgemm");
+    else
+      CHECK(implementations[2].find("jit") != std::string::npos);
+  }
+}
+
+TEST_CASE("im2col backward-weights matches the reference and accumulates", "[onednn][parity]") {
+  // Random geometries: batch 1 and more than the threads, stride 1–2, padding 0–2, kernels 1–5
+  // and 1–3 input channels (LeNet uses it for 1; the unrolling is general).
+  Rng rng(9);
+  for (int trial = 0; trial < 25; ++trial) {
+    const std::size_t N = trial == 0 ? 1 : 1 + rng.below(5), C_in = 1 + rng.below(3),
+                      C_out = 1 + rng.below(9);
+    const std::size_t K = 1 + rng.below(5), S = 1 + rng.below(2), P = rng.below(3);
+    const std::size_t H = K + rng.below(9), W = K + rng.below(9);
+    const reference::Conv2dGeometry g =
+        reference::make_conv2d_geometry(N, C_in, H, W, C_out, K, S, P);
+    INFO("N=" << N << " C_in=" << C_in << " C_out=" << C_out << " H=" << H << " W=" << W
+              << " K=" << K << " S=" << S << " P=" << P);
+    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng),
+                         dy = random_tensor({N, C_out, g.H_out, g.W_out}, rng);
+    // Both start from the same non-zero gradient: the kernel must add to it.
+    const Tensor<double> dw0 = random_tensor({C_out, C_in, K, K}, rng),
+                         db0 = random_tensor({C_out}, rng);
+    Tensor<double> dw = dw0, db = db0;
+    reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
+    Tensor<float> fast_dw = to_float(dw0), fast_db = to_float(db0);
+    onednn::Im2colBackwardWeights kernel;
+    kernel.run(g, to_float(x).data(), to_float(dy).data(), fast_dw.data(), fast_db.data());
+    CHECK(scaled_error(fast_dw, dw) <= kParityTolerance);
+    CHECK(scaled_error(fast_db, db) <= kParityTolerance);
   }
 }
 
