@@ -1,15 +1,38 @@
 #!/usr/bin/python3
-"""Turns the JSON files of bench/run.sh into the Markdown tables of docs/benchmarks.md."""
+"""Turns the JSON files of bench/run.sh into the Markdown tables of docs/benchmarks.md.
+
+Each figure was measured in several rounds (file suffix -1, -2, ...), gradlab and PyTorch back to
+back within a round; tables show medians over the rounds, and ratios show their spread.
+"""
+import glob
 import json
 import os
 import platform
+import re
+import statistics
 import subprocess
 import sys
 
 
-def load(folder, name):
-    with open(os.path.join(folder, name)) as f:
+def load(path):
+    with open(path) as f:
         return json.load(f)
+
+
+def rounds(folder, stem):
+    """The JSON of every round of one measurement, by round number."""
+    found = {}
+    for path in glob.glob(os.path.join(folder, f"{stem}-*.json")):
+        match = re.fullmatch(re.escape(stem) + r"-(\d+)\.json", os.path.basename(path))
+        if match:
+            found[int(match.group(1))] = load(path)
+    if not found:
+        raise SystemExit(f"report.py: no {stem}-N.json in {folder}")
+    return found
+
+
+def median(values):
+    return statistics.median(values)
 
 
 def cpu_model():
@@ -19,50 +42,92 @@ def cpu_model():
     return platform.processor()
 
 
-def main(folder):
-    kernels = load(folder, "kernels.json")
-    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; OMP_NUM_THREADS=2; "
-          f"{subprocess.run(['date', '-u', '+%Y-%m-%d %H:%M UTC'], capture_output=True, text=True).stdout.strip()}\n")
+def kernel_table(kernel_rounds):
+    """{kernel name: {backend: [entries, one per round]}}"""
+    table = {}
+    for result in kernel_rounds.values():
+        for k in result["kernels"]:
+            table.setdefault(k["kernel"], {}).setdefault(k["backend"], []).append(k)
+    return table
 
+
+def main(folder):
+    kernel_rounds = rounds(folder, "kernels")
+    repeats = len(kernel_rounds)
+    date = subprocess.run(["date", "-u", "+%Y-%m-%d %H:%M UTC"], capture_output=True, text=True).stdout.strip()
+    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; OMP_NUM_THREADS=2; {date}; "
+          f"medians of {repeats} rounds, gradlab and PyTorch back to back in each\n")
+
+    kernels = kernel_table(kernel_rounds)
     print("### Kernels (batch 64)\n")
     print("| kernel | oneDNN µs | oneDNN GFLOP/s | reference µs | reference GFLOP/s |")
     print("|---|---|---|---|---|")
-    by_name = {}
-    for k in kernels["kernels"]:
-        by_name.setdefault(k["kernel"], {})[k["backend"]] = k
-    for name, entry in by_name.items():
+    for name, entry in kernels.items():
         o, r = entry["onednn"], entry["reference"]
-        print(f"| {name} | {o['microseconds']:.1f} | {o['gflops']:.1f} | {r['microseconds']:.0f} | {r['gflops']:.2f} |")
+        print(f"| {name} | {median(k['microseconds'] for k in o):.1f} | {median(k['gflops'] for k in o):.1f} | "
+              f"{median(k['microseconds'] for k in r):.0f} | {median(k['gflops'] for k in r):.2f} |")
 
     print("\n### Training and inference, images/second\n")
-    print("| model | batch | gradlab oneDNN | gradlab reference | PyTorch | oneDNN / PyTorch |")
+    print("| model | batch | gradlab oneDNN | gradlab reference | PyTorch | oneDNN / PyTorch (min–max over rounds) |")
     print("|---|---|---|---|---|---|")
-    rows = []
+    memory = []
+    ratios = {}
     for model in ("mlp", "lenet"):
         for batch in (64, 256):
-            o, r, p = (load(folder, f"train-{model}-{batch}-{b}.json") for b in ("onednn", "reference", "pytorch"))
-            rows.append((model, batch, o, r, p))
+            o = rounds(folder, f"train-{model}-{batch}-onednn")
+            p = rounds(folder, f"train-{model}-{batch}-pytorch")
+            r = rounds(folder, f"train-{model}-{batch}-reference")
             for kind in ("train", "inference"):
                 key = f"{kind}_images_per_second"
-                print(f"| {model} {kind} | {batch} | {o[key]:,.0f} | {r[key]:,.0f} | {p[key]:,.0f} | "
-                      f"**{o[key] / p[key]:.2f}×** |")
-    p = rows[0][4]
+                per_round = [o[i][key] / p[i][key] for i in o if i in p]
+                ratios[(model, batch, kind)] = median(per_round)
+                print(f"| {model} {kind} | {batch} | {median(x[key] for x in o.values()):,.0f} | "
+                      f"{median(x[key] for x in r.values()):,.0f} | {median(x[key] for x in p.values()):,.0f} | "
+                      f"**{median(per_round):.2f}×** ({min(per_round):.2f}–{max(per_round):.2f}) |")
+            memory.append((model, batch, max(x["peak_rss_mib"] for x in o.values()),
+                           max(x["peak_rss_mib"] for x in p.values())))
+    p = next(iter(rounds(folder, "train-mlp-64-pytorch").values()))
     print(f"\nPyTorch {p['torch']}, {p['threads']} threads, flush-to-zero, BLAS loaded: {', '.join(p['blas']) or 'none found'}.")
 
     print("\n### Step time against the kernels it contains (oneDNN, batch 64)\n")
-    print("| model | measured step ms | sum of its oneDNN kernels ms | ratio |")
+    print("Per round: the measured training step over the sum of the per-kernel benchmark's times for the")
+    print("matmuls and convolutions that step runs (reorders included in the convolution kernels).\n")
+    print("| model | measured step ms | sum of its oneDNN kernels ms | ratio (min–max over rounds) |")
     print("|---|---|---|---|")
-    for model, prefix in (("mlp", "mlp "), ("lenet", "lenet ")):
-        kernel_ms = sum(e["onednn"]["microseconds"] for n, e in by_name.items() if n.startswith(prefix)) / 1e3
-        step = load(folder, f"train-{model}-64-onednn.json")["train_step_ms"]
-        print(f"| {model} | {step:.3f} | {kernel_ms:.3f} | {step / kernel_ms:.2f} |")
+    for model in ("mlp", "lenet"):
+        steps = rounds(folder, f"train-{model}-64-onednn")
+        per_round, step_ms, kernel_ms = [], [], []
+        for i, result in kernel_rounds.items():
+            if i not in steps:
+                continue
+            total = sum(k["microseconds"] for k in result["kernels"]
+                        if k["backend"] == "onednn" and k["kernel"].startswith(model + " ")) / 1e3
+            step_ms.append(steps[i]["train_step_ms"])
+            kernel_ms.append(total)
+            per_round.append(steps[i]["train_step_ms"] / total)
+        print(f"| {model} | {median(step_ms):.3f} | {median(kernel_ms):.3f} | "
+              f"{median(per_round):.2f} ({min(per_round):.2f}–{max(per_round):.2f}) |")
 
-    print("\n### Peak resident memory\n")
+    print("\n### Where a training step's time goes (`gradlab_bench profile`, oneDNN, batch 64)\n")
+    for model in ("lenet", "mlp"):
+        profiles = rounds(folder, f"profile-{model}")
+        parts = {}
+        for result in profiles.values():
+            for part in result["parts"]:
+                parts.setdefault(part["part"], []).append(part["microseconds"])
+        step = median(r["step_microseconds"] for r in profiles.values())
+        print(f"| {model}: part | µs | share |")
+        print("|---|---|---|")
+        for name, values in parts.items():
+            print(f"| {name} | {median(values):.0f} | {100 * median(values) / step:.1f}% |")
+        print(f"| **step** | **{step:.0f}** | |\n")
+
+    print("### Peak resident memory\n")
     print("| run | peak RSS MiB |")
     print("|---|---|")
-    for model, batch, o, r, p in rows:
-        print(f"| {model} batch {batch}: gradlab oneDNN / PyTorch | {o['peak_rss_mib']:.0f} / {p['peak_rss_mib']:.0f} |")
-    epoch = load(folder, "lenet-epoch-time.json")
+    for model, batch, o, p in memory:
+        print(f"| {model} batch {batch}: gradlab oneDNN / PyTorch | {o:.0f} / {p:.0f} |")
+    epoch = load(os.path.join(folder, "lenet-epoch-time.json"))
     print(f"| gradlab train experiments/mnist_lenet.json, 1 epoch on MNIST ({epoch['wall_seconds']:.0f} s) | "
           f"{epoch['max_rss_kib'] / 1024:.0f} |")
 

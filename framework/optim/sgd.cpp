@@ -10,7 +10,8 @@ template <class T>
 SGD<T>::SGD(std::vector<NamedParameter<T>> parameters, double learning_rate, double momentum,
             bool nesterov, double weight_decay)
     : Optimizer<T>(std::move(parameters), learning_rate,
-                   momentum > 0.0 ? std::vector<std::string>{"momentum_buffer"} : std::vector<std::string>{}),
+                   momentum > 0.0 ? std::vector<std::string>{"momentum_buffer"}
+                                  : std::vector<std::string>{}),
       momentum_(momentum),
       weight_decay_(weight_decay),
       nesterov_(nesterov) {
@@ -37,17 +38,29 @@ void SGD<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
   T* w = parameter.value.data();
   const T* grad = parameter.grad.data();
   T* b = momentum_ > 0 ? buffers[0].data() : nullptr;
-  const bool nesterov = nesterov_;
-  parallel_for(parameter.value.size(), [=](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      T g = grad[i] + lambda * w[i];
-      if (b) {
+  // One loop per variant, each without a branch inside: GCC does not vectorise a loop with
+  // control flow in it, and the update is memory-bound only once it is vectorised.
+  const std::size_t count = parameter.value.size();
+  if (!b) {
+    parallel_for(count, [=](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) w[i] -= lr * (grad[i] + lambda * w[i]);
+    });
+  } else if (nesterov_) {
+    parallel_for(count, [=](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const T g = grad[i] + lambda * w[i];
         b[i] = mu * b[i] + g;
-        g = nesterov ? g + mu * b[i] : b[i];
+        w[i] -= lr * (g + mu * b[i]);
       }
-      w[i] -= lr * g;
-    }
-  });
+    });
+  } else {
+    parallel_for(count, [=](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        b[i] = mu * b[i] + (grad[i] + lambda * w[i]);
+        w[i] -= lr * b[i];
+      }
+    });
+  }
 }
 
 template class SGD<float>;
