@@ -205,8 +205,10 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch) {
       forward_seconds[l] += seconds_of([&] { x = &model[l].forward(*x); });
     loss_seconds += seconds_of([&] { setup.loss.forward(*x, setup.labels[i]); });
     const Tensor<float>* grad = &setup.loss.backward();
-    for (std::size_t l = layers; l-- > 0;)
+    for (std::size_t l = layers; l-- > 0;) {
       backward_seconds[l] += seconds_of([&] { grad = &model[l].backward(*grad); });
+      if (!model[l].needs_input_grad()) break;  // as Sequential::backward: nothing below needs it
+    }
     step_seconds += seconds_of([&] { setup.optimizer->step(); });
   }
   nlohmann::json parts = nlohmann::json::array();

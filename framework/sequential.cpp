@@ -15,8 +15,8 @@ void Sequential<T>::add(std::unique_ptr<Module<T>> module) {
   if (!module) throw std::invalid_argument("Sequential::add: null module");
   module->train(this->is_training());
   module->set_backend(this->backend());
-  if (modules_.empty()) module->set_needs_input_grad(this->needs_input_grad());
   modules_.push_back(std::move(module));
+  update_input_grad_flags();
 }
 
 template <class T>
@@ -58,6 +58,8 @@ const Tensor<T>& Sequential<T>::backward(const Tensor<T>& grad_output) {
     } catch (const std::logic_error& error) {
       rethrow_at(i, error);
     }
+    // It returned no input gradient: the modules before it have no parameters and need none.
+    if (!modules_[i]->needs_input_grad()) break;
   }
   return *grad;
 }
@@ -75,7 +77,8 @@ template <class T>
 std::vector<std::pair<std::string, Rng*>> Sequential<T>::named_rngs() {
   std::vector<std::pair<std::string, Rng*>> named;
   for (std::size_t i = 0; i < modules_.size(); ++i)
-    for (const auto& [name, rng] : modules_[i]->named_rngs()) named.emplace_back(std::to_string(i) + "." + name, rng);
+    for (const auto& [name, rng] : modules_[i]->named_rngs())
+      named.emplace_back(std::to_string(i) + "." + name, rng);
   return named;
 }
 
@@ -105,7 +108,19 @@ void Sequential<T>::set_backend(Backend backend) {
 template <class T>
 void Sequential<T>::set_needs_input_grad(bool needed) {
   Module<T>::set_needs_input_grad(needed);
-  if (!modules_.empty()) modules_.front()->set_needs_input_grad(needed);
+  update_input_grad_flags();
+}
+
+template <class T>
+void Sequential<T>::update_input_grad_flags() {
+  // Up to and including the first module with parameters, a module's input is the model's input
+  // transformed without parameters (Flatten, say), so its gradient is needed only if the
+  // model's is; after it, always (it carries the gradient down to those parameters).
+  bool needed = this->needs_input_grad();
+  for (auto& module : modules_) {
+    module->set_needs_input_grad(needed);
+    if (!module->parameters().empty()) needed = true;
+  }
 }
 
 template class Sequential<float>;

@@ -44,10 +44,15 @@ class Sequential : public Module<T> {
   std::size_t forward_flops(const Shape& input_shape) const override;
   void train(bool training = true) override;
   void set_backend(Backend backend) override;
-  // Only the first module's input gradient is the model's input gradient.
+  // Caffe's propagate_down, carried through the chain: without the model's input gradient, the
+  // modules up to the first one with parameters skip theirs too (an MLP's Flatten and first
+  // Linear: dX = dY Wᵀ for 784 inputs is a third of that layer's backward), and backward stops
+  // there.
   void set_needs_input_grad(bool needed) override;
 
  private:
+  void update_input_grad_flags();
+
   std::vector<std::unique_ptr<Module<T>>> modules_;
 };
 

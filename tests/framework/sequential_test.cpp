@@ -17,7 +17,8 @@ TEST_CASE("Sequential names parameters by position", "[sequential]") {
   auto model = make_mlp<float>({784, 256, 128, 10}, rng);
   std::vector<std::string> names;
   for (const auto& named : model->named_parameters()) names.push_back(named.name);
-  CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"});
+  CHECK(names ==
+        std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"});
   CHECK(model->parameter_count() == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
   CHECK(model->output_shape({64, 784}) == Shape{64, 10});
 }
@@ -30,10 +31,12 @@ TEST_CASE("Sequential nested inside Sequential gets hierarchical names", "[seque
   outer.emplace<Linear<double>>(2, 1, rng);
   std::vector<std::string> names;
   for (const auto& named : outer.named_parameters()) names.push_back(named.name);
-  CHECK(names == std::vector<std::string>{"0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias", "1.weight", "1.bias"});
+  CHECK(names == std::vector<std::string>{"0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias",
+                                          "1.weight", "1.bias"});
 }
 
-TEST_CASE("Sequential shape errors name the layer index, the layer and the shapes", "[sequential][errors]") {
+TEST_CASE("Sequential shape errors name the layer index, the layer and the shapes",
+          "[sequential][errors]") {
   Rng rng(1);
   Sequential<float> model;
   model.emplace<Conv2d<float>>(1, 16, 5, rng, 1, 2);
@@ -41,8 +44,9 @@ TEST_CASE("Sequential shape errors name the layer index, the layer and the shape
   model.emplace<MaxPool2d<float>>(2);
   model.emplace<Flatten<float>>();
   model.emplace<Linear<float>>(3000, 10, rng);  // should be 16·14·14 = 3136
-  CHECK_THROWS_WITH(model.output_shape({2, 1, 28, 28}),
-                    "layer 4: Linear(3000 -> 10): expected input of shape [N, 3000], got [2, 3136]");
+  CHECK_THROWS_WITH(
+      model.output_shape({2, 1, 28, 28}),
+      "layer 4: Linear(3000 -> 10): expected input of shape [N, 3000], got [2, 3136]");
   CHECK_THROWS_WITH(model.forward(Tensor<float>::from_shape({2, 3, 28, 28})),
                     "layer 0: Conv2d(1 -> 16, kernel_size=5, stride=1, padding=2): expected input "
                     "of shape [N, 1, H, W], got [2, 3, 28, 28]");
@@ -74,6 +78,34 @@ TEST_CASE("Sequential skips only the first layer's input gradient", "[sequential
   double grad_norm = 0;
   for (double g : (*model)[0].parameters()[0]->grad) grad_norm += g * g;
   CHECK(grad_norm > 0);
+}
+
+TEST_CASE("Sequential skips input gradients up to the first layer with parameters",
+          "[sequential]") {
+  // Flatten → ReLU → Linear → ReLU → Linear: without the model's input gradient, Flatten, the
+  // ReLU and the first Linear compute none; the rest must, to reach the first Linear's weights.
+  Rng rng(4);
+  Sequential<double> model;
+  model.emplace<Flatten<double>>();
+  model.emplace<ReLU<double>>();
+  auto& first = model.emplace<Linear<double>>(6, 4, rng);
+  model.emplace<ReLU<double>>();
+  model.emplace<Linear<double>>(4, 2, rng);
+  model.set_needs_input_grad(false);
+  for (std::size_t i = 0; i < 5; ++i) {
+    INFO("module " << i);
+    CHECK(model[i].needs_input_grad() == (i > 2));
+  }
+  const Tensor<double> x = random_tensor({3, 2, 3}, rng);
+  model.forward(x);
+  CHECK(model.backward(random_tensor({3, 2}, rng)).size() == 0);
+  double grad_norm = 0;
+  for (double g : first.weight().grad) grad_norm += g * g;
+  CHECK(grad_norm > 0);
+  // With the input gradient wanted again, every module computes it.
+  model.set_needs_input_grad(true);
+  model.forward(x);
+  CHECK(shape_of(model.backward(random_tensor({3, 2}, rng))) == Shape{3, 2, 3});
 }
 
 TEST_CASE("zero_grad clears every parameter gradient", "[sequential]") {
