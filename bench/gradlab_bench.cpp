@@ -222,7 +222,8 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch) {
     add(std::to_string(l) + " " + model[l].name() + " forward", forward_seconds[l]);
   add("loss forward + backward", loss_seconds);
   for (std::size_t l = layers; l-- > 0;)
-    add(std::to_string(l) + " " + model[l].name() + " backward", backward_seconds[l]);
+    if (backward_seconds[l] > 0)  // modules below the first with parameters never run backward
+      add(std::to_string(l) + " " + model[l].name() + " backward", backward_seconds[l]);
   add("optimizer step", step_seconds);
   return {{"model", model_name},
           {"batch", batch},
