@@ -76,6 +76,12 @@ std::vector<std::size_t> default_ks(std::size_t components) {
 int pca_command(const PcaOptions& options) {
   if (options.method != "eigen" && options.method != "svd")
     throw std::invalid_argument("--method must be eigen or svd, got " + options.method);
+  // The output folder first: a bad --out should fail before a minute of fitting, not after.
+  std::error_code error;
+  fs::create_directories(options.out_dir, error);
+  if (error || !fs::is_directory(options.out_dir))
+    throw std::invalid_argument("--out " + options.out_dir + ": cannot create the folder" +
+                                (error ? ": " + error.message() : ""));
   const ImageDataset train = load_idx_dataset(options.data_dir, "train");
   const std::size_t features = train.image_size();
   if (train.channels != 1)
@@ -108,7 +114,6 @@ int pca_command(const PcaOptions& options) {
       options.components, samples, features, options.method.c_str(), fit_seconds,
       pca.total_variance());
 
-  fs::create_directories(options.out_dir);
   const fs::path out(options.out_dir);
   nlohmann::ordered_json summary = {{"data", options.data_dir},
                                     {"method", options.method},

@@ -74,6 +74,7 @@ expect 1 "--components must be in \[1, 784\] \(pixels per image\), got 785" -- "
 expect 1 "--ks: 20 is outside \[1, --components = 10\]" -- "$gradlab" pca --data "$work/data" --components 10 --ks 5,20 --out "$pca"
 expect 1 "--samples must be in \[2, 600\]" -- "$gradlab" pca --data "$work/data" --samples 601 --out "$pca"
 expect 1 "nowhere/train-images-idx3-ubyte.*cannot open|nowhere/train-images.*(missing|not found|no such)" -- "$gradlab" pca --data "$work/nowhere" --out "$pca"
+expect 1 "--out $work/run/config.json/x: cannot create the folder" -- "$gradlab" pca --data "$work/data" --out "$work/run/config.json/x"
 expect 105 "method: .*not in" -- "$gradlab" pca --data "$work/data" --method qr
 
 echo "cli: $passed passed, $failed failed"
