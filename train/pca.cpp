@@ -14,6 +14,7 @@
 #include "datasets/idx.h"
 #include "datasets/image_dataset.h"
 #include "datasets/image_file.h"
+#include "framework/math/norms.h"
 #include "framework/math/pca.h"
 #include "train/safetensors.h"
 
@@ -150,7 +151,7 @@ int pca_command(const PcaOptions& options) {
   const Matrix x_eval = image_matrix(evaluated, evaluated.count);
   const Matrix z = pca.transform(x_eval);  // N × K coordinates; the first k columns give X̂_k
   const Matrix deviations = x_eval - xt::view(pca.mean(), xt::newaxis(), xt::all());
-  const double deviation_norm = std::sqrt(xt::sum(deviations * deviations)());
+  const double deviation_norm = math::frobenius_norm(deviations);
 
   std::ostringstream errors;
   errors << "k,split,mse_per_pixel,relative_error,cumulative_explained_variance\n";

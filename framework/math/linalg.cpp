@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
 #include <xtensor-blas/xlinalg.hpp>
 #include <xtensor/xview.hpp>
+
+#include "framework/math/norms.h"
 
 namespace gradlab::math {
 
@@ -92,10 +95,11 @@ LowRankImage compress_image(const Matrix& image, std::size_t k) {
   result.approximation = low_rank_approximation(factors, k);
   result.rank = k;
   const double m = static_cast<double>(image.shape(0)), n = static_cast<double>(image.shape(1));
-  result.compression_ratio = k == 0 ? INFINITY : m * n / (static_cast<double>(k) * (m + n + 1.0));
-  const double norm = std::sqrt(xt::sum(image * image)());
-  const double error = std::sqrt(xt::sum(xt::square(image - result.approximation))());
-  result.relative_error = norm == 0.0 ? 0.0 : error / norm;
+  result.compression_ratio = k == 0 ? std::numeric_limits<double>::infinity()
+                                    : m * n / (static_cast<double>(k) * (m + n + 1.0));
+  const double norm = frobenius_norm(image);
+  result.relative_error =
+      norm == 0.0 ? 0.0 : frobenius_norm(Matrix(image - result.approximation)) / norm;
   return result;
 }
 
