@@ -178,12 +178,12 @@ struct TrainingSetup {
   }
 };
 
-// Where a training step's time goes: each layer's forward and backward, the loss, the
-// optimizer, timed one by one over many steps (oneDNN backend).
+// Where a training step's time goes: each step's forward and backward (a layer, or a block
+// Sequential fused), the loss, the optimizer, timed one by one over many steps (oneDNN backend).
 nlohmann::json profile(const std::string& model_name, std::size_t batch) {
   TrainingSetup setup(model_name, Backend::onednn, batch);
   Sequential<float>& model = *setup.model;
-  const std::size_t layers = model.size();
+  const std::size_t layers = model.step_count();
   std::vector<double> forward_seconds(layers), backward_seconds(layers);
   double loss_seconds = 0, zero_grad_seconds = 0, step_seconds = 0;
   auto seconds_of = [](const std::function<void()>& work) {
@@ -202,12 +202,12 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch) {
     zero_grad_seconds += seconds_of([&] { setup.optimizer->zero_grad(); });
     const Tensor<float>* x = &setup.images[i];
     for (std::size_t l = 0; l < layers; ++l)
-      forward_seconds[l] += seconds_of([&] { x = &model[l].forward(*x); });
+      forward_seconds[l] += seconds_of([&] { x = &model.step(l).forward(*x); });
     loss_seconds += seconds_of([&] { setup.loss.forward(*x, setup.labels[i]); });
     const Tensor<float>* grad = &setup.loss.backward();
     for (std::size_t l = layers; l-- > 0;) {
-      backward_seconds[l] += seconds_of([&] { grad = &model[l].backward(*grad); });
-      if (!model[l].needs_input_grad()) break;  // as Sequential::backward: nothing below needs it
+      backward_seconds[l] += seconds_of([&] { grad = &model.step(l).backward(*grad); });
+      if (!model.step(l).needs_input_grad()) break;  // as Sequential::backward: nothing below needs it
     }
     step_seconds += seconds_of([&] { setup.optimizer->step(); });
   }
@@ -219,11 +219,11 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch) {
   };
   add("optimizer zero_grad", zero_grad_seconds);
   for (std::size_t l = 0; l < layers; ++l)
-    add(std::to_string(l) + " " + model[l].name() + " forward", forward_seconds[l]);
+    add(std::to_string(l) + " " + model.step(l).name() + " forward", forward_seconds[l]);
   add("loss forward + backward", loss_seconds);
   for (std::size_t l = layers; l-- > 0;)
     if (backward_seconds[l] > 0)  // modules below the first with parameters never run backward
-      add(std::to_string(l) + " " + model[l].name() + " backward", backward_seconds[l]);
+      add(std::to_string(l) + " " + model.step(l).name() + " backward", backward_seconds[l]);
   add("optimizer step", step_seconds);
   return {{"model", model_name},
           {"batch", batch},

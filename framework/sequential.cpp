@@ -1,12 +1,19 @@
 #include "framework/sequential.h"
 
+#include <type_traits>
+
+#include "framework/layers/conv_relu_pool.h"
+
 namespace gradlab {
 
 namespace {
 // Prefixes an error from module `index` with its position, so a user can find it in the model.
 template <class Error>
-[[noreturn]] void rethrow_at(std::size_t index, const Error& error) {
-  throw Error("layer " + std::to_string(index) + ": " + error.what());
+[[noreturn]] void rethrow_at(std::size_t first, std::size_t last, const Error& error) {
+  const std::string where = first == last ? "layer " + std::to_string(first)
+                                          : "layers " + std::to_string(first) + "-" +
+                                                std::to_string(last);
+  throw Error(where + ": " + error.what());
 }
 }  // namespace
 
@@ -20,13 +27,34 @@ void Sequential<T>::add(std::unique_ptr<Module<T>> module) {
 }
 
 template <class T>
+void Sequential<T>::plan_steps() {
+  steps_.clear();
+  fused_.clear();
+  for (std::size_t i = 0; i < modules_.size();) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (this->backend() == Backend::onednn && i + 2 < modules_.size()) {
+        if (auto block = ConvReluPool::match(*modules_[i], *modules_[i + 1], *modules_[i + 2])) {
+          block->set_needs_input_grad(modules_[i]->needs_input_grad());
+          steps_.push_back({block.get(), i, i + 2});
+          fused_.push_back(std::move(block));
+          i += 3;
+          continue;
+        }
+      }
+    }
+    steps_.push_back({modules_[i].get(), i, i});
+    ++i;
+  }
+}
+
+template <class T>
 Shape Sequential<T>::output_shape(const Shape& input_shape) const {
   Shape shape = input_shape;
   for (std::size_t i = 0; i < modules_.size(); ++i) {
     try {
       shape = modules_[i]->output_shape(shape);
     } catch (const ShapeError& error) {
-      rethrow_at(i, error);
+      rethrow_at(i, i, error);
     }
   }
   return shape;
@@ -36,11 +64,20 @@ template <class T>
 const Tensor<T>& Sequential<T>::forward(const Tensor<T>& input) {
   if (modules_.empty()) throw std::logic_error("Sequential::forward: the model has no layers");
   const Tensor<T>* x = &input;
-  for (std::size_t i = 0; i < modules_.size(); ++i) {
+  for (const Step& step : steps_) {
     try {
-      x = &modules_[i]->forward(*x);
+      x = &step.module->forward(*x);
     } catch (const ShapeError& error) {
-      rethrow_at(i, error);
+      // A fused step's error names the module in it that rejects the shape, as unfused.
+      Shape shape = shape_of(*x);
+      for (std::size_t i = step.first; i < step.last; ++i) {
+        try {
+          shape = modules_[i]->output_shape(shape);
+        } catch (const ShapeError& inner) {
+          rethrow_at(i, i, inner);
+        }
+      }
+      rethrow_at(step.last, step.last, error);
     }
   }
   return *x;
@@ -50,16 +87,17 @@ template <class T>
 const Tensor<T>& Sequential<T>::backward(const Tensor<T>& grad_output) {
   if (modules_.empty()) throw std::logic_error("Sequential::backward: the model has no layers");
   const Tensor<T>* grad = &grad_output;
-  for (std::size_t i = modules_.size(); i-- > 0;) {
+  for (std::size_t i = steps_.size(); i-- > 0;) {
+    const Step& step = steps_[i];
     try {
-      grad = &modules_[i]->backward(*grad);
+      grad = &step.module->backward(*grad);
     } catch (const ShapeError& error) {
-      rethrow_at(i, error);
+      rethrow_at(step.first, step.last, error);
     } catch (const std::logic_error& error) {
-      rethrow_at(i, error);
+      rethrow_at(step.first, step.last, error);
     }
     // It returned no input gradient: the modules before it have no parameters and need none.
-    if (!modules_[i]->needs_input_grad()) break;
+    if (!step.module->needs_input_grad()) break;
   }
   return *grad;
 }
@@ -103,6 +141,7 @@ template <class T>
 void Sequential<T>::set_backend(Backend backend) {
   Module<T>::set_backend(backend);
   for (auto& module : modules_) module->set_backend(backend);
+  plan_steps();
 }
 
 template <class T>
@@ -121,6 +160,7 @@ void Sequential<T>::update_input_grad_flags() {
     module->set_needs_input_grad(needed);
     if (!module->parameters().empty()) needed = true;
   }
+  plan_steps();
 }
 
 template class Sequential<float>;

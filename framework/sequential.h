@@ -2,6 +2,11 @@
 //   forward:   runs each module on the previous one's output
 //   backward:  runs each module's backward in reverse order (the chain rule)
 // Parameters are named by position: "0.weight", "2.bias", as in PyTorch.
+//
+// What runs is a list of steps, each a module or a fused block of modules: on the oneDNN backend
+// (float32), a Conv2d → ReLU → MaxPool2d run becomes one ConvReluPool step, which keeps the
+// activations between the three in oneDNN's blocked layout (layers/conv_relu_pool.h). The
+// modules, their parameters and their names are the same either way.
 #pragma once
 
 #include <memory>
@@ -29,6 +34,9 @@ class Sequential : public Module<T> {
   void add(std::unique_ptr<Module<T>> module);
 
   std::size_t size() const { return modules_.size(); }
+  // The steps forward runs, in order (see above); valid until the model next changes.
+  std::size_t step_count() const { return steps_.size(); }
+  Module<T>& step(std::size_t index) { return *steps_.at(index).module; }
   Module<T>& operator[](std::size_t index) { return *modules_.at(index); }
   const Module<T>& operator[](std::size_t index) const { return *modules_.at(index); }
 
@@ -52,8 +60,16 @@ class Sequential : public Module<T> {
 
  private:
   void update_input_grad_flags();
+  // Rebuilds steps_ from modules_, fusing where the backend allows.
+  void plan_steps();
 
+  struct Step {
+    Module<T>* module;
+    std::size_t first, last;  // the modules it runs, for error messages
+  };
   std::vector<std::unique_ptr<Module<T>>> modules_;
+  std::vector<std::unique_ptr<Module<T>>> fused_;  // the fused blocks among steps_
+  std::vector<Step> steps_;
 };
 
 }  // namespace gradlab

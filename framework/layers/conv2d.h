@@ -35,6 +35,11 @@ class Conv2d : public Layer<T> {
 
   Parameter<T>& weight() { return weight_; }
   Parameter<T>& bias() { return bias_; }
+  bool has_bias() const { return has_bias_; }
+
+  // The sizes of this layer's convolution for an input shape; throws ShapeError naming the layer
+  // if the input is not N × in_channels × H × W or is smaller than the kernel.
+  reference::Conv2dGeometry geometry(const Shape& input_shape) const;
 
   // The oneDNN implementations chosen for this input shape (empty unless float32 on oneDNN).
   std::vector<std::string> implementations(const Shape& input_shape);
@@ -44,8 +49,6 @@ class Conv2d : public Layer<T> {
   void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override;
 
  private:
-  reference::Conv2dGeometry geometry(const Shape& input_shape) const;
-
   std::size_t in_channels_, out_channels_, kernel_size_, stride_, padding_;
   bool has_bias_;
   Parameter<T> weight_, bias_;

@@ -51,6 +51,13 @@ TEST_CASE("Sequential shape errors name the layer index, the layer and the shape
                     "layer 0: Conv2d(1 -> 16, kernel_size=5, stride=1, padding=2): expected input "
                     "of shape [N, 1, H, W], got [2, 3, 28, 28]");
   CHECK_THROWS_AS(model.forward(Tensor<float>::from_shape({2, 1, 28, 28})), ShapeError);
+  // On oneDNN the first three layers run as one fused step; errors still name the layer at fault.
+  for (Backend backend : {Backend::reference, Backend::onednn}) {
+    model.set_backend(backend);
+    CHECK_THROWS_WITH(model.forward(Tensor<float>::from_shape({2, 1, 1, 1})),
+                      "layer 2: MaxPool2d(kernel_size=2, stride=2): input [2, 16, 1, 1] is "
+                      "smaller than the 2x2 window (output size would be < 1)");
+  }
   Sequential<float> empty;
   CHECK_THROWS_AS(empty.forward(Tensor<float>::from_shape({1, 1})), std::logic_error);
 }

@@ -5,60 +5,13 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "framework/kernels/onednn/context.h"
+#include "framework/kernels/onednn/staged.h"
 
 namespace gradlab::onednn {
 
 using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
-
-namespace {
-
-// A caller's plain buffer, and the layout a primitive wants for it. When they differ, the data
-// moves through an internal buffer in the wanted layout by a reorder built once.
-class Staged {
- public:
-  Staged() = default;
-  Staged(const memory::desc& plain, const memory::desc& wanted)
-      : user_(plain, cpu_engine(), DNNL_MEMORY_NONE) {
-    if (wanted != plain) {
-      internal_ = memory(wanted, cpu_engine());
-      to_internal_ = dnnl::reorder(user_, internal_);
-      to_user_ = dnnl::reorder(internal_, user_);
-    }
-  }
-  bool reorders() const { return bool(internal_); }
-
-  // The memory a primitive reads, holding the caller's data.
-  memory& input(const void* data) {
-    user_.set_data_handle(const_cast<void*>(data));
-    if (!reorders()) return user_;
-    to_internal_.execute(cpu_stream(), user_, internal_);
-    return internal_;
-  }
-  // The memory a primitive writes; call output_done() after it ran.
-  memory& output(void* data) {
-    user_.set_data_handle(data);
-    return reorders() ? internal_ : user_;
-  }
-  void output_done() {
-    if (reorders()) to_user_.execute(cpu_stream(), internal_, user_);
-  }
-  // The wanted-layout memory as last filled by input() (for reuse by a later pass).
-  memory& staged() { return reorders() ? internal_ : user_; }
-
- private:
-  memory user_, internal_;
-  dnnl::reorder to_internal_, to_user_;
-};
-
-memory::dims dims(std::initializer_list<std::size_t> sizes) {
-  memory::dims d;
-  for (std::size_t s : sizes) d.push_back(static_cast<memory::dim>(s));
-  return d;
-}
-
-}  // namespace
 
 struct Conv2dKernel::Plan {
   Plan(const reference::Conv2dGeometry& g, bool with_bias)

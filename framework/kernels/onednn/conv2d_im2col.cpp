@@ -41,15 +41,17 @@ void unroll(const reference::Conv2dGeometry& g, const float* x_n, float* cols) {
 }  // namespace
 
 void Im2colBackwardWeights::run(const reference::Conv2dGeometry& g, const float* x, const float* dy,
-                                float* dw, float* db) {
+                                float* dw, float* db, std::size_t dy_block) {
   const std::size_t R = g.C_in * g.K * g.K, Q = g.H_out * g.W_out;
+  const std::size_t channel_blocks = (g.C_out + dy_block - 1) / dy_block;
+  const std::size_t padded_channels = channel_blocks * dy_block;
   const auto threads = static_cast<std::size_t>(omp_in_parallel() ? 1 : omp_get_max_threads());
   cols_.resize(threads);
   partial_.resize(threads);
   // Zeroed here, not in the region: OpenMP may start fewer threads than asked, and a partial
   // left from an earlier call must not be added again.
   for (std::vector<float>& partial : partial_)
-    partial.assign(g.C_out * (R + 1), 0.0f);  // row o: [dw[o, :], db[o]]
+    partial.assign(padded_channels * (R + 1), 0.0f);  // row o: [dw[o, :], db[o]]
   const int team_size = static_cast<int>(threads);
 #pragma omp parallel num_threads(team_size)
   {
@@ -64,8 +66,14 @@ void Im2colBackwardWeights::run(const reference::Conv2dGeometry& g, const float*
       unroll(g, x + n * g.C_in * g.H * g.W, cols.data());
       // partial (C_out × (R + 1)) += dy_n (C_out × Q) · colsᵀ. Inside this parallel region,
       // oneDNN's sgemm runs on the calling thread only.
-      sgemm(false, true, g.C_out, R + 1, Q, dy + n * g.C_out * Q, cols.data(), partial_[t].data(),
-            true);
+      const float* dy_n = dy + n * padded_channels * Q;
+      if (dy_block == 1) {
+        sgemm(false, true, g.C_out, R + 1, Q, dy_n, cols.data(), partial_[t].data(), true);
+      } else {
+        for (std::size_t b = 0; b < channel_blocks; ++b)
+          sgemm(true, true, dy_block, R + 1, Q, dy_n + b * Q * dy_block, cols.data(),
+                partial_[t].data() + b * dy_block * (R + 1), true);
+      }
     }
   }
   for (const std::vector<float>& partial : partial_)

@@ -1,0 +1,256 @@
+#include "framework/kernels/onednn/conv_relu_pool.h"
+
+#include <unordered_map>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "framework/kernels/onednn/blocked_maxpool.h"
+#include "framework/kernels/onednn/context.h"
+#include "framework/kernels/onednn/staged.h"
+
+namespace gradlab::onednn {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+// One input channel: convolution backward-weights by im2col + sgemm (conv2d_im2col.h says why).
+bool uses_im2col(const ConvReluPoolGeometry& g) {
+  return g.conv.C_in == 1;
+}
+
+}  // namespace
+
+struct ConvReluPoolKernel::Plan {
+  Plan(const ConvReluPoolGeometry& g, bool with_bias)
+      : has_bias(with_bias),
+        im2col(uses_im2col(g)),
+        src_plain(dims({g.conv.N, g.conv.C_in, g.conv.H, g.conv.W}), dt::f32, tag::nchw),
+        weights_plain(dims({g.conv.C_out, g.conv.C_in, g.conv.K, g.conv.K}), dt::f32, tag::oihw),
+        activation_plain(dims({g.conv.N, g.conv.C_out, g.conv.H_out, g.conv.W_out}), dt::f32,
+                         tag::nchw),
+        pooled_plain(dims({g.conv.N, g.conv.C_out, g.H_pool, g.W_pool}), dt::f32, tag::nchw),
+        bias_md(dims({g.conv.C_out}), dt::f32, tag::x),
+        src_any(src_plain.dims(), dt::f32, tag::any),
+        weights_any(weights_plain.dims(), dt::f32, tag::any),
+        activation_any(activation_plain.dims(), dt::f32, tag::any),
+        strides(dims({g.conv.S, g.conv.S})),
+        padding(dims({g.conv.P, g.conv.P})),
+        // The right/bottom padding that makes oneDNN's output size floor((H + 2P − K)/S) + 1.
+        padding_r(dims({(g.conv.H_out - 1) * g.conv.S + g.conv.K - g.conv.H - g.conv.P,
+                        (g.conv.W_out - 1) * g.conv.S + g.conv.K - g.conv.W - g.conv.P})) {
+    // ReLU as the convolution's post-op: applied to each output as the kernel stores it.
+    dnnl::post_ops relu;
+    relu.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    dnnl::primitive_attr attributes;
+    attributes.set_post_ops(relu);
+    conv_forward_pd = dnnl::convolution_forward::primitive_desc(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                        dnnl::algorithm::convolution_direct, src_any, weights_any,
+                                        has_bias ? bias_md : memory::desc(), activation_any,
+                                        strides, padding, padding_r),
+        attributes, cpu_engine());
+    // Pooling runs on the layout the convolution chose, if it is one blocked_maxpool.h knows.
+    for (const auto& [width, blocked] : {std::pair{8, tag::nChw8c}, std::pair{16, tag::nChw16c}})
+      if (conv_forward_pd.dst_desc() == memory::desc(activation_plain.dims(), dt::f32, blocked)) {
+        block = static_cast<std::size_t>(width);
+        pooled_blocked = memory::desc(pooled_plain.dims(), dt::f32, blocked);
+      }
+    // Otherwise, or with more window positions than a byte of argmax holds, the layers run.
+    if (block == 0 || g.pool_K * g.pool_K > 256) return;
+    pool = {g.conv.N,     (g.conv.C_out + block - 1) / block,
+            g.conv.H_out, g.conv.W_out,
+            g.pool_K,     g.pool_S,
+            g.H_pool,     g.W_pool};
+    conv_forward = dnnl::convolution_forward(conv_forward_pd);
+    src = Staged(src_plain, conv_forward_pd.src_desc());
+    weights = Staged(weights_plain, conv_forward_pd.weights_desc());
+    bias = memory(bias_md, cpu_engine(), DNNL_MEMORY_NONE);
+    activation = memory(conv_forward_pd.dst_desc(), cpu_engine());
+    pooled = Staged(pooled_plain, pooled_blocked);
+    argmax.resize(pooled_blocked.get_size() / sizeof(float));
+    supported = true;
+  }
+
+  // Built on first use: evaluation batches only ever run forward.
+  void make_backward() {
+    if (has_backward) return;
+    backward_data_pd = dnnl::convolution_backward_data::primitive_desc(
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_any,
+                                              weights_any, activation_any, strides, padding,
+                                              padding_r),
+        cpu_engine(), conv_forward_pd);
+    backward_weights_pd = dnnl::convolution_backward_weights::primitive_desc(
+        dnnl::convolution_backward_weights::desc(
+            dnnl::algorithm::convolution_direct, conv_forward_pd.src_desc(), weights_any,
+            has_bias ? bias_md : memory::desc(), activation_any, strides, padding, padding_r),
+        cpu_engine(), conv_forward_pd);
+    backward_data = dnnl::convolution_backward_data(backward_data_pd);
+    backward_weights = dnnl::convolution_backward_weights(backward_weights_pd);
+
+    grad_pooled = Staged(pooled_plain, pooled_blocked);
+    // The activation's gradient comes out of pooling in the activation's layout; a backward
+    // pass that wants another (none does here) gets a reordered copy.
+    grad_activation = memory(conv_forward_pd.dst_desc(), cpu_engine());
+    // (im2col reads the blocked layout as it is.)
+    grad_for_weights = Relayout(
+        grad_activation, im2col ? grad_activation.get_desc() : backward_weights_pd.diff_dst_desc());
+    grad_for_data = Relayout(grad_activation, backward_data_pd.diff_dst_desc());
+    backward_data_weights = Staged(weights_plain, backward_data_pd.weights_desc());
+    backward_data_src = Staged(src_plain, backward_data_pd.diff_src_desc());
+    backward_weights_src = Staged(src_plain, backward_weights_pd.src_desc());
+    // oneDNN overwrites the weight gradient; it lands in scratch and is added to the parameter's.
+    weights_grad_plain = memory(weights_plain, cpu_engine());
+    weights_grad = Staged(weights_plain, backward_weights_pd.diff_weights_desc());
+    bias_grad = memory(bias_md, cpu_engine());
+    has_backward = true;
+  }
+
+  // A memory, or a copy of it in another layout made by a reorder built once.
+  class Relayout {
+   public:
+    Relayout() = default;
+    Relayout(const memory& from, const memory::desc& wanted) : from_(from) {
+      if (wanted != from.get_desc()) {
+        copy_ = memory(wanted, cpu_engine());
+        reorder_ = dnnl::reorder(from_, copy_);
+      }
+    }
+    // from's current contents, in the wanted layout.
+    memory& get() {
+      if (!copy_) return from_;
+      reorder_.execute(cpu_stream(), from_, copy_);
+      return copy_;
+    }
+
+   private:
+    memory from_, copy_;
+    dnnl::reorder reorder_;
+  };
+
+  bool has_bias, im2col, supported = false, has_backward = false;
+  std::size_t block = 0;  // B of the activation's nChw{B}c layout; 0 if it is another layout
+  BlockedPoolGeometry pool{};
+  memory::desc src_plain, weights_plain, activation_plain, pooled_plain, bias_md, src_any,
+      weights_any, activation_any, pooled_blocked;
+  memory::dims strides, padding, padding_r;
+  dnnl::convolution_forward::primitive_desc conv_forward_pd;
+  dnnl::convolution_backward_data::primitive_desc backward_data_pd;
+  dnnl::convolution_backward_weights::primitive_desc backward_weights_pd;
+  dnnl::convolution_forward conv_forward;
+  dnnl::convolution_backward_data backward_data;
+  dnnl::convolution_backward_weights backward_weights;
+  Staged src, weights, pooled, grad_pooled, backward_data_weights, backward_data_src,
+      backward_weights_src, weights_grad;
+  // relu(conv(x)) and its gradient, blocked.
+  memory bias, activation, grad_activation, weights_grad_plain, bias_grad;
+  Relayout grad_for_weights, grad_for_data;
+  std::vector<std::uint8_t> argmax;      // per pooled element, blocked like it
+  const float* forward_input = nullptr;  // x of the last forward, staged in `src`
+};
+
+ConvReluPoolKernel::ConvReluPoolKernel(bool with_bias) : with_bias_(with_bias) {}
+ConvReluPoolKernel::~ConvReluPoolKernel() = default;
+
+ConvReluPoolKernel::Plan& ConvReluPoolKernel::plan(const ConvReluPoolGeometry& g) {
+  const Key key{g.conv.N, g.conv.C_in, g.conv.H, g.conv.W, g.conv.C_out,
+                g.conv.K, g.conv.S,    g.conv.P, g.pool_K, g.pool_S};
+  auto it = plans_.find(key);
+  if (it == plans_.end()) it = plans_.emplace(key, std::make_unique<Plan>(g, with_bias_)).first;
+  return *it->second;
+}
+
+bool ConvReluPoolKernel::supports(const ConvReluPoolGeometry& g) {
+  try {
+    return plan(g).supported;
+  } catch (const dnnl::error&) {
+    return false;  // no convolution for this geometry either; the layers will say why
+  }
+}
+
+void ConvReluPoolKernel::forward(const ConvReluPoolGeometry& g, const float* x, const float* w,
+                                 const float* b, float* y) {
+  Plan& p = plan(g);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.src.input(x)},
+                                       {DNNL_ARG_WEIGHTS, p.weights.input(w)},
+                                       {DNNL_ARG_DST, p.activation}};
+  if (b) {
+    p.bias.set_data_handle(const_cast<float*>(b));
+    args.insert({DNNL_ARG_BIAS, p.bias});
+  }
+  p.conv_forward.execute(cpu_stream(), args);
+  cpu_stream().wait();
+  const auto* activation = static_cast<const float*>(p.activation.get_data_handle());
+  auto* pooled = static_cast<float*>(p.pooled.output(y).get_data_handle());
+  if (p.block == 8)
+    blocked_maxpool_forward<8>(p.pool, activation, pooled, p.argmax.data());
+  else
+    blocked_maxpool_forward<16>(p.pool, activation, pooled, p.argmax.data());
+  p.pooled.output_done();
+  cpu_stream().wait();
+  p.forward_input = x;
+}
+
+void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x, const float* w,
+                                  const float* dy, float* dx, float* dw, float* db) {
+  Plan& p = plan(g);
+  p.make_backward();
+  // The activation's gradient: pooling's and ReLU's backward in one pass over the blocked
+  // tensors, reading the pooled output the forward left blocked in `pooled`.
+  const auto* grad_pooled = static_cast<const float*>(p.grad_pooled.input(dy).get_data_handle());
+  cpu_stream().wait();
+  const auto* pooled = static_cast<const float*>(p.pooled.staged().get_data_handle());
+  auto* grad_activation = static_cast<float*>(p.grad_activation.get_data_handle());
+  if (p.block == 8)
+    blocked_maxpool_relu_backward<8>(p.pool, grad_pooled, pooled, p.argmax.data(), grad_activation);
+  else
+    blocked_maxpool_relu_backward<16>(p.pool, grad_pooled, pooled, p.argmax.data(),
+                                      grad_activation);
+
+  // dW, db from the activation's gradient.
+  memory& grad_for_weights = p.grad_for_weights.get();
+  if (p.im2col) {
+    cpu_stream().wait();
+    im2col_.run(g.conv, x, static_cast<const float*>(grad_for_weights.get_data_handle()), dw, db,
+                p.block);
+  } else {
+    // The forward's staged input is reused when it is the same data and layout.
+    const bool reuse_src =
+        p.forward_input == x && p.backward_weights_pd.src_desc() == p.conv_forward_pd.src_desc();
+    memory& src = reuse_src ? p.src.staged() : p.backward_weights_src.input(x);
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, src},
+        {DNNL_ARG_DIFF_DST, grad_for_weights},
+        {DNNL_ARG_DIFF_WEIGHTS, p.weights_grad.output(p.weights_grad_plain.get_data_handle())}};
+    if (db) args.insert({DNNL_ARG_DIFF_BIAS, p.bias_grad});
+    p.backward_weights.execute(cpu_stream(), args);
+    p.weights_grad.output_done();
+    cpu_stream().wait();
+    const auto* new_dw = static_cast<const float*>(p.weights_grad_plain.get_data_handle());
+    const std::size_t weight_count = g.conv.C_out * g.conv.C_in * g.conv.K * g.conv.K;
+    for (std::size_t i = 0; i < weight_count; ++i) dw[i] += new_dw[i];
+    if (db) {
+      const auto* new_db = static_cast<const float*>(p.bias_grad.get_data_handle());
+      for (std::size_t o = 0; o < g.conv.C_out; ++o) db[o] += new_db[o];
+    }
+  }
+  if (!dx) return;
+
+  // dX, the transposed convolution of the activation's gradient.
+  p.backward_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, p.grad_for_data.get()},
+                                         {DNNL_ARG_WEIGHTS, p.backward_data_weights.input(w)},
+                                         {DNNL_ARG_DIFF_SRC, p.backward_data_src.output(dx)}});
+  p.backward_data_src.output_done();
+  cpu_stream().wait();
+}
+
+std::vector<std::string> ConvReluPoolKernel::implementations(const ConvReluPoolGeometry& g) {
+  Plan& p = plan(g);
+  p.make_backward();
+  return {p.conv_forward_pd.impl_info_str(), p.backward_data_pd.impl_info_str(),
+          p.im2col ? "gradlab:im2col+sgemm" : p.backward_weights_pd.impl_info_str()};
+}
+
+}  // namespace gradlab::onednn

@@ -1,0 +1,69 @@
+// Convolution → ReLU → max-pooling as one oneDNN pipeline (float32), the block of LeNet- and
+// VGG-style networks, with the contract of the three reference layers run in a row:
+//   y  = maxpool(relu(conv(x, w) + b))                       plain N×C×H×W in, plain out
+//   dW += …, db += …, dx = …  of that composition, from dy (plain, y's shape)
+//
+// Why fuse: run layer by layer, the convolution's output leaves oneDNN's blocked layout for NCHW
+// (a reorder as costly as the convolution at LeNet's first layer), ReLU and pooling then make
+// four more passes over it, and the backward pass reorders it back. Here it never leaves the
+// blocked layout: ReLU is the convolution's post-op, pooling is oneDNN's pooling primitive on
+// the blocked tensor, and only the pooled result — a quarter of the size for 2×2 pooling — is
+// reordered to NCHW. Backward uses
+//   relu'(pool⁻¹ …): dconv = pool_backward(dy · [y > 0])
+// which holds because the pooled maximum y is the ReLU output at the window's argmax, the only
+// place pooling sends the gradient: masking dy before pooling's scatter equals masking the
+// scattered gradient after it, on a quarter of the elements. Tests compare the whole block with
+// the reference layers (tests/framework/kernels/onednn_parity_test.cpp).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "framework/kernels/onednn/conv2d_im2col.h"
+#include "framework/kernels/reference/conv2d.h"
+
+namespace gradlab::onednn {
+
+struct ConvReluPoolGeometry {
+  reference::Conv2dGeometry conv;
+  std::size_t pool_K, pool_S;  // pooling window and stride, no padding
+  std::size_t H_pool, W_pool;  // floor((H_out − pool_K) / pool_S) + 1, likewise for W
+};
+
+class ConvReluPoolKernel {
+ public:
+  explicit ConvReluPoolKernel(bool with_bias);
+  ~ConvReluPoolKernel();
+  ConvReluPoolKernel(const ConvReluPoolKernel&) = delete;
+  ConvReluPoolKernel& operator=(const ConvReluPoolKernel&) = delete;
+
+  // False when oneDNN has no forward primitives for this geometry (then run the layers one by
+  // one). Builds them otherwise; the backward ones are built on the first backward.
+  bool supports(const ConvReluPoolGeometry& g);
+
+  // b is the bias (null exactly when the kernel was made without one).
+  void forward(const ConvReluPoolGeometry& g, const float* x, const float* w, const float* b,
+               float* y);
+  // x is the last forward's input. Accumulates into dw and db (db null exactly when there is no
+  // bias); overwrites dx unless it is null (no input gradient wanted).
+  void backward(const ConvReluPoolGeometry& g, const float* x, const float* w, const float* dy,
+                float* dx, float* dw, float* db);
+
+  // The implementation of each convolution pass: forward (with the ReLU), backward-data and
+  // backward-weights. "ref…" would mean a slow fallback.
+  std::vector<std::string> implementations(const ConvReluPoolGeometry& g);
+
+ private:
+  struct Plan;
+  using Key = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
+                         std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>;
+  Plan& plan(const ConvReluPoolGeometry& g);
+  bool with_bias_;
+  Im2colBackwardWeights im2col_;
+  std::map<Key, std::unique_ptr<Plan>> plans_;
+};
+
+}  // namespace gradlab::onednn

@@ -1,0 +1,57 @@
+// Helpers shared by the oneDNN kernels: a caller's plain buffer staged through the layout a
+// primitive wants, and dims from sizes.
+#pragma once
+
+#include <initializer_list>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "framework/kernels/onednn/context.h"
+
+namespace gradlab::onednn {
+
+// A caller's plain buffer, and the layout a primitive wants for it. When they differ, the data
+// moves through an internal buffer in the wanted layout by a reorder built once.
+class Staged {
+ public:
+  Staged() = default;
+  Staged(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted)
+      : user_(plain, cpu_engine(), DNNL_MEMORY_NONE) {
+    if (wanted != plain) {
+      internal_ = dnnl::memory(wanted, cpu_engine());
+      to_internal_ = dnnl::reorder(user_, internal_);
+      to_user_ = dnnl::reorder(internal_, user_);
+    }
+  }
+  bool reorders() const { return bool(internal_); }
+
+  // The memory a primitive reads, holding the caller's data.
+  dnnl::memory& input(const void* data) {
+    user_.set_data_handle(const_cast<void*>(data));
+    if (!reorders()) return user_;
+    to_internal_.execute(cpu_stream(), user_, internal_);
+    return internal_;
+  }
+  // The memory a primitive writes; call output_done() after it ran.
+  dnnl::memory& output(void* data) {
+    user_.set_data_handle(data);
+    return reorders() ? internal_ : user_;
+  }
+  void output_done() {
+    if (reorders()) to_user_.execute(cpu_stream(), internal_, user_);
+  }
+  // The wanted-layout memory as last filled by input() or by the primitive after output().
+  dnnl::memory& staged() { return reorders() ? internal_ : user_; }
+
+ private:
+  dnnl::memory user_, internal_;
+  dnnl::reorder to_internal_, to_user_;
+};
+
+inline dnnl::memory::dims dims(std::initializer_list<std::size_t> sizes) {
+  dnnl::memory::dims d;
+  for (std::size_t s : sizes) d.push_back(static_cast<dnnl::memory::dim>(s));
+  return d;
+}
+
+}  // namespace gradlab::onednn
