@@ -4,6 +4,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "framework/kernels/onednn/blocked_backward_weights.h"
 #include "framework/kernels/onednn/blocked_maxpool.h"
 #include "framework/kernels/onednn/context.h"
 #include "framework/kernels/onednn/staged.h"
@@ -16,8 +17,9 @@ using dt = memory::data_type;
 
 namespace {
 
-// One input channel: convolution backward-weights by im2col + sgemm (conv2d_im2col.h says why).
-bool uses_im2col(const ConvReluPoolGeometry& g) {
+// One input channel: convolution backward-weights by our own kernels, direct on the blocked
+// gradient with AVX2 (blocked_backward_weights.h) or else im2col + sgemm (conv2d_im2col.h).
+bool uses_own_backward_weights(const ConvReluPoolGeometry& g) {
   return g.conv.C_in == 1;
 }
 
@@ -26,7 +28,7 @@ bool uses_im2col(const ConvReluPoolGeometry& g) {
 struct ConvReluPoolKernel::Plan {
   Plan(const ConvReluPoolGeometry& g, bool with_bias)
       : has_bias(with_bias),
-        im2col(uses_im2col(g)),
+        own_backward_weights(uses_own_backward_weights(g)),
         src_plain(dims({g.conv.N, g.conv.C_in, g.conv.H, g.conv.W}), dt::f32, tag::nchw),
         weights_plain(dims({g.conv.C_out, g.conv.C_in, g.conv.K, g.conv.K}), dt::f32, tag::oihw),
         activation_plain(dims({g.conv.N, g.conv.C_out, g.conv.H_out, g.conv.W_out}), dt::f32,
@@ -94,9 +96,10 @@ struct ConvReluPoolKernel::Plan {
     // The activation's gradient comes out of pooling in the activation's layout; a backward
     // pass that wants another (none does here) gets a reordered copy.
     grad_activation = memory(conv_forward_pd.dst_desc(), cpu_engine());
-    // (im2col reads the blocked layout as it is.)
-    grad_for_weights = Relayout(
-        grad_activation, im2col ? grad_activation.get_desc() : backward_weights_pd.diff_dst_desc());
+    // (Our own backward-weights kernels read the blocked layout as it is.)
+    grad_for_weights =
+        Relayout(grad_activation, own_backward_weights ? grad_activation.get_desc()
+                                                       : backward_weights_pd.diff_dst_desc());
     grad_for_data = Relayout(grad_activation, backward_data_pd.diff_dst_desc());
     backward_data_weights = Staged(weights_plain, backward_data_pd.weights_desc());
     backward_data_src = Staged(src_plain, backward_data_pd.diff_src_desc());
@@ -130,7 +133,7 @@ struct ConvReluPoolKernel::Plan {
     dnnl::reorder reorder_;
   };
 
-  bool has_bias, im2col, supported = false, has_backward = false;
+  bool has_bias, own_backward_weights, supported = false, has_backward = false;
   std::size_t block = 0;  // B of the activation's nChw{B}c layout; 0 if it is another layout
   BlockedPoolGeometry pool{};
   memory::desc src_plain, weights_plain, activation_plain, pooled_plain, bias_md, src_any,
@@ -211,10 +214,13 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
 
   // dW, db from the activation's gradient.
   memory& grad_for_weights = p.grad_for_weights.get();
-  if (p.im2col) {
+  if (p.own_backward_weights) {
     cpu_stream().wait();
-    im2col_.run(g.conv, x, static_cast<const float*>(grad_for_weights.get_data_handle()), dw, db,
-                p.block);
+    const auto* grad = static_cast<const float*>(grad_for_weights.get_data_handle());
+    if (BlockedBackwardWeights::supports(g.conv, p.block))
+      direct_.run(g.conv, x, grad, p.block, dw, db);
+    else
+      im2col_.run(g.conv, x, grad, dw, db, p.block);
   } else {
     // The forward's staged input is reused when it is the same data and layout.
     const bool reuse_src =
@@ -250,7 +256,9 @@ std::vector<std::string> ConvReluPoolKernel::implementations(const ConvReluPoolG
   Plan& p = plan(g);
   p.make_backward();
   return {p.conv_forward_pd.impl_info_str(), p.backward_data_pd.impl_info_str(),
-          p.im2col ? "gradlab:im2col+sgemm" : p.backward_weights_pd.impl_info_str()};
+          !p.own_backward_weights ? p.backward_weights_pd.impl_info_str()
+          : BlockedBackwardWeights::supports(g.conv, p.block) ? "gradlab:blocked_avx2"
+                                                              : "gradlab:im2col+sgemm"};
 }
 
 }  // namespace gradlab::onednn

@@ -22,6 +22,7 @@
 #include <tuple>
 #include <vector>
 
+#include "framework/kernels/onednn/blocked_backward_weights.h"
 #include "framework/kernels/onednn/conv2d_im2col.h"
 #include "framework/kernels/reference/conv2d.h"
 
@@ -63,6 +64,7 @@ class ConvReluPoolKernel {
   Plan& plan(const ConvReluPoolGeometry& g);
   bool with_bias_;
   Im2colBackwardWeights im2col_;
+  BlockedBackwardWeights direct_;
   std::map<Key, std::unique_ptr<Plan>> plans_;
 };
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "framework/kernels/onednn/blocked_backward_weights.h"
 #include "framework/kernels/onednn/conv2d_im2col.h"
 #include "framework/kernels/onednn/gemm.h"
 #include "framework/kernels/reference/gemm.h"
@@ -160,6 +161,46 @@ TEST_CASE("im2col backward-weights matches the reference and accumulates", "[one
     CHECK(scaled_error(blocked_dw, dw) <= kParityTolerance);
     CHECK(scaled_error(blocked_db, db) <= kParityTolerance);
   }
+}
+
+TEST_CASE("Blocked AVX2 backward-weights matches the reference and accumulates",
+          "[onednn][parity]") {
+  // dy in nChw8c and nChw16c, with noise in the padding channels; kernels 1–7 (the fast path's
+  // range), stride 1–3, padding 0–2, 1–3 input channels, odd widths (the unpaired last column).
+  Rng rng(10);
+  int ran = 0;
+  for (int trial = 0; trial < 30; ++trial) {
+    const std::size_t block = trial % 2 == 0 ? 8 : 16;
+    const std::size_t N = 1 + rng.below(4), C_in = 1 + rng.below(3), C_out = 1 + rng.below(20);
+    const std::size_t K = 1 + rng.below(7), S = 1 + rng.below(3), P = rng.below(3);
+    const std::size_t H = K + rng.below(12), W = K + rng.below(12);
+    const reference::Conv2dGeometry g =
+        reference::make_conv2d_geometry(N, C_in, H, W, C_out, K, S, P);
+    INFO("block " << block << " N=" << N << " C_in=" << C_in << " C_out=" << C_out << " H=" << H
+                  << " W=" << W << " K=" << K << " S=" << S << " P=" << P);
+    if (!onednn::BlockedBackwardWeights::supports(g, block)) continue;  // a CPU without AVX2
+    ++ran;
+    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng),
+                         dy = random_tensor({N, C_out, g.H_out, g.W_out}, rng);
+    const Tensor<double> dw0 = random_tensor({C_out, C_in, K, K}, rng),
+                         db0 = random_tensor({C_out}, rng);
+    Tensor<double> dw = dw0, db = db0;
+    reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
+    const std::size_t Q = g.H_out * g.W_out, blocks = (C_out + block - 1) / block;
+    std::vector<float> blocked(N * blocks * Q * block);
+    for (float& v : blocked) v = static_cast<float>(rng.uniform(-9, 9));
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t c = 0; c < C_out; ++c)
+        for (std::size_t q = 0; q < Q; ++q)
+          blocked[((n * blocks + c / block) * Q + q) * block + c % block] =
+              static_cast<float>(dy.data()[(n * C_out + c) * Q + q]);
+    Tensor<float> fast_dw = to_float(dw0), fast_db = to_float(db0);
+    onednn::BlockedBackwardWeights kernel;
+    kernel.run(g, to_float(x).data(), blocked.data(), block, fast_dw.data(), fast_db.data());
+    CHECK(scaled_error(fast_dw, dw) <= kParityTolerance);
+    CHECK(scaled_error(fast_db, db) <= kParityTolerance);
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) CHECK(ran == 30);
 }
 
 TEST_CASE("One training step gives the same parameters on both backends", "[onednn][parity]") {
