@@ -3,6 +3,7 @@
 // gradients, on random geometries, to the parity tolerance of tests/parity_support.h.
 #include "framework/layers/conv_relu_pool.h"
 
+#include "framework/kernels/onednn/context.h"
 #include "framework/layers/flatten.h"
 #include "framework/layers/linear.h"
 #include "framework/sequential.h"
@@ -171,6 +172,17 @@ TEST_CASE("The fused block matches the float64 layers on random shapes", "[fusio
   // Which geometries oneDNN lays out blocked is its choice; most must have run fused.
   INFO(fused << " of " << trials << " ran fused");
   CHECK(fused >= trials / 2);
+}
+
+TEST_CASE("The fused block matches the float64 layers on two threads", "[fusion][parity]") {
+  // The suite runs on one thread (scripts/test.sh); the kernels split planes and images across
+  // threads, each thread summing its own partial weight gradient. LeNet's two blocks, batch 4.
+  const int threads_before = onednn::num_threads();
+  onednn::set_num_threads(2);
+  Rng rng(14);
+  CHECK(check_block_parity({4, 1, 28, 28, 16, 5, 1, 2, 2, 2}, true, false, rng));
+  CHECK(check_block_parity({4, 16, 14, 14, 32, 5, 1, 2, 2, 2}, true, true, rng));
+  onednn::set_num_threads(threads_before);
 }
 
 TEST_CASE("The fused block sends a tied window's gradient to its first maximum, as MaxPool2d",
