@@ -1,6 +1,7 @@
 // Benchmarks of gradlab (not tests: nothing here asserts). Prints one JSON object.
 //   gradlab_bench kernels  — GFLOP/s of every matmul and convolution pass at the reference
-//                            models' shapes (batch 64), both backends
+//                            models' shapes (batch 64), both backends; LeNet's convolutions as
+//                            the step runs them (fused with ReLU and pooling) and alone
 //   gradlab_bench train MODEL BACKEND BATCH — training and inference images/second of MODEL
 //                            (mlp or lenet) on random MNIST-shaped data, and peak resident memory
 //   gradlab_bench profile MODEL BATCH — a training step's time by part: each layer's forward
@@ -21,6 +22,7 @@
 #include "framework/kernels/gemm.h"
 #include "framework/kernels/onednn/context.h"
 #include "framework/kernels/onednn/conv2d.h"
+#include "framework/kernels/onednn/conv_relu_pool.h"
 #include "framework/kernels/reference/conv2d.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/adam.h"
@@ -70,10 +72,13 @@ nlohmann::json bench_gemm(const std::string& name, Backend backend, bool ta, boo
   const double flops = 2.0 * M * N * K;
   return {{"kernel", name},
           {"backend", to_string(backend)},
+          {"counted", true},
           {"microseconds", seconds * 1e6},
           {"gflops", flops / seconds / 1e9}};
 }
 
+// A convolution pass run on its own, plain NCHW in and out (oneDNN: Conv2dKernel, reorders
+// included), as an unfused Conv2d layer runs it.
 nlohmann::json bench_conv(const std::string& name, const std::string& pass, Backend backend,
                           const reference::Conv2dGeometry& g, Rng& rng) {
   const auto x = random_vector(g.N * g.C_in * g.H * g.W, rng),
@@ -103,10 +108,56 @@ nlohmann::json bench_conv(const std::string& name, const std::string& pass, Back
       time_per_run(work, backend == Backend::reference ? 0.2 : 0.3,
                    backend == Backend::reference ? 2 : 5, backend == Backend::reference ? 1 : 3);
   const double flops = 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
-  return {{"kernel", name + " " + pass},
+  // With oneDNN, the reference models' convolutions run inside fused blocks, timed apart below;
+  // these rows show what a convolution costs alone, and are not counted as the step's kernels.
+  const bool in_step = backend == Backend::reference;
+  return {{"kernel", name + " " + pass + (in_step ? "" : " (unfused layer)")},
           {"backend", to_string(backend)},
+          {"counted", in_step},
           {"microseconds", seconds * 1e6},
           {"gflops", flops / seconds / 1e9}};
+}
+
+// A Conv2d → ReLU → MaxPool2d block as the training step runs it on oneDNN (ConvReluPoolKernel):
+// each convolution pass timed on its own, then the pooling and the reorders.
+nlohmann::json bench_fused_block(const std::string& name, const reference::Conv2dGeometry& g,
+                                 bool input_gradient, Rng& rng) {
+  const onednn::ConvReluPoolGeometry block{g, 2, 2, g.H_out / 2, g.W_out / 2};
+  const auto x = random_vector(g.N * g.C_in * g.H * g.W, rng),
+             w = random_vector(g.C_out * g.C_in * g.K * g.K, rng), b = random_vector(g.C_out, rng),
+             dy = random_vector(g.N * g.C_out * block.H_pool * block.W_pool, rng);
+  std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(b.size());
+  onednn::ConvReluPoolKernel kernel(true);
+  auto step = [&] {
+    kernel.forward(block, x.data(), w.data(), b.data(), y.data());
+    kernel.backward(block, x.data(), w.data(), dy.data(), input_gradient ? dx.data() : nullptr,
+                    dw.data(), db.data());
+  };
+  for (int i = 0; i < 3; ++i) step();
+  kernel.set_timing(true);
+  int runs = 0;
+  const auto start = Clock::now();
+  while (runs < 5 || std::chrono::duration<double>(Clock::now() - start).count() < 0.5) {
+    step();
+    ++runs;
+  }
+  const onednn::ConvReluPoolKernel::Timing& t = kernel.timing();
+  const double flops = 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
+  nlohmann::json rows = nlohmann::json::array();
+  auto add = [&](const std::string& part, double seconds, bool counted, double part_flops) {
+    nlohmann::json row{{"kernel", name + " " + part},
+                       {"backend", "onednn"},
+                       {"counted", counted},
+                       {"microseconds", seconds / runs * 1e6}};
+    if (part_flops > 0) row["gflops"] = part_flops / (seconds / runs) / 1e9;
+    rows.push_back(row);
+  };
+  add("forward", t.convolution_forward, true, flops);
+  if (input_gradient) add("backward_data", t.backward_data, true, flops);
+  add("backward_weights", t.backward_weights, true, flops);
+  add("block: max-pooling with ReLU, forward and backward", t.pooling, false, 0);
+  add("block: reorders", t.reorders, false, 0);
+  return rows;
 }
 
 nlohmann::json kernels() {
@@ -136,8 +187,12 @@ nlohmann::json kernels() {
     }
   const auto conv1 = reference::make_conv2d_geometry(B, 1, 28, 28, 16, 5, 1, 2);
   const auto conv2 = reference::make_conv2d_geometry(B, 16, 14, 14, 32, 5, 1, 2);
+  // The first layer's backward-data is never run in training (nobody needs the image's gradient).
+  for (const nlohmann::json& row : bench_fused_block("lenet conv1 1->16", conv1, false, rng))
+    results.push_back(row);
+  for (const nlohmann::json& row : bench_fused_block("lenet conv2 16->32", conv2, true, rng))
+    results.push_back(row);
   for (Backend backend : {Backend::onednn, Backend::reference}) {
-    // The first layer's backward-data is never run in training (nobody needs the image's gradient).
     for (const char* pass : {"forward", "backward_weights"})
       results.push_back(bench_conv("lenet conv1 1->16", pass, backend, conv1, rng));
     for (const char* pass : {"forward", "backward_data", "backward_weights"})
@@ -207,7 +262,8 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch) {
     const Tensor<float>* grad = &setup.loss.backward();
     for (std::size_t l = layers; l-- > 0;) {
       backward_seconds[l] += seconds_of([&] { grad = &model.step(l).backward(*grad); });
-      if (!model.step(l).needs_input_grad()) break;  // as Sequential::backward: nothing below needs it
+      if (!model.step(l).needs_input_grad())
+        break;  // as Sequential::backward: nothing below needs it
     }
     step_seconds += seconds_of([&] { setup.optimizer->step(); });
   }

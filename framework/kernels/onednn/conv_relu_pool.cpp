@@ -1,5 +1,6 @@
 #include "framework/kernels/onednn/conv_relu_pool.h"
 
+#include <chrono>
 #include <unordered_map>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -22,6 +23,25 @@ namespace {
 bool uses_own_backward_weights(const ConvReluPoolGeometry& g) {
   return g.conv.C_in == 1;
 }
+
+// Adds the time since the previous lap to a total, when timing is on (oneDNN's CPU primitives
+// have finished when execute() returns).
+class Laps {
+ public:
+  explicit Laps(bool on) : on_(on) {
+    if (on_) last_ = std::chrono::steady_clock::now();
+  }
+  void lap(double& total) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    total += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point last_;
+};
 
 }  // namespace
 
@@ -176,6 +196,7 @@ bool ConvReluPoolKernel::supports(const ConvReluPoolGeometry& g) {
 void ConvReluPoolKernel::forward(const ConvReluPoolGeometry& g, const float* x, const float* w,
                                  const float* b, float* y) {
   Plan& p = plan(g);
+  Laps laps(timing_on_);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.src.input(x)},
                                        {DNNL_ARG_WEIGHTS, p.weights.input(w)},
                                        {DNNL_ARG_DST, p.activation}};
@@ -183,16 +204,21 @@ void ConvReluPoolKernel::forward(const ConvReluPoolGeometry& g, const float* x, 
     p.bias.set_data_handle(const_cast<float*>(b));
     args.insert({DNNL_ARG_BIAS, p.bias});
   }
+  cpu_stream().wait();
+  laps.lap(timing_.reorders);
   p.conv_forward.execute(cpu_stream(), args);
   cpu_stream().wait();
+  laps.lap(timing_.convolution_forward);
   const auto* activation = static_cast<const float*>(p.activation.get_data_handle());
   auto* pooled = static_cast<float*>(p.pooled.output(y).get_data_handle());
   if (p.block == 8)
     blocked_maxpool_forward<8>(p.pool, activation, pooled, p.argmax.data());
   else
     blocked_maxpool_forward<16>(p.pool, activation, pooled, p.argmax.data());
+  laps.lap(timing_.pooling);
   p.pooled.output_done();
   cpu_stream().wait();
+  laps.lap(timing_.reorders);
   p.forward_input = x;
 }
 
@@ -200,10 +226,12 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
                                   const float* dy, float* dx, float* dw, float* db) {
   Plan& p = plan(g);
   p.make_backward();
+  Laps laps(timing_on_);
   // The activation's gradient: pooling's and ReLU's backward in one pass over the blocked
   // tensors, reading the pooled output the forward left blocked in `pooled`.
   const auto* grad_pooled = static_cast<const float*>(p.grad_pooled.input(dy).get_data_handle());
   cpu_stream().wait();
+  laps.lap(timing_.reorders);
   const auto* pooled = static_cast<const float*>(p.pooled.staged().get_data_handle());
   auto* grad_activation = static_cast<float*>(p.grad_activation.get_data_handle());
   if (p.block == 8)
@@ -211,27 +239,34 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
   else
     blocked_maxpool_relu_backward<16>(p.pool, grad_pooled, pooled, p.argmax.data(),
                                       grad_activation);
+  laps.lap(timing_.pooling);
 
   // dW, db from the activation's gradient.
   memory& grad_for_weights = p.grad_for_weights.get();
+  cpu_stream().wait();
+  laps.lap(timing_.reorders);
   if (p.own_backward_weights) {
-    cpu_stream().wait();
     const auto* grad = static_cast<const float*>(grad_for_weights.get_data_handle());
     if (BlockedBackwardWeights::supports(g.conv, p.block))
       direct_.run(g.conv, x, grad, p.block, dw, db);
     else
       im2col_.run(g.conv, x, grad, dw, db, p.block);
+    laps.lap(timing_.backward_weights);
   } else {
     // The forward's staged input is reused when it is the same data and layout.
     const bool reuse_src =
         p.forward_input == x && p.backward_weights_pd.src_desc() == p.conv_forward_pd.src_desc();
     memory& src = reuse_src ? p.src.staged() : p.backward_weights_src.input(x);
-    std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, src},
-        {DNNL_ARG_DIFF_DST, grad_for_weights},
-        {DNNL_ARG_DIFF_WEIGHTS, p.weights_grad.output(p.weights_grad_plain.get_data_handle())}};
+    memory& weights_grad = p.weights_grad.output(p.weights_grad_plain.get_data_handle());
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
+                                         {DNNL_ARG_DIFF_DST, grad_for_weights},
+                                         {DNNL_ARG_DIFF_WEIGHTS, weights_grad}};
     if (db) args.insert({DNNL_ARG_DIFF_BIAS, p.bias_grad});
+    cpu_stream().wait();
+    laps.lap(timing_.reorders);
     p.backward_weights.execute(cpu_stream(), args);
+    cpu_stream().wait();
+    laps.lap(timing_.backward_weights);
     p.weights_grad.output_done();
     cpu_stream().wait();
     const auto* new_dw = static_cast<const float*>(p.weights_grad_plain.get_data_handle());
@@ -241,15 +276,22 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
       const auto* new_db = static_cast<const float*>(p.bias_grad.get_data_handle());
       for (std::size_t o = 0; o < g.conv.C_out; ++o) db[o] += new_db[o];
     }
+    laps.lap(timing_.reorders);
   }
   if (!dx) return;
 
   // dX, the transposed convolution of the activation's gradient.
-  p.backward_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, p.grad_for_data.get()},
-                                         {DNNL_ARG_WEIGHTS, p.backward_data_weights.input(w)},
-                                         {DNNL_ARG_DIFF_SRC, p.backward_data_src.output(dx)}});
+  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, p.grad_for_data.get()},
+                                       {DNNL_ARG_WEIGHTS, p.backward_data_weights.input(w)},
+                                       {DNNL_ARG_DIFF_SRC, p.backward_data_src.output(dx)}};
+  cpu_stream().wait();
+  laps.lap(timing_.reorders);
+  p.backward_data.execute(cpu_stream(), args);
+  cpu_stream().wait();
+  laps.lap(timing_.backward_data);
   p.backward_data_src.output_done();
   cpu_stream().wait();
+  laps.lap(timing_.reorders);
 }
 
 std::vector<std::string> ConvReluPoolKernel::implementations(const ConvReluPoolGeometry& g) {

@@ -57,6 +57,19 @@ class ConvReluPoolKernel {
   // backward-weights. "ref…" would mean a slow fallback.
   std::vector<std::string> implementations(const ConvReluPoolGeometry& g);
 
+  // Seconds spent in each part of the calls since timing was turned on, for the benchmark
+  // (bench/gradlab_bench.cpp), which reports the convolution passes apart from the rest.
+  struct Timing {
+    double convolution_forward = 0, backward_data = 0, backward_weights = 0;  // the convolutions
+    double pooling = 0;   // max-pooling with ReLU's backward, both directions
+    double reorders = 0;  // layout changes, adding the weight gradient
+  };
+  void set_timing(bool on) {
+    timing_on_ = on;
+    timing_ = {};
+  }
+  const Timing& timing() const { return timing_; }
+
  private:
   struct Plan;
   using Key = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
@@ -66,6 +79,8 @@ class ConvReluPoolKernel {
   Im2colBackwardWeights im2col_;
   BlockedBackwardWeights direct_;
   std::map<Key, std::unique_ptr<Plan>> plans_;
+  bool timing_on_ = false;
+  Timing timing_;
 };
 
 }  // namespace gradlab::onednn
