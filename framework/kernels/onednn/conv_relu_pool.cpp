@@ -115,7 +115,11 @@ struct ConvReluPoolKernel::Plan {
     grad_pooled = Staged(pooled_plain, pooled_blocked);
     // The activation's gradient comes out of pooling in the activation's layout; a backward
     // pass that wants another (none does here) gets a reordered copy.
-    grad_activation = memory(conv_forward_pd.dst_desc(), cpu_engine());
+    // It shares the activation's buffer: once pooled, the activation is never read again
+    // (pooling's backward reads the pooled output and the argmax), and one buffer of this, the
+    // step's largest tensor, keeps more of the step in cache.
+    grad_activation =
+        memory(conv_forward_pd.dst_desc(), cpu_engine(), activation.get_data_handle());
     // (Our own backward-weights kernels read the blocked layout as it is.)
     grad_for_weights =
         Relayout(grad_activation, own_backward_weights ? grad_activation.get_desc()
