@@ -26,7 +26,7 @@ export OMP_NUM_THREADS=2
 # This machine is shared: the same figure varies by up to 2x from one run to the next. So every
 # gradlab figure and its PyTorch counterpart are measured back to back, the pair is repeated
 # $repeats times, and the report takes medians (and shows the spread of the ratios).
-repeats=${BENCH_REPEATS:-3}
+repeats=${BENCH_REPEATS:-5}
 for ((rep = 1; rep <= repeats; rep++)); do
   echo "bench: round $rep of $repeats: kernels"
   build/gradlab_bench kernels >"$out/kernels-$rep.json"
