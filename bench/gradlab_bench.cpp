@@ -11,6 +11,7 @@
 // PyTorch on the same work, in one invocation.
 #include <sys/resource.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -118,45 +119,65 @@ nlohmann::json bench_conv(const std::string& name, const std::string& pass, Back
           {"gflops", flops / seconds / 1e9}};
 }
 
-// A Conv2d → ReLU → MaxPool2d block as the training step runs it on oneDNN (ConvReluPoolKernel):
-// each convolution pass timed on its own, then the pooling and the reorders.
-nlohmann::json bench_fused_block(const std::string& name, const reference::Conv2dGeometry& g,
-                                 bool input_gradient, Rng& rng) {
-  const onednn::ConvReluPoolGeometry block{g, 2, 2, g.H_out / 2, g.W_out / 2};
-  const auto x = random_vector(g.N * g.C_in * g.H * g.W, rng),
-             w = random_vector(g.C_out * g.C_in * g.K * g.K, rng), b = random_vector(g.C_out, rng),
-             dy = random_vector(g.N * g.C_out * block.H_pool * block.W_pool, rng);
-  std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(b.size());
-  onednn::ConvReluPoolKernel kernel(true);
+// LeNet's two Conv2d → ReLU → MaxPool2d blocks as the training step runs them on oneDNN: two
+// ConvReluPoolKernels, linked (the first pools straight into the second's input). Each
+// convolution pass is timed on its own, then each block's pooling and reorders.
+nlohmann::json bench_lenet_blocks(const reference::Conv2dGeometry& conv1,
+                                  const reference::Conv2dGeometry& conv2, Rng& rng) {
+  const onednn::ConvReluPoolGeometry block1{conv1, 2, 2, conv1.H_out / 2, conv1.W_out / 2},
+      block2{conv2, 2, 2, conv2.H_out / 2, conv2.W_out / 2};
+  auto random_for = [&](const reference::Conv2dGeometry& g) {
+    return std::array<std::vector<float>, 3>{random_vector(g.N * g.C_in * g.H * g.W, rng),
+                                             random_vector(g.C_out * g.C_in * g.K * g.K, rng),
+                                             random_vector(g.C_out, rng)};
+  };
+  auto [x, w1, b1] = random_for(conv1);
+  auto [unused, w2, b2] = random_for(conv2);
+  const auto dy = random_vector(conv2.N * conv2.C_out * block2.H_pool * block2.W_pool, rng);
+  std::vector<float> y(dy.size()), dw1(w1.size()), db1(b1.size()), dw2(w2.size()), db2(b2.size());
+  onednn::ConvReluPoolKernel first(true), second(true);
+  const bool linked = first.link(block1, second, block2);
+  std::vector<float> between(linked ? 0 : conv2.N * conv2.C_in * conv2.H * conv2.W),
+      grad_between(between.size());
   auto step = [&] {
-    kernel.forward(block, x.data(), w.data(), b.data(), y.data());
-    kernel.backward(block, x.data(), w.data(), dy.data(), input_gradient ? dx.data() : nullptr,
-                    dw.data(), db.data());
+    first.forward(block1, x.data(), w1.data(), b1.data(), linked ? nullptr : between.data());
+    second.forward(block2, linked ? nullptr : between.data(), w2.data(), b2.data(), y.data());
+    second.backward(block2, linked ? nullptr : between.data(), w2.data(), dy.data(),
+                    linked ? nullptr : grad_between.data(), dw2.data(), db2.data());
+    first.backward(block1, x.data(), w1.data(), linked ? nullptr : grad_between.data(), nullptr,
+                   dw1.data(), db1.data());
   };
   for (int i = 0; i < 3; ++i) step();
-  kernel.set_timing(true);
+  first.set_timing(true);
+  second.set_timing(true);
   int runs = 0;
   const auto start = Clock::now();
   while (runs < 5 || std::chrono::duration<double>(Clock::now() - start).count() < 0.5) {
     step();
     ++runs;
   }
-  const onednn::ConvReluPoolKernel::Timing& t = kernel.timing();
-  const double flops = 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
   nlohmann::json rows = nlohmann::json::array();
-  auto add = [&](const std::string& part, double seconds, bool counted, double part_flops) {
-    nlohmann::json row{{"kernel", name + " " + part},
+  auto add = [&](const std::string& name, double seconds, bool counted, double flops) {
+    nlohmann::json row{{"kernel", name},
                        {"backend", "onednn"},
                        {"counted", counted},
                        {"microseconds", seconds / runs * 1e6}};
-    if (part_flops > 0) row["gflops"] = part_flops / (seconds / runs) / 1e9;
+    if (flops > 0) row["gflops"] = flops / (seconds / runs) / 1e9;
     rows.push_back(row);
   };
-  add("forward", t.convolution_forward, true, flops);
-  if (input_gradient) add("backward_data", t.backward_data, true, flops);
-  add("backward_weights", t.backward_weights, true, flops);
-  add("block: max-pooling with ReLU, forward and backward", t.pooling, false, 0);
-  add("block: reorders", t.reorders, false, 0);
+  auto flops = [](const reference::Conv2dGeometry& g) {
+    return 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
+  };
+  const onednn::ConvReluPoolKernel::Timing &t1 = first.timing(), &t2 = second.timing();
+  // The first layer's backward-data is never run in training (nobody needs the image's gradient).
+  add("lenet conv1 1->16 forward", t1.convolution_forward, true, flops(conv1));
+  add("lenet conv1 1->16 backward_weights", t1.backward_weights, true, flops(conv1));
+  add("lenet conv2 16->32 forward", t2.convolution_forward, true, flops(conv2));
+  add("lenet conv2 16->32 backward_data", t2.backward_data, true, flops(conv2));
+  add("lenet conv2 16->32 backward_weights", t2.backward_weights, true, flops(conv2));
+  const std::string blocks = linked ? "lenet blocks (linked): " : "lenet blocks (not linked): ";
+  add(blocks + "max-pooling with ReLU, forward and backward", t1.pooling + t2.pooling, false, 0);
+  add(blocks + "reorders", t1.reorders + t2.reorders, false, 0);
   return rows;
 }
 
@@ -187,11 +208,7 @@ nlohmann::json kernels() {
     }
   const auto conv1 = reference::make_conv2d_geometry(B, 1, 28, 28, 16, 5, 1, 2);
   const auto conv2 = reference::make_conv2d_geometry(B, 16, 14, 14, 32, 5, 1, 2);
-  // The first layer's backward-data is never run in training (nobody needs the image's gradient).
-  for (const nlohmann::json& row : bench_fused_block("lenet conv1 1->16", conv1, false, rng))
-    results.push_back(row);
-  for (const nlohmann::json& row : bench_fused_block("lenet conv2 16->32", conv2, true, rng))
-    results.push_back(row);
+  for (const nlohmann::json& row : bench_lenet_blocks(conv1, conv2, rng)) results.push_back(row);
   for (Backend backend : {Backend::onednn, Backend::reference}) {
     for (const char* pass : {"forward", "backward_weights"})
       results.push_back(bench_conv("lenet conv1 1->16", pass, backend, conv1, rng));

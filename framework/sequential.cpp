@@ -10,9 +10,9 @@ namespace {
 // Prefixes an error from module `index` with its position, so a user can find it in the model.
 template <class Error>
 [[noreturn]] void rethrow_at(std::size_t first, std::size_t last, const Error& error) {
-  const std::string where = first == last ? "layer " + std::to_string(first)
-                                          : "layers " + std::to_string(first) + "-" +
-                                                std::to_string(last);
+  const std::string where = first == last
+                                ? "layer " + std::to_string(first)
+                                : "layers " + std::to_string(first) + "-" + std::to_string(last);
   throw Error(where + ": " + error.what());
 }
 }  // namespace
@@ -32,12 +32,15 @@ void Sequential<T>::plan_steps() {
   fused_.clear();
   for (std::size_t i = 0; i < modules_.size();) {
     if constexpr (std::is_same_v<T, float>) {
-      if (this->backend() == Backend::onednn && i + 2 < modules_.size()) {
-        if (auto block = ConvReluPool::match(*modules_[i], *modules_[i + 1], *modules_[i + 2])) {
-          block->set_needs_input_grad(modules_[i]->needs_input_grad());
-          steps_.push_back({block.get(), i, i + 2});
-          fused_.push_back(std::move(block));
-          i += 3;
+      if (this->backend() == Backend::onednn) {
+        std::vector<Module<T>*> modules;
+        for (const auto& module : modules_) modules.push_back(module.get());
+        if (auto blocks = ConvReluPool::match(modules, i)) {
+          blocks->set_needs_input_grad(modules_[i]->needs_input_grad());
+          const std::size_t count = blocks->module_count();
+          steps_.push_back({blocks.get(), i, i + count - 1});
+          fused_.push_back(std::move(blocks));
+          i += count;
           continue;
         }
       }

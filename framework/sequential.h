@@ -3,10 +3,10 @@
 //   backward:  runs each module's backward in reverse order (the chain rule)
 // Parameters are named by position: "0.weight", "2.bias", as in PyTorch.
 //
-// What runs is a list of steps, each a module or a fused block of modules: on the oneDNN backend
-// (float32), a Conv2d → ReLU → MaxPool2d run becomes one ConvReluPool step, which keeps the
-// activations between the three in oneDNN's blocked layout (layers/conv_relu_pool.h). The
-// modules, their parameters and their names are the same either way.
+// What runs is a list of steps, each a module or a fused run of modules: on the oneDNN backend
+// (float32), a run of Conv2d → ReLU → MaxPool2d triples becomes one ConvReluPool step, which
+// keeps the activations in oneDNN's blocked layout (layers/conv_relu_pool.h). The modules, their
+// parameters and their names are the same either way.
 #pragma once
 
 #include <memory>

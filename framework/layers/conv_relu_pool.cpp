@@ -4,59 +4,132 @@
 
 namespace gradlab {
 
-ConvReluPool::ConvReluPool(Conv2d<float>& conv, ReLU<float>& relu, MaxPool2d<float>& pool)
-    : conv_(conv), relu_(relu), pool_(pool), kernel_(conv.has_bias()) {}
+ConvReluPool::ConvReluPool(std::vector<Block> blocks) : blocks_(std::move(blocks)) {
+  if (blocks_.empty()) throw std::invalid_argument("ConvReluPool: no blocks");
+  for (const Block& block : blocks_)
+    kernels_.push_back(std::make_unique<onednn::ConvReluPoolKernel>(block.conv.has_bias()));
+  between_.resize(blocks_.size() - 1);
+  grad_between_.resize(blocks_.size() - 1);
+  linked_.assign(blocks_.size() - 1, false);
+}
 
-std::unique_ptr<ConvReluPool> ConvReluPool::match(Module<float>& first, Module<float>& second,
-                                                  Module<float>& third) {
-  auto* conv = dynamic_cast<Conv2d<float>*>(&first);
-  auto* relu = dynamic_cast<ReLU<float>*>(&second);
-  auto* pool = dynamic_cast<MaxPool2d<float>*>(&third);
-  if (!conv || !relu || !pool) return nullptr;
-  return std::make_unique<ConvReluPool>(*conv, *relu, *pool);
+std::unique_ptr<ConvReluPool> ConvReluPool::match(const std::vector<Module<float>*>& modules,
+                                                  std::size_t first) {
+  std::vector<Block> blocks;
+  for (std::size_t i = first; i + 2 < modules.size(); i += 3) {
+    auto* conv = dynamic_cast<Conv2d<float>*>(modules[i]);
+    auto* relu = dynamic_cast<ReLU<float>*>(modules[i + 1]);
+    auto* pool = dynamic_cast<MaxPool2d<float>*>(modules[i + 2]);
+    if (!conv || !relu || !pool) break;
+    blocks.push_back({*conv, *relu, *pool});
+  }
+  if (blocks.empty()) return nullptr;
+  return std::make_unique<ConvReluPool>(std::move(blocks));
 }
 
 std::string ConvReluPool::name() const {
-  return conv_.name() + " + " + relu_.name() + " + " + pool_.name();
+  std::string name;
+  for (const Block& block : blocks_)
+    name += (name.empty() ? "" : " + ") + block.conv.name() + " + " + block.relu.name() + " + " +
+            block.pool.name();
+  return name;
 }
 
 Shape ConvReluPool::output_shape(const Shape& input_shape) const {
-  return pool_.output_shape(relu_.output_shape(conv_.output_shape(input_shape)));
+  Shape shape = input_shape;
+  for (const Block& block : blocks_)
+    shape = block.pool.output_shape(block.relu.output_shape(block.conv.output_shape(shape)));
+  return shape;
 }
 
-onednn::ConvReluPoolGeometry ConvReluPool::geometry(const Shape& input_shape) const {
-  const reference::Conv2dGeometry conv = conv_.geometry(input_shape);
-  const Shape pooled = output_shape(input_shape);
-  return {conv, pool_.kernel_size(), pool_.stride(), pooled[2], pooled[3]};
+std::size_t ConvReluPool::forward_flops(const Shape& input_shape) const {
+  std::size_t flops = 0;
+  Shape shape = input_shape;
+  for (const Block& block : blocks_) {
+    flops += block.conv.forward_flops(shape);
+    shape = block.pool.output_shape(block.relu.output_shape(block.conv.output_shape(shape)));
+  }
+  return flops;
+}
+
+std::size_t ConvReluPool::linked_blocks() const {
+  return static_cast<std::size_t>(std::count(linked_.begin(), linked_.end(), true));
+}
+
+std::vector<onednn::ConvReluPoolGeometry> ConvReluPool::geometries(const Shape& input_shape) const {
+  std::vector<onednn::ConvReluPoolGeometry> result;
+  Shape shape = input_shape;
+  for (const Block& block : blocks_) {
+    const reference::Conv2dGeometry conv = block.conv.geometry(shape);
+    shape = block.pool.output_shape(block.relu.output_shape(block.conv.output_shape(shape)));
+    result.push_back({conv, block.pool.kernel_size(), block.pool.stride(), shape[2], shape[3]});
+  }
+  return result;
 }
 
 void ConvReluPool::forward_impl(const Tensor<float>& input, Tensor<float>& output) {
-  const onednn::ConvReluPoolGeometry g = geometry(shape_of(input));
-  fused_ = kernel_.supports(g);
+  const std::vector<onednn::ConvReluPoolGeometry> g = geometries(shape_of(input));
+  const std::size_t blocks = blocks_.size();
+  fused_ = true;
+  for (std::size_t k = 0; k < blocks; ++k) fused_ = fused_ && kernels_[k]->supports(g[k]);
   if (!fused_) {
-    const Tensor<float>& y = pool_.forward(relu_.forward(conv_.forward(input)));
-    std::copy(y.data(), y.data() + y.size(), output.data());
+    const Tensor<float>* x = &input;
+    for (const Block& block : blocks_)
+      x = &block.pool.forward(block.relu.forward(block.conv.forward(*x)));
+    std::copy(x->data(), x->data() + x->size(), output.data());
     return;
   }
   input_ = input;
-  kernel_.forward(g, input_.data(), conv_.weight().value.data(),
-                  conv_.has_bias() ? conv_.bias().value.data() : nullptr, output.data());
+  for (std::size_t k = 0; k + 1 < blocks; ++k) {
+    linked_[k] = kernels_[k]->link(g[k], *kernels_[k + 1], g[k + 1]);
+    if (!linked_[k]) between_[k].resize({g[k].conv.N, g[k].conv.C_out, g[k].H_pool, g[k].W_pool});
+  }
+  for (std::size_t k = 0; k < blocks; ++k) {
+    // Block k reads the step's input, or the previous block's N×C×H×W output unless linked
+    // (null: the kernel reads the blocked memory), and writes likewise.
+    const float* x = k == 0 ? input_.data() : linked_[k - 1] ? nullptr : between_[k - 1].data();
+    float* y = k + 1 == blocks ? output.data() : linked_[k] ? nullptr : between_[k].data();
+    Conv2d<float>& conv = blocks_[k].conv;
+    kernels_[k]->forward(g[k], x, conv.weight().value.data(),
+                         conv.has_bias() ? conv.bias().value.data() : nullptr, y);
+  }
 }
 
 void ConvReluPool::backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) {
   if (!fused_) {
-    const Tensor<float>& dx = conv_.backward(relu_.backward(pool_.backward(grad_output)));
-    if (grad_input) std::copy(dx.data(), dx.data() + dx.size(), grad_input->data());
+    const Tensor<float>* grad = &grad_output;
+    for (std::size_t k = blocks_.size(); k-- > 0;) {
+      const Block& block = blocks_[k];
+      grad = &block.conv.backward(block.relu.backward(block.pool.backward(*grad)));
+    }
+    if (grad_input) std::copy(grad->data(), grad->data() + grad->size(), grad_input->data());
     return;
   }
-  kernel_.backward(geometry(shape_of(input_)), input_.data(), conv_.weight().value.data(),
-                   grad_output.data(), grad_input ? grad_input->data() : nullptr,
-                   conv_.weight().grad.data(),
-                   conv_.has_bias() ? conv_.bias().grad.data() : nullptr);
+  const std::vector<onednn::ConvReluPoolGeometry> g = geometries(shape_of(input_));
+  for (std::size_t k = blocks_.size(); k-- > 0;) {
+    Conv2d<float>& conv = blocks_[k].conv;
+    const float* x = k == 0 ? input_.data() : linked_[k - 1] ? nullptr : between_[k - 1].data();
+    const float* dy = k + 1 == blocks_.size() ? grad_output.data()
+                      : linked_[k]            ? nullptr
+                                              : grad_between_[k].data();
+    float* dx = nullptr;  // linked: the kernel writes it into block k−1's memory
+    if (k == 0) {
+      dx = grad_input ? grad_input->data() : nullptr;
+    } else if (!linked_[k - 1]) {
+      grad_between_[k - 1].resize(shape_of(between_[k - 1]));
+      dx = grad_between_[k - 1].data();
+    }
+    kernels_[k]->backward(g[k], x, conv.weight().value.data(), dy, dx, conv.weight().grad.data(),
+                          conv.has_bias() ? conv.bias().grad.data() : nullptr);
+  }
 }
 
 std::vector<std::string> ConvReluPool::implementations(const Shape& input_shape) {
-  return kernel_.implementations(geometry(input_shape));
+  std::vector<std::string> all;
+  const std::vector<onednn::ConvReluPoolGeometry> g = geometries(input_shape);
+  for (std::size_t k = 0; k < blocks_.size(); ++k)
+    for (const std::string& name : kernels_[k]->implementations(g[k])) all.push_back(name);
+  return all;
 }
 
 }  // namespace gradlab

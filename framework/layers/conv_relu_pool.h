@@ -1,15 +1,17 @@
-// Conv2d → ReLU → MaxPool2d as one block: what Sequential runs in place of those three layers
-// when it finds them in a row on the oneDNN backend (float32). The math is the three layers'
-// own, composed:
-//   forward:   y  = maxpool(relu(conv(x)))
+// Conv2d → ReLU → MaxPool2d blocks as one step: what Sequential runs in place of a run of such
+// triples on the oneDNN backend (float32). The math is the layers' own, composed:
+//   forward:   y  = maxpool(relu(conv(x))), block after block
 //   backward:  dx, dW, db of that composition (ReLU's backward applied to the pooled gradient,
 //              kernels/onednn/conv_relu_pool.h shows why that is exact)
-// and the parameters stay the Conv2d's. What changes is where the activations live: between the
-// three, in oneDNN's blocked layout, never reordered to N×C×H×W (docs/decisions.md, "Fusing
-// convolution, ReLU and pooling"). Geometries oneDNN cannot pool run the three layers one by one.
+// and the parameters stay the Conv2d layers'. What changes is where the activations live: in
+// oneDNN's blocked layout, within each block and, where the layouts allow, from one block to the
+// next, never reordered to N×C×H×W in between (docs/decisions.md, "Fusing convolution, ReLU and
+// pooling"). The step's input and output are ordinary N×C×H×W tensors. Geometries oneDNN cannot
+// pool this way run the layers one by one.
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "framework/kernels/onednn/conv_relu_pool.h"
 #include "framework/layers/conv2d.h"
@@ -20,20 +22,28 @@ namespace gradlab {
 
 class ConvReluPool : public Layer<float> {
  public:
-  ConvReluPool(Conv2d<float>& conv, ReLU<float>& relu, MaxPool2d<float>& pool);
+  struct Block {
+    Conv2d<float>& conv;
+    ReLU<float>& relu;
+    MaxPool2d<float>& pool;
+  };
+  explicit ConvReluPool(std::vector<Block> blocks);
 
-  // The block for three modules in a row, or null unless they are Conv2d, ReLU and MaxPool2d.
-  static std::unique_ptr<ConvReluPool> match(Module<float>& first, Module<float>& second,
-                                             Module<float>& third);
+  // The longest run of Conv2d, ReLU, MaxPool2d triples in modules from `first` on, as one step;
+  // null if there is none there.
+  static std::unique_ptr<ConvReluPool> match(const std::vector<Module<float>*>& modules,
+                                             std::size_t first);
+  // How many modules the step stands for (3 per block).
+  std::size_t module_count() const { return 3 * blocks_.size(); }
 
   std::string name() const override;
   Shape output_shape(const Shape& input_shape) const override;
-  std::size_t forward_flops(const Shape& input_shape) const override {
-    return conv_.forward_flops(input_shape);
-  }
-  // True when the last forward ran fused (false: oneDNN had no pooling for the geometry).
+  std::size_t forward_flops(const Shape& input_shape) const override;
+  // True when the last forward ran fused (false: oneDNN had no pooling for a geometry).
   bool fused() const { return fused_; }
-  // The oneDNN implementation of each fused primitive for an input shape (ConvReluPoolKernel).
+  // How many neighbouring blocks handed over their activations blocked, in the last forward.
+  std::size_t linked_blocks() const;
+  // The oneDNN implementation of each fused convolution pass, block after block.
   std::vector<std::string> implementations(const Shape& input_shape);
 
  protected:
@@ -41,13 +51,15 @@ class ConvReluPool : public Layer<float> {
   void backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) override;
 
  private:
-  onednn::ConvReluPoolGeometry geometry(const Shape& input_shape) const;
+  // Each block's geometry for the step's input shape.
+  std::vector<onednn::ConvReluPoolGeometry> geometries(const Shape& input_shape) const;
 
-  Conv2d<float>& conv_;
-  ReLU<float>& relu_;
-  MaxPool2d<float>& pool_;
-  onednn::ConvReluPoolKernel kernel_;
-  Tensor<float> input_;  // X, kept for dW
+  std::vector<Block> blocks_;
+  std::vector<std::unique_ptr<onednn::ConvReluPoolKernel>> kernels_;
+  Tensor<float> input_;  // X, kept for the first block's dW
+  // Between blocks k and k+1 that are not linked: the N×C×H×W output and its gradient.
+  std::vector<Tensor<float>> between_, grad_between_;
+  std::vector<bool> linked_;  // linked_[k]: block k hands its output to block k+1 blocked
   bool fused_ = true;
 };
 

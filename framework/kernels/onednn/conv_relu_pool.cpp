@@ -176,6 +176,13 @@ struct ConvReluPoolKernel::Plan {
   Relayout grad_for_weights, grad_for_data;
   std::vector<std::uint8_t> argmax;      // per pooled element, blocked like it
   const float* forward_input = nullptr;  // x of the last forward, staged in `src`
+  // A chain (link()): the block whose pooled output is this block's input, the block whose input
+  // is this block's pooled output.
+  Plan *previous = nullptr, *next = nullptr;
+  bool link_decided = false;
+
+  // The pooled output, blocked: in the next block's input memory when linked.
+  memory& pooled_blocked_memory() { return next ? next->src.staged() : pooled.staged(); }
 };
 
 ConvReluPoolKernel::ConvReluPoolKernel(bool with_bias) : with_bias_(with_bias) {}
@@ -197,11 +204,32 @@ bool ConvReluPoolKernel::supports(const ConvReluPoolGeometry& g) {
   }
 }
 
+bool ConvReluPoolKernel::link(const ConvReluPoolGeometry& g, ConvReluPoolKernel& next,
+                              const ConvReluPoolGeometry& next_g) {
+  if (!supports(g) || !next.supports(next_g)) return false;
+  Plan &p = plan(g), &q = next.plan(next_g);
+  if (p.link_decided) return p.next == &q;
+  p.link_decided = true;
+  // The next block must read this pooled output in the layout pooling writes it, and give back
+  // its input gradient in that layout; its own backward-weights kernels read a plain input.
+  if (q.own_backward_weights || q.previous || q.conv_forward_pd.src_desc() != p.pooled_blocked)
+    return false;
+  p.make_backward();
+  q.make_backward();
+  if (q.backward_data_pd.diff_src_desc() != p.pooled_blocked ||
+      q.backward_weights_pd.src_desc() != p.pooled_blocked)
+    return false;
+  p.next = &q;
+  q.previous = &p;
+  return true;
+}
+
 void ConvReluPoolKernel::forward(const ConvReluPoolGeometry& g, const float* x, const float* w,
                                  const float* b, float* y) {
   Plan& p = plan(g);
   Laps laps(timing_on_);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.src.input(x)},
+  // Linked, the previous block has already pooled into src's blocked memory.
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.previous ? p.src.staged() : p.src.input(x)},
                                        {DNNL_ARG_WEIGHTS, p.weights.input(w)},
                                        {DNNL_ARG_DST, p.activation}};
   if (b) {
@@ -214,13 +242,14 @@ void ConvReluPoolKernel::forward(const ConvReluPoolGeometry& g, const float* x, 
   cpu_stream().wait();
   laps.lap(timing_.convolution_forward);
   const auto* activation = static_cast<const float*>(p.activation.get_data_handle());
-  auto* pooled = static_cast<float*>(p.pooled.output(y).get_data_handle());
+  auto* pooled = static_cast<float*>(
+      (p.next ? p.pooled_blocked_memory() : p.pooled.output(y)).get_data_handle());
   if (p.block == 8)
     blocked_maxpool_forward<8>(p.pool, activation, pooled, p.argmax.data());
   else
     blocked_maxpool_forward<16>(p.pool, activation, pooled, p.argmax.data());
   laps.lap(timing_.pooling);
-  p.pooled.output_done();
+  if (!p.next) p.pooled.output_done();
   cpu_stream().wait();
   laps.lap(timing_.reorders);
   p.forward_input = x;
@@ -232,11 +261,13 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
   p.make_backward();
   Laps laps(timing_on_);
   // The activation's gradient: pooling's and ReLU's backward in one pass over the blocked
-  // tensors, reading the pooled output the forward left blocked in `pooled`.
-  const auto* grad_pooled = static_cast<const float*>(p.grad_pooled.input(dy).get_data_handle());
+  // tensors, reading the pooled output the forward left blocked. Linked, the next block has
+  // already written dy, blocked, into grad_pooled's memory.
+  const auto* grad_pooled = static_cast<const float*>(
+      (p.next ? p.grad_pooled.staged() : p.grad_pooled.input(dy)).get_data_handle());
   cpu_stream().wait();
   laps.lap(timing_.reorders);
-  const auto* pooled = static_cast<const float*>(p.pooled.staged().get_data_handle());
+  const auto* pooled = static_cast<const float*>(p.pooled_blocked_memory().get_data_handle());
   auto* grad_activation = static_cast<float*>(p.grad_activation.get_data_handle());
   if (p.block == 8)
     blocked_maxpool_relu_backward<8>(p.pool, grad_pooled, pooled, p.argmax.data(), grad_activation);
@@ -257,9 +288,10 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
       im2col_.run(g.conv, x, grad, dw, db, p.block);
     laps.lap(timing_.backward_weights);
   } else {
-    // The forward's staged input is reused when it is the same data and layout.
-    const bool reuse_src =
-        p.forward_input == x && p.backward_weights_pd.src_desc() == p.conv_forward_pd.src_desc();
+    // The forward's staged input is reused when it is the same data and layout (linked, it is the
+    // previous block's pooled output, untouched since).
+    const bool reuse_src = (p.previous || p.forward_input == x) &&
+                           p.backward_weights_pd.src_desc() == p.conv_forward_pd.src_desc();
     memory& src = reuse_src ? p.src.staged() : p.backward_weights_src.input(x);
     memory& weights_grad = p.weights_grad.output(p.weights_grad_plain.get_data_handle());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
@@ -282,18 +314,21 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
     }
     laps.lap(timing_.reorders);
   }
-  if (!dx) return;
+  if (!dx && !p.previous) return;
 
-  // dX, the transposed convolution of the activation's gradient.
-  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, p.grad_for_data.get()},
-                                       {DNNL_ARG_WEIGHTS, p.backward_data_weights.input(w)},
-                                       {DNNL_ARG_DIFF_SRC, p.backward_data_src.output(dx)}};
+  // dX, the transposed convolution of the activation's gradient; linked, straight into the
+  // memory the previous block's backward reads its dy from.
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_DIFF_DST, p.grad_for_data.get()},
+      {DNNL_ARG_WEIGHTS, p.backward_data_weights.input(w)},
+      {DNNL_ARG_DIFF_SRC,
+       p.previous ? p.previous->grad_pooled.staged() : p.backward_data_src.output(dx)}};
   cpu_stream().wait();
   laps.lap(timing_.reorders);
   p.backward_data.execute(cpu_stream(), args);
   cpu_stream().wait();
   laps.lap(timing_.backward_data);
-  p.backward_data_src.output_done();
+  if (!p.previous) p.backward_data_src.output_done();
   cpu_stream().wait();
   laps.lap(timing_.reorders);
 }

@@ -53,6 +53,16 @@ class ConvReluPoolKernel {
   void backward(const ConvReluPoolGeometry& g, const float* x, const float* w, const float* dy,
                 float* dx, float* dw, float* db);
 
+  // Chains this block to the next one, whose input is this block's output, when their layouts
+  // allow: then this block pools straight into the blocked memory the next block's convolution
+  // reads, and the next block's backward writes its input gradient straight into the blocked
+  // memory this block's backward reads — no N×C×H×W tensor and no reorder between them. While
+  // linked (for these geometries), this block's forward leaves y unwritten and its backward
+  // ignores dy; the next block's forward ignores x and its backward computes the input gradient
+  // for this block whatever dx is. Returns whether they are linked (decided once per geometry).
+  bool link(const ConvReluPoolGeometry& g, ConvReluPoolKernel& next,
+            const ConvReluPoolGeometry& next_g);
+
   // The implementation of each convolution pass: forward (with the ReLU), backward-data and
   // backward-weights. "ref…" would mean a slow fallback.
   std::vector<std::string> implementations(const ConvReluPoolGeometry& g);

@@ -3,6 +3,8 @@
 // gradients, on random geometries, to the parity tolerance of tests/parity_support.h.
 #include "framework/layers/conv_relu_pool.h"
 
+#include <sstream>
+
 #include "framework/kernels/onednn/context.h"
 #include "framework/layers/flatten.h"
 #include "framework/layers/linear.h"
@@ -28,30 +30,42 @@ void add_block(Sequential<T>& model, const BlockShape& b, bool bias, std::uint64
   model.template emplace<MaxPool2d<T>>(b.pool_K, b.pool_S);
 }
 
-// Runs two training steps of the block on both backends (gradients accumulate over both) and
-// checks every result. Returns whether the float32 model ran fused.
-bool check_block_parity(const BlockShape& b, bool bias, bool input_grad, Rng& rng,
-                        double set_weights = std::nan(""), double set_bias = std::nan("")) {
+struct ChainResult {
+  bool fused;
+  std::size_t linked;
+};
+
+// Runs two training steps of a chain of blocks (each block's input the previous block's output;
+// the first block's N, H, W are the input's) on both backends, gradients accumulating over both,
+// and checks every result.
+ChainResult check_chain_parity(const std::vector<BlockShape>& chain, bool bias, bool input_grad,
+                               Rng& rng, double set_weights = std::nan(""),
+                               double set_bias = std::nan("")) {
   Sequential<double> reference;
   Sequential<float> fast;
-  add_block(reference, b, bias, 7);
-  add_block(fast, b, bias, 7);
+  for (std::size_t k = 0; k < chain.size(); ++k) {
+    add_block(reference, chain[k], bias, 7 + k);
+    add_block(fast, chain[k], bias, 7 + k);
+  }
   reference.set_backend(Backend::reference);
   fast.set_backend(Backend::onednn);
   reference.set_needs_input_grad(input_grad);
   fast.set_needs_input_grad(input_grad);
-  auto& conv = dynamic_cast<Conv2d<double>&>(reference[0]);
-  if (!std::isnan(set_weights)) conv.weight().value.fill(set_weights);
-  if (bias) {
-    for (double& v : conv.bias().value)
-      v = std::isnan(set_bias) ? rng.uniform(-0.5, 0.5) : set_bias;
+  for (std::size_t k = 0; k < chain.size(); ++k) {
+    auto& conv = dynamic_cast<Conv2d<double>&>(reference[3 * k]);
+    if (!std::isnan(set_weights)) conv.weight().value.fill(set_weights);
+    if (bias) {
+      for (double& v : conv.bias().value)
+        v = std::isnan(set_bias) ? rng.uniform(-0.5, 0.5) : set_bias;
+    }
   }
   copy_parameters(reference, fast);
   REQUIRE(fast.step_count() == 1);
-  auto* block = dynamic_cast<ConvReluPool*>(&fast.step(0));
-  REQUIRE(block != nullptr);
+  auto* blocks = dynamic_cast<ConvReluPool*>(&fast.step(0));
+  REQUIRE(blocks != nullptr);
 
-  const Tensor<double> x = random_tensor({b.N, b.C_in, b.H, b.W}, rng);
+  const BlockShape& first = chain.front();
+  const Tensor<double> x = random_tensor({first.N, first.C_in, first.H, first.W}, rng);
   const Tensor<double> dy = random_tensor(reference.output_shape(shape_of(x)), rng);
   for (int step = 0; step < 2; ++step) {
     INFO("step " << step);
@@ -70,12 +84,17 @@ bool check_block_parity(const BlockShape& b, bool bias, bool input_grad, Rng& rn
       CHECK(scaled_error(f[i].parameter->grad, a[i].parameter->grad) <= kParityTolerance);
     }
   }
-  if (block->fused())
-    for (const std::string& implementation : block->implementations(shape_of(x))) {
+  if (blocks->fused())
+    for (const std::string& implementation : blocks->implementations(shape_of(x))) {
       INFO("implementation " << implementation);
       CHECK(implementation.rfind("ref", 0) != 0);
     }
-  return block->fused();
+  return {blocks->fused(), blocks->linked_blocks()};
+}
+
+bool check_block_parity(const BlockShape& b, bool bias, bool input_grad, Rng& rng,
+                        double set_weights = std::nan(""), double set_bias = std::nan("")) {
+  return check_chain_parity({b}, bias, input_grad, rng, set_weights, set_bias).fused;
 }
 
 }  // namespace
@@ -97,36 +116,37 @@ TEST_CASE("Sequential fuses Conv2d, ReLU, MaxPool2d on oneDNN float32 and nowher
   Sequential<float> fast;
   lenet(fast);
   fast.set_backend(Backend::onednn);
-  REQUIRE(fast.step_count() == 4);  // block, block, Flatten, Linear
-  for (std::size_t s = 0; s < 2; ++s) {
-    CHECK(dynamic_cast<ConvReluPool*>(&fast.step(s)) != nullptr);
-    CHECK(
-        fast.step(s).forward_flops(
-            {1, s == 0 ? 1u : 16u, s == 0 ? 28u : 14u, s == 0 ? 28u : 14u}) ==
-        fast[3 * s].forward_flops({1, s == 0 ? 1u : 16u, s == 0 ? 28u : 14u, s == 0 ? 28u : 14u}));
-  }
-  CHECK(fast.step(0).name() ==
+  REQUIRE(fast.step_count() == 3);  // both blocks as one step, Flatten, Linear
+  auto* blocks = dynamic_cast<ConvReluPool*>(&fast.step(0));
+  REQUIRE(blocks != nullptr);
+  CHECK(blocks->module_count() == 6);
+  CHECK(blocks->forward_flops({1, 1, 28, 28}) ==
+        fast[0].forward_flops({1, 1, 28, 28}) + fast[3].forward_flops({1, 16, 14, 14}));
+  CHECK(blocks->name() ==
         "Conv2d(1 -> 16, kernel_size=5, stride=1, padding=2) + ReLU + MaxPool2d(kernel_size=2, "
-        "stride=2)");
+        "stride=2) + Conv2d(16 -> 32, kernel_size=5, stride=1, padding=2) + ReLU + "
+        "MaxPool2d(kernel_size=2, stride=2)");
   // The parameters are still the layers' own, named by their positions.
   std::vector<std::string> names;
   for (const auto& named : fast.named_parameters()) names.push_back(named.name);
   CHECK(names ==
         std::vector<std::string>{"0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias"});
-  // At LeNet's shapes both blocks run fused, on JIT kernels.
+  // At LeNet's shapes both blocks run fused, on JIT kernels, and the first hands its output to
+  // the second without leaving the blocked layout.
   Rng rng(2);
   fast.forward(to_float(random_tensor({64, 1, 28, 28}, rng)));
-  for (std::size_t s = 0; s < 2; ++s) {
-    auto& block = dynamic_cast<ConvReluPool&>(fast.step(s));
-    CHECK(block.fused());
-    const auto implementations =
-        block.implementations({64, s == 0 ? 1u : 16u, s == 0 ? 28u : 14u, s == 0 ? 28u : 14u});
-    CHECK(implementations[0].find("jit") != std::string::npos);
-    // The first block's backward-weights (one input channel) is ours: direct with AVX2.
-    if (s == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      CHECK(implementations[2] == "gradlab:blocked_avx2");
-    for (const std::string& implementation : implementations)
-      CHECK(implementation.rfind("ref", 0) != 0);
+  CHECK(blocks->fused());
+  CHECK(blocks->linked_blocks() == 1);
+  const auto implementations = blocks->implementations({64, 1, 28, 28});
+  REQUIRE(implementations.size() == 6);  // per block: forward, backward-data, backward-weights
+  CHECK(implementations[0].find("jit") != std::string::npos);
+  CHECK(implementations[3].find("jit") != std::string::npos);
+  // The first block's backward-weights (one input channel) is ours: direct with AVX2.
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    CHECK(implementations[2] == "gradlab:blocked_avx2");
+  for (const std::string& implementation : implementations) {
+    INFO(implementation);
+    CHECK(implementation.rfind("ref", 0) != 0);
   }
 
   fast.set_backend(Backend::reference);
@@ -174,14 +194,54 @@ TEST_CASE("The fused block matches the float64 layers on random shapes", "[fusio
   CHECK(fused >= trials / 2);
 }
 
+TEST_CASE("Chains of fused blocks match the float64 layers, linked or not", "[fusion][parity]") {
+  // Two or three blocks in a row: where oneDNN lays both sides out alike, a block pools straight
+  // into the next block's input memory and takes its gradient back the same way.
+  Rng rng(15);
+  std::size_t linked = 0, pairs = 0;
+  const int trials = 16;
+  for (int trial = 0; trial < trials; ++trial) {
+    std::vector<BlockShape> chain;
+    std::size_t C = 1 + rng.below(20), H = 12 + rng.below(14), W = 12 + rng.below(14);
+    const std::size_t N = 1 + rng.below(3), blocks = trial % 4 == 3 ? 3 : 2;
+    std::ostringstream description;
+    description << "trial " << trial << ": N=" << N << " " << C << "x" << H << "x" << W;
+    for (std::size_t k = 0; k < blocks; ++k) {
+      BlockShape b{};
+      b.N = N, b.C_in = C, b.H = H, b.W = W;
+      b.C_out = 1 + rng.below(33);
+      b.K = 1 + rng.below(3), b.S = 1, b.P = rng.below(2);
+      b.pool_K = 2, b.pool_S = 1 + rng.below(2);
+      const std::size_t conv_H = H + 2 * b.P - b.K + 1, conv_W = W + 2 * b.P - b.K + 1;
+      H = (conv_H - b.pool_K) / b.pool_S + 1;
+      W = (conv_W - b.pool_K) / b.pool_S + 1;
+      C = b.C_out;
+      description << " -> [" << b.C_out << " K" << b.K << " P" << b.P << " pool/" << b.pool_S
+                  << "]";
+      chain.push_back(b);
+    }
+    INFO(description.str());
+    const ChainResult result = check_chain_parity(chain, trial % 5 != 4, trial % 3 != 2, rng);
+    if (result.fused) {
+      linked += result.linked;
+      pairs += blocks - 1;
+    }
+  }
+  INFO(linked << " of " << pairs << " neighbouring fused blocks were linked");
+  CHECK(linked > 0);
+}
+
 TEST_CASE("The fused block matches the float64 layers on two threads", "[fusion][parity]") {
   // The suite runs on one thread (scripts/test.sh); the kernels split planes and images across
-  // threads, each thread summing its own partial weight gradient. LeNet's two blocks, batch 4.
+  // threads, each thread summing its own partial weight gradient. LeNet's blocks, batch 4.
   const int threads_before = onednn::num_threads();
   onednn::set_num_threads(2);
   Rng rng(14);
-  CHECK(check_block_parity({4, 1, 28, 28, 16, 5, 1, 2, 2, 2}, true, false, rng));
   CHECK(check_block_parity({4, 16, 14, 14, 32, 5, 1, 2, 2, 2}, true, true, rng));
+  const ChainResult lenet = check_chain_parity(
+      {{4, 1, 28, 28, 16, 5, 1, 2, 2, 2}, {4, 16, 14, 14, 32, 5, 1, 2, 2, 2}}, true, false, rng);
+  CHECK(lenet.fused);
+  CHECK(lenet.linked == 1);
   onednn::set_num_threads(threads_before);
 }
 
