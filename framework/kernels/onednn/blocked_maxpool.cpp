@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "framework/parallel.h"
 
 namespace gradlab::onednn {
@@ -132,11 +136,95 @@ void backward_planes(const BlockedPoolGeometry& geometry, const float* dy, const
       in_plane);
 }
 
+#if defined(__x86_64__)
+// The common 2 × 2 window with stride 2, with AVX2 when the CPU has it (chosen at run time, like
+// blocked_backward_weights.cpp): one register holds 8 channels of a pixel. Per plane (one
+// image's block of B channels); the choices are the ones of the portable loops above.
+__attribute__((target("avx2"))) void forward_plane_2x2_avx2(const BlockedPoolGeometry& g,
+                                                            std::size_t B, const float* x, float* y,
+                                                            std::uint8_t* argmax) {
+  const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+  for (std::size_t i = 0; i < g.H_out; ++i)
+    for (std::size_t j = 0; j < g.W_out; ++j)
+      for (std::size_t q = 0; q < B; q += 8, y += 8, argmax += 8) {
+        const float* top = x + (2 * i * g.W + 2 * j) * B + q;
+        const float* bottom = top + g.W * B;
+        const __m256 a = _mm256_loadu_ps(top), b = _mm256_loadu_ps(top + B),
+                     c = _mm256_loadu_ps(bottom), d = _mm256_loadu_ps(bottom + B);
+        // Window a b / c d; strict comparisons, so the first maximum wins a tie.
+        const __m256 right_top = _mm256_cmp_ps(b, a, _CMP_GT_OQ),
+                     right_bottom = _mm256_cmp_ps(d, c, _CMP_GT_OQ);
+        const __m256 max_top = _mm256_blendv_ps(a, b, right_top),
+                     max_bottom = _mm256_blendv_ps(c, d, right_bottom);
+        const __m256 lower = _mm256_cmp_ps(max_bottom, max_top, _CMP_GT_OQ);
+        _mm256_storeu_ps(y, _mm256_blendv_ps(max_top, max_bottom, lower));
+        // Position u·2 + v: right_top (0 or 1) in the top row, 2 + right_bottom in the bottom.
+        const __m256i position = _mm256_blendv_epi8(
+            _mm256_and_si256(_mm256_castps_si256(right_top), one),
+            _mm256_add_epi32(_mm256_and_si256(_mm256_castps_si256(right_bottom), one), two),
+            _mm256_castps_si256(lower));
+        const __m256i words = _mm256_packus_epi32(position, position);
+        const __m256i bytes = _mm256_packus_epi16(words, words);
+        _mm_storel_epi64(
+            reinterpret_cast<__m128i*>(argmax),
+            _mm_unpacklo_epi32(_mm256_castsi256_si128(bytes), _mm256_extracti128_si256(bytes, 1)));
+      }
+}
+
+__attribute__((target("avx2"))) void backward_plane_2x2_avx2(const BlockedPoolGeometry& g,
+                                                             std::size_t B, const float* dy,
+                                                             const float* y,
+                                                             const std::uint8_t* argmax,
+                                                             float* dx) {
+  // Rows and columns no window covers (odd sizes) get no gradient.
+  const std::size_t covered_h = 2 * g.H_out, covered_w = 2 * g.W_out;
+  for (std::size_t h = 0; h < covered_h; ++h)
+    std::fill(dx + (h * g.W + covered_w) * B, dx + (h + 1) * g.W * B, 0.0f);
+  std::fill(dx + covered_h * g.W * B, dx + g.H * g.W * B, 0.0f);
+  const __m256 zero = _mm256_setzero_ps();
+  for (std::size_t i = 0; i < g.H_out; ++i)
+    for (std::size_t j = 0; j < g.W_out; ++j)
+      for (std::size_t q = 0; q < B; q += 8, dy += 8, y += 8, argmax += 8) {
+        // ReLU's backward: dy · [y > 0].
+        const __m256 grad =
+            _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(y), zero, _CMP_GT_OQ), _mm256_loadu_ps(dy));
+        const __m256i position =
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(argmax)));
+        float* top = dx + (2 * i * g.W + 2 * j) * B + q;
+        float* at[4] = {top, top + B, top + g.W * B, top + g.W * B + B};
+        for (int k = 0; k < 4; ++k) {
+          const __m256 chosen =
+              _mm256_castsi256_ps(_mm256_cmpeq_epi32(position, _mm256_set1_epi32(k)));
+          _mm256_storeu_ps(at[k], _mm256_and_ps(chosen, grad));
+        }
+      }
+}
+
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+#endif
+
 }  // namespace
 
 template <std::size_t B>
 void blocked_maxpool_forward(const BlockedPoolGeometry& g, const float* x, float* y,
                              std::uint8_t* argmax) {
+#if defined(__x86_64__)
+  if (g.K == 2 && g.S == 2 && cpu_has_avx2()) {
+    const std::size_t in_plane = g.H * g.W * B, out_plane = g.H_out * g.W_out * B;
+    parallel_for(
+        g.N * g.channel_blocks,
+        [=](std::size_t begin, std::size_t end) {
+          for (std::size_t plane = begin; plane < end; ++plane)
+            forward_plane_2x2_avx2(g, B, x + plane * in_plane, y + plane * out_plane,
+                                   argmax + plane * out_plane);
+        },
+        in_plane);
+    return;
+  }
+#endif
   if (g.K == 2 && g.S == 2)
     forward_planes<B, 2>(g, x, y, argmax);  // the common case, unrolled
   else
@@ -146,6 +234,20 @@ void blocked_maxpool_forward(const BlockedPoolGeometry& g, const float* x, float
 template <std::size_t B>
 void blocked_maxpool_relu_backward(const BlockedPoolGeometry& g, const float* dy, const float* y,
                                    const std::uint8_t* argmax, float* dx) {
+#if defined(__x86_64__)
+  if (g.K == 2 && g.S == 2 && cpu_has_avx2()) {
+    const std::size_t in_plane = g.H * g.W * B, out_plane = g.H_out * g.W_out * B;
+    parallel_for(
+        g.N * g.channel_blocks,
+        [=](std::size_t begin, std::size_t end) {
+          for (std::size_t plane = begin; plane < end; ++plane)
+            backward_plane_2x2_avx2(g, B, dy + plane * out_plane, y + plane * out_plane,
+                                    argmax + plane * out_plane, dx + plane * in_plane);
+        },
+        in_plane);
+    return;
+  }
+#endif
   if (g.K == 2 && g.S == 2)
     backward_planes<B, 2>(g, dy, y, argmax, dx);
   else
