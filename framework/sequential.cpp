@@ -30,11 +30,11 @@ template <class T>
 void Sequential<T>::plan_steps() {
   steps_.clear();
   fused_.clear();
+  std::vector<Module<T>*> modules;
+  for (const auto& module : modules_) modules.push_back(module.get());
   for (std::size_t i = 0; i < modules_.size();) {
     if constexpr (std::is_same_v<T, float>) {
       if (this->backend() == Backend::onednn) {
-        std::vector<Module<T>*> modules;
-        for (const auto& module : modules_) modules.push_back(module.get());
         if (auto blocks = ConvReluPool::match(modules, i)) {
           blocks->set_needs_input_grad(modules_[i]->needs_input_grad());
           const std::size_t count = blocks->module_count();

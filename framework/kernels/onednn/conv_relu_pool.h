@@ -1,19 +1,19 @@
-// Convolution → ReLU → max-pooling as one oneDNN pipeline (float32), the block of LeNet- and
-// VGG-style networks, with the contract of the three reference layers run in a row:
+// Convolution → ReLU → max-pooling as one block (float32), the block of LeNet- and VGG-style
+// networks, with the contract of the three reference layers run in a row:
 //   y  = maxpool(relu(conv(x, w) + b))                       plain N×C×H×W in, plain out
 //   dW += …, db += …, dx = …  of that composition, from dy (plain, y's shape)
 //
 // Why fuse: run layer by layer, the convolution's output leaves oneDNN's blocked layout for NCHW
 // (a reorder as costly as the convolution at LeNet's first layer), ReLU and pooling then make
 // four more passes over it, and the backward pass reorders it back. Here it never leaves the
-// blocked layout: ReLU is the convolution's post-op, pooling is oneDNN's pooling primitive on
-// the blocked tensor, and only the pooled result — a quarter of the size for 2×2 pooling — is
-// reordered to NCHW. Backward uses
+// blocked layout: ReLU is oneDNN's convolution post-op, pooling runs on the blocked tensor
+// (blocked_maxpool.h), and only the pooled result — a quarter of the size for 2×2 pooling — is
+// reordered to NCHW, or not at all when the next block is linked (link()). Backward uses
 //   relu'(pool⁻¹ …): dconv = pool_backward(dy · [y > 0])
 // which holds because the pooled maximum y is the ReLU output at the window's argmax, the only
 // place pooling sends the gradient: masking dy before pooling's scatter equals masking the
-// scattered gradient after it, on a quarter of the elements. Tests compare the whole block with
-// the reference layers (tests/framework/kernels/onednn_parity_test.cpp).
+// scattered gradient after it, on a quarter of the elements. Tests compare blocks and chains of
+// blocks with the reference layers (tests/framework/layers/conv_relu_pool_test.cpp).
 #pragma once
 
 #include <map>
