@@ -148,13 +148,8 @@ void Conv2dKernel::backward_weights(const reference::Conv2dGeometry& g, const fl
   p.bwd_weights_grad.output_done();
   cpu_stream().wait();
   // dW += the new gradient; db likewise.
-  const float* new_dw = static_cast<const float*>(p.weights_grad_plain.get_data_handle());
-  const std::size_t weight_count = g.C_out * g.C_in * g.K * g.K;
-  for (std::size_t i = 0; i < weight_count; ++i) dw[i] += new_dw[i];
-  if (db) {
-    const float* new_db = static_cast<const float*>(p.bias_grad.get_data_handle());
-    for (std::size_t o = 0; o < g.C_out; ++o) db[o] += new_db[o];
-  }
+  add_into(dw, p.weights_grad_plain, g.C_out * g.C_in * g.K * g.K);
+  if (db) add_into(db, p.bias_grad, g.C_out);
 }
 
 void Conv2dKernel::backward(const reference::Conv2dGeometry& g, const float* x, const float* w,

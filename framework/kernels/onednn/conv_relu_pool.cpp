@@ -305,13 +305,8 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
     laps.lap(timing_.backward_weights);
     p.weights_grad.output_done();
     cpu_stream().wait();
-    const auto* new_dw = static_cast<const float*>(p.weights_grad_plain.get_data_handle());
-    const std::size_t weight_count = g.conv.C_out * g.conv.C_in * g.conv.K * g.conv.K;
-    for (std::size_t i = 0; i < weight_count; ++i) dw[i] += new_dw[i];
-    if (db) {
-      const auto* new_db = static_cast<const float*>(p.bias_grad.get_data_handle());
-      for (std::size_t o = 0; o < g.conv.C_out; ++o) db[o] += new_db[o];
-    }
+    add_into(dw, p.weights_grad_plain, g.conv.C_out * g.conv.C_in * g.conv.K * g.conv.K);
+    if (db) add_into(db, p.bias_grad, g.conv.C_out);
     laps.lap(timing_.reorders);
   }
   if (!dx && !p.previous) return;

@@ -1,5 +1,5 @@
 // Helpers shared by the oneDNN kernels: a caller's plain buffer staged through the layout a
-// primitive wants, and dims from sizes.
+// primitive wants, accumulating into a gradient, and dims from sizes.
 #pragma once
 
 #include <initializer_list>
@@ -47,6 +47,13 @@ class Staged {
   dnnl::memory user_, internal_;
   dnnl::reorder to_internal_, to_user_;
 };
+
+// into[i] += from[i] for the first `count` floats of a plain memory: oneDNN overwrites the
+// gradients it computes, ours accumulate (framework/module.h).
+inline void add_into(float* into, const dnnl::memory& from, std::size_t count) {
+  const auto* values = static_cast<const float*>(from.get_data_handle());
+  for (std::size_t i = 0; i < count; ++i) into[i] += values[i];
+}
 
 inline dnnl::memory::dims dims(std::initializer_list<std::size_t> sizes) {
   dnnl::memory::dims d;

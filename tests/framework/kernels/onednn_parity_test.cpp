@@ -21,6 +21,26 @@
 using namespace gradlab;
 using namespace gradlab::testing;
 
+namespace {
+
+// An N × C × H × W tensor in oneDNN's nChw{B}c layout, as the fused block passes gradients:
+// channel c of pixel q of image n at ((n·⌈C/B⌉ + c/B)·H·W + q)·B + c mod B. The padding channels
+// hold noise, which a kernel reading this must ignore.
+std::vector<float> to_blocked(const Tensor<double>& plain, std::size_t block, Rng& rng) {
+  const std::size_t N = plain.shape(0), C = plain.shape(1), Q = plain.shape(2) * plain.shape(3);
+  const std::size_t blocks = (C + block - 1) / block;
+  std::vector<float> blocked(N * blocks * Q * block);
+  for (float& v : blocked) v = static_cast<float>(rng.uniform(-9, 9));
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t q = 0; q < Q; ++q)
+        blocked[((n * blocks + c / block) * Q + q) * block + c % block] =
+            static_cast<float>(plain.data()[(n * C + c) * Q + q]);
+  return blocked;
+}
+
+}  // namespace
+
 TEST_CASE("oneDNN sgemm matches the reference gemm with every transpose", "[onednn][parity]") {
   Rng rng(1);
   for (int trial = 0; trial < 30; ++trial) {
@@ -145,17 +165,8 @@ TEST_CASE("im2col backward-weights matches the reference and accumulates", "[one
     kernel.run(g, to_float(x).data(), to_float(dy).data(), fast_dw.data(), fast_db.data());
     CHECK(scaled_error(fast_dw, dw) <= kParityTolerance);
     CHECK(scaled_error(fast_db, db) <= kParityTolerance);
-    // The same dy in oneDNN's nChw8c layout, as the fused block passes it: channel c of pixel q
-    // at ((n·⌈C/8⌉ + c/8)·Q + q)·8 + c mod 8. The padding channels hold noise the kernel must
-    // ignore.
-    const std::size_t Q = g.H_out * g.W_out, blocks = (C_out + 7) / 8;
-    std::vector<float> blocked(N * blocks * Q * 8);
-    for (float& v : blocked) v = static_cast<float>(rng.uniform(-9, 9));
-    for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t c = 0; c < C_out; ++c)
-        for (std::size_t q = 0; q < Q; ++q)
-          blocked[((n * blocks + c / 8) * Q + q) * 8 + c % 8] =
-              static_cast<float>(dy.data()[(n * C_out + c) * Q + q]);
+    // The same dy in oneDNN's nChw8c layout, as the fused block passes it.
+    const std::vector<float> blocked = to_blocked(dy, 8, rng);
     Tensor<float> blocked_dw = to_float(dw0), blocked_db = to_float(db0);
     kernel.run(g, to_float(x).data(), blocked.data(), blocked_dw.data(), blocked_db.data(), 8);
     CHECK(scaled_error(blocked_dw, dw) <= kParityTolerance);
@@ -186,14 +197,7 @@ TEST_CASE("Blocked AVX2 backward-weights matches the reference and accumulates",
                          db0 = random_tensor({C_out}, rng);
     Tensor<double> dw = dw0, db = db0;
     reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
-    const std::size_t Q = g.H_out * g.W_out, blocks = (C_out + block - 1) / block;
-    std::vector<float> blocked(N * blocks * Q * block);
-    for (float& v : blocked) v = static_cast<float>(rng.uniform(-9, 9));
-    for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t c = 0; c < C_out; ++c)
-        for (std::size_t q = 0; q < Q; ++q)
-          blocked[((n * blocks + c / block) * Q + q) * block + c % block] =
-              static_cast<float>(dy.data()[(n * C_out + c) * Q + q]);
+    const std::vector<float> blocked = to_blocked(dy, block, rng);
     Tensor<float> fast_dw = to_float(dw0), fast_db = to_float(db0);
     onednn::BlockedBackwardWeights kernel;
     kernel.run(g, to_float(x).data(), blocked.data(), block, fast_dw.data(), fast_db.data());
