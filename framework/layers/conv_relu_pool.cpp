@@ -68,7 +68,8 @@ std::vector<onednn::ConvReluPoolGeometry> ConvReluPool::geometries(const Shape& 
 }
 
 void ConvReluPool::forward_impl(const Tensor<float>& input, Tensor<float>& output) {
-  const std::vector<onednn::ConvReluPoolGeometry> g = geometries(shape_of(input));
+  geometries_ = geometries(shape_of(input));
+  const std::vector<onednn::ConvReluPoolGeometry>& g = geometries_;
   const std::size_t blocks = blocks_.size();
   fused_ = true;
   for (std::size_t k = 0; k < blocks; ++k) fused_ = fused_ && kernels_[k]->supports(g[k]);
@@ -105,7 +106,7 @@ void ConvReluPool::backward_impl(const Tensor<float>& grad_output, Tensor<float>
     if (grad_input) std::copy(grad->data(), grad->data() + grad->size(), grad_input->data());
     return;
   }
-  const std::vector<onednn::ConvReluPoolGeometry> g = geometries(shape_of(input_));
+  const std::vector<onednn::ConvReluPoolGeometry>& g = geometries_;  // the last forward's
   for (std::size_t k = blocks_.size(); k-- > 0;) {
     Conv2d<float>& conv = blocks_[k].conv;
     const float* x = k == 0 ? input_.data() : linked_[k - 1] ? nullptr : between_[k - 1].data();

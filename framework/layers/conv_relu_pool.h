@@ -56,7 +56,8 @@ class ConvReluPool : public Layer<float> {
 
   std::vector<Block> blocks_;
   std::vector<std::unique_ptr<onednn::ConvReluPoolKernel>> kernels_;
-  Tensor<float> input_;  // X, kept for the first block's dW
+  std::vector<onednn::ConvReluPoolGeometry> geometries_;  // of the last forward
+  Tensor<float> input_;                                   // X, kept for the first block's dW
   // Between blocks k and k+1 that are not linked: the N×C×H×W output and its gradient.
   std::vector<Tensor<float>> between_, grad_between_;
   std::vector<bool> linked_;  // linked_[k]: block k hands its output to block k+1 blocked
