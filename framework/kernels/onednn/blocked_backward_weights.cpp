@@ -21,6 +21,10 @@ std::size_t partial_group_size(const reference::Conv2dGeometry& g) {
   return (g.C_in * g.K * g.K + 1) * kLanes;
 }
 
+// One image's contribution: (g, x_n, dy_n, block, padded scratch plane, partial gradient).
+using ImageKernel = void (*)(const reference::Conv2dGeometry&, const float*, const float*,
+                             std::size_t, float*, float*);
+
 #if defined(__x86_64__)
 // One image's contribution, with the window size K known at compile time so that its
 // accumulators stay in registers. padded is a scratch (H + 2P) × (W + 2P) plane.
@@ -94,9 +98,6 @@ __attribute__((target("avx2,fma"))) void accumulate_image(const reference::Conv2
   }
 }
 
-using ImageKernel = void (*)(const reference::Conv2dGeometry&, const float*, const float*,
-                             std::size_t, float*, float*);
-
 template <bool UnitStride>
 ImageKernel image_kernel(std::size_t K) {
   switch (K) {
@@ -128,8 +129,6 @@ bool cpu_has_avx2_fma() {
   return has;
 }
 #else
-using ImageKernel = void (*)(const reference::Conv2dGeometry&, const float*, const float*,
-                             std::size_t, float*, float*);
 ImageKernel image_kernel(const reference::Conv2dGeometry&) {
   return nullptr;
 }

@@ -39,6 +39,21 @@ std::vector<float> to_blocked(const Tensor<double>& plain, std::size_t block, Rn
   return blocked;
 }
 
+// Random x and dy for a geometry, a non-zero starting gradient dw0, db0 (a kernel must add to
+// it), and the float64 reference's dw, db after accumulating into it.
+struct WeightGradientCase {
+  WeightGradientCase(const reference::Conv2dGeometry& g, Rng& rng)
+      : x(random_tensor({g.N, g.C_in, g.H, g.W}, rng)),
+        dy(random_tensor({g.N, g.C_out, g.H_out, g.W_out}, rng)),
+        dw0(random_tensor({g.C_out, g.C_in, g.K, g.K}, rng)),
+        db0(random_tensor({g.C_out}, rng)),
+        dw(dw0),
+        db(db0) {
+    reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
+  }
+  Tensor<double> x, dy, dw0, db0, dw, db;
+};
+
 }  // namespace
 
 TEST_CASE("oneDNN sgemm matches the reference gemm with every transpose", "[onednn][parity]") {
@@ -153,24 +168,18 @@ TEST_CASE("im2col backward-weights matches the reference and accumulates", "[one
         reference::make_conv2d_geometry(N, C_in, H, W, C_out, K, S, P);
     INFO("N=" << N << " C_in=" << C_in << " C_out=" << C_out << " H=" << H << " W=" << W
               << " K=" << K << " S=" << S << " P=" << P);
-    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng),
-                         dy = random_tensor({N, C_out, g.H_out, g.W_out}, rng);
-    // Both start from the same non-zero gradient: the kernel must add to it.
-    const Tensor<double> dw0 = random_tensor({C_out, C_in, K, K}, rng),
-                         db0 = random_tensor({C_out}, rng);
-    Tensor<double> dw = dw0, db = db0;
-    reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
-    Tensor<float> fast_dw = to_float(dw0), fast_db = to_float(db0);
+    const WeightGradientCase c(g, rng);
+    Tensor<float> fast_dw = to_float(c.dw0), fast_db = to_float(c.db0);
     onednn::Im2colBackwardWeights kernel;
-    kernel.run(g, to_float(x).data(), to_float(dy).data(), fast_dw.data(), fast_db.data());
-    CHECK(scaled_error(fast_dw, dw) <= kParityTolerance);
-    CHECK(scaled_error(fast_db, db) <= kParityTolerance);
+    kernel.run(g, to_float(c.x).data(), to_float(c.dy).data(), fast_dw.data(), fast_db.data());
+    CHECK(scaled_error(fast_dw, c.dw) <= kParityTolerance);
+    CHECK(scaled_error(fast_db, c.db) <= kParityTolerance);
     // The same dy in oneDNN's nChw8c layout, as the fused block passes it.
-    const std::vector<float> blocked = to_blocked(dy, 8, rng);
-    Tensor<float> blocked_dw = to_float(dw0), blocked_db = to_float(db0);
-    kernel.run(g, to_float(x).data(), blocked.data(), blocked_dw.data(), blocked_db.data(), 8);
-    CHECK(scaled_error(blocked_dw, dw) <= kParityTolerance);
-    CHECK(scaled_error(blocked_db, db) <= kParityTolerance);
+    const std::vector<float> blocked = to_blocked(c.dy, 8, rng);
+    Tensor<float> blocked_dw = to_float(c.dw0), blocked_db = to_float(c.db0);
+    kernel.run(g, to_float(c.x).data(), blocked.data(), blocked_dw.data(), blocked_db.data(), 8);
+    CHECK(scaled_error(blocked_dw, c.dw) <= kParityTolerance);
+    CHECK(scaled_error(blocked_db, c.db) <= kParityTolerance);
   }
 }
 
@@ -191,18 +200,13 @@ TEST_CASE("Blocked AVX2 backward-weights matches the reference and accumulates",
                   << " W=" << W << " K=" << K << " S=" << S << " P=" << P);
     if (!onednn::BlockedBackwardWeights::supports(g, block)) continue;  // a CPU without AVX2
     ++ran;
-    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng),
-                         dy = random_tensor({N, C_out, g.H_out, g.W_out}, rng);
-    const Tensor<double> dw0 = random_tensor({C_out, C_in, K, K}, rng),
-                         db0 = random_tensor({C_out}, rng);
-    Tensor<double> dw = dw0, db = db0;
-    reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
-    const std::vector<float> blocked = to_blocked(dy, block, rng);
-    Tensor<float> fast_dw = to_float(dw0), fast_db = to_float(db0);
+    const WeightGradientCase c(g, rng);
+    const std::vector<float> blocked = to_blocked(c.dy, block, rng);
+    Tensor<float> fast_dw = to_float(c.dw0), fast_db = to_float(c.db0);
     onednn::BlockedBackwardWeights kernel;
-    kernel.run(g, to_float(x).data(), blocked.data(), block, fast_dw.data(), fast_db.data());
-    CHECK(scaled_error(fast_dw, dw) <= kParityTolerance);
-    CHECK(scaled_error(fast_db, db) <= kParityTolerance);
+    kernel.run(g, to_float(c.x).data(), blocked.data(), block, fast_dw.data(), fast_db.data());
+    CHECK(scaled_error(fast_dw, c.dw) <= kParityTolerance);
+    CHECK(scaled_error(fast_db, c.db) <= kParityTolerance);
   }
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) CHECK(ran == 30);
 }
