@@ -5,7 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
+#include "framework/kernels/onednn/implementation.h"
+#include "framework/log.h"
 #include "framework/module.h"
 #include "tests/support.h"
 
@@ -42,5 +46,22 @@ inline void copy_parameters(Module<double>& from, Module<float>& to) {
   REQUIRE(source.size() == target.size());
   for (std::size_t i = 0; i < source.size(); ++i) target[i]->value = to_float(source[i]->value);
 }
+
+// Captures notices (framework/log.h) and restores oneDNN's default implementation choice on
+// exit, whatever a test does in between.
+struct NoticeCapture {
+  std::vector<std::string> notices;
+  NoticeCapture() {
+    gradlab::set_notice_sink([this](const std::string& message) { notices.push_back(message); });
+  }
+  ~NoticeCapture() {
+    gradlab::set_notice_sink(nullptr);
+    onednn::set_rejected_implementations({});
+  }
+  bool any_contains(const std::string& text) const {
+    return std::any_of(notices.begin(), notices.end(),
+                       [&](const std::string& n) { return n.find(text) != std::string::npos; });
+  }
+};
 
 }  // namespace gradlab::testing

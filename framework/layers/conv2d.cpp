@@ -57,7 +57,8 @@ template <class T>
 onednn::Conv2dKernel* Conv2d<T>::fast_kernel() {
   if constexpr (std::is_same_v<T, float>) {
     if (this->backend() == Backend::onednn) {
-      if (!onednn_kernel_) onednn_kernel_ = std::make_unique<onednn::Conv2dKernel>(has_bias_);
+      if (!onednn_kernel_)
+        onednn_kernel_ = std::make_unique<onednn::Conv2dKernel>(has_bias_, name());
       return onednn_kernel_.get();
     }
   }

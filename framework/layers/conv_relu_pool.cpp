@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "framework/log.h"
+
 namespace gradlab {
 
 ConvReluPool::ConvReluPool(std::vector<Block> blocks) : blocks_(std::move(blocks)) {
@@ -72,7 +74,17 @@ void ConvReluPool::forward_impl(const Tensor<float>& input, Tensor<float>& outpu
   const std::vector<onednn::ConvReluPoolGeometry>& g = geometries_;
   const std::size_t blocks = blocks_.size();
   fused_ = true;
-  for (std::size_t k = 0; k < blocks; ++k) fused_ = fused_ && kernels_[k]->supports(g[k]);
+  for (std::size_t k = 0; k < blocks && fused_; ++k) {
+    const std::string why_not = kernels_[k]->why_unsupported(g[k]);
+    if (why_not.empty()) continue;
+    fused_ = false;
+    const Block& block = blocks_[k];
+    const reference::Conv2dGeometry& c = g[k].conv;
+    notice_once(block.conv.name() + " + " + block.relu.name() + " + " + block.pool.name() +
+                " on " + std::to_string(c.C_in) + "×" + std::to_string(c.H) + "×" +
+                std::to_string(c.W) + " inputs: runs as separate layers, not fused, as " +
+                why_not);
+  }
   if (!fused_) {
     const Tensor<float>* x = &input;
     for (const Block& block : blocks_)

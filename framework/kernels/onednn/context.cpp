@@ -1,6 +1,8 @@
 #include "framework/kernels/onednn/context.h"
 
 #include <omp.h>
+
+#include <utility>
 #include <xmmintrin.h>
 #include <pmmintrin.h>
 
@@ -33,6 +35,25 @@ void enable_flush_to_zero() {
   }
   _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
   _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+}
+
+std::string cpu_isa() {
+  using isa = dnnl::cpu_isa;
+  // Longest first: the names of the sets that contain the others.
+  const std::pair<isa, const char*> names[] = {
+      {isa::avx512_core_amx, "avx512_core_amx"}, {isa::avx512_core_bf16, "avx512_core_bf16"},
+      {isa::avx512_core_vnni, "avx512_core_vnni"}, {isa::avx512_core, "avx512_core"},
+      {isa::avx512_mic_4ops, "avx512_mic_4ops"}, {isa::avx512_mic, "avx512_mic"},
+      {isa::avx2_vnni, "avx2_vnni"}, {isa::avx2, "avx2"}, {isa::avx, "avx"}, {isa::sse41, "sse41"}};
+  const auto effective = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  for (const auto& [set, name] : names)
+    if ((effective & static_cast<unsigned>(set)) == static_cast<unsigned>(set)) return name;
+  return "baseline x86-64";
+}
+
+bool cpu_isa_has_avx2() {
+  const auto avx2 = static_cast<unsigned>(dnnl::cpu_isa::avx2);
+  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & avx2) == avx2;
 }
 
 }  // namespace gradlab::onednn

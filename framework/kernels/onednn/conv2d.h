@@ -6,6 +6,11 @@
 // layout, so the kernel reorders in and out. Creating a primitive costs 60–215 µs, more than
 // the small layers take to run, so primitives, reorders and blocked buffers are built once per
 // geometry ("plan") and reused. See ../shared/notes/onednn.md for the measurements.
+//
+// Each pass runs the first acceptable oneDNN implementation over a list of layouts (any, then
+// nChw16c, nChw8c, nhwc, nchw; implementation.h says why), and gradlab's im2col + sgemm
+// (conv2d_im2col.h) when oneDNN has none; a pass that leaves oneDNN's preferred layout or oneDNN
+// altogether says so once (framework/log.h).
 #pragma once
 
 #include <map>
@@ -21,8 +26,9 @@ namespace gradlab::onednn {
 
 class Conv2dKernel {
  public:
-  // One kernel serves one layer, whose bias is there or not for good.
-  explicit Conv2dKernel(bool with_bias);
+  // One kernel serves one layer, whose bias is there or not for good; `label` names the layer in
+  // notices ("Conv2d(27 -> 32, kernel_size=3, stride=2, padding=2)").
+  explicit Conv2dKernel(bool with_bias, std::string label = "Conv2d");
   ~Conv2dKernel();
   Conv2dKernel(const Conv2dKernel&) = delete;
   Conv2dKernel& operator=(const Conv2dKernel&) = delete;
@@ -43,8 +49,9 @@ class Conv2dKernel {
   void backward(const reference::Conv2dGeometry& g, const float* x, const float* w, const float* dy,
                 float* dx, float* dw, float* db);
 
-  // The oneDNN implementation chosen for each pass ("jit:avx512_core", ...): a name starting
-  // with "ref" means a slow fallback, which tests rule out.
+  // The implementation of each pass, forward, backward-data, backward-weights ("jit:avx512_core",
+  // "gradlab:im2col+sgemm", ...), then those of the reorders around them ("reorder jit:uni").
+  // Tests rule out any name starting with "ref".
   std::vector<std::string> implementations(const reference::Conv2dGeometry& g);
 
  private:
@@ -52,10 +59,9 @@ class Conv2dKernel {
   using Key = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t,
                          std::size_t, std::size_t, std::size_t>;
   Plan& plan(const reference::Conv2dGeometry& g);
-  // One input channel: backward-weights by im2col + sgemm (conv2d_im2col.h says why).
-  static bool uses_im2col(const reference::Conv2dGeometry& g) { return g.C_in == 1; }
   bool with_bias_;
-  Im2colBackwardWeights im2col_;
+  std::string label_;
+  Im2colConvolution im2col_;
   std::map<Key, std::unique_ptr<Plan>> plans_;
 };
 

@@ -8,6 +8,7 @@
 #include "framework/kernels/onednn/blocked_backward_weights.h"
 #include "framework/kernels/onednn/blocked_maxpool.h"
 #include "framework/kernels/onednn/context.h"
+#include "framework/kernels/onednn/implementation.h"
 #include "framework/kernels/onednn/staged.h"
 
 namespace gradlab::onednn {
@@ -15,6 +16,9 @@ namespace gradlab::onednn {
 using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
+using ForwardPd = dnnl::convolution_forward::primitive_desc;
+using BackwardDataPd = dnnl::convolution_backward_data::primitive_desc;
+using BackwardWeightsPd = dnnl::convolution_backward_weights::primitive_desc;
 
 namespace {
 
@@ -68,20 +72,78 @@ struct ConvReluPoolKernel::Plan {
     relu.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
     dnnl::primitive_attr attributes;
     attributes.set_post_ops(relu);
-    conv_forward_pd = dnnl::convolution_forward::primitive_desc(
-        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
-                                        dnnl::algorithm::convolution_direct, src_any, weights_any,
-                                        has_bias ? bias_md : memory::desc(), activation_any,
-                                        strides, padding, padding_r),
-        attributes, cpu_engine());
-    // Pooling runs on the layout the convolution chose, if it is one blocked_maxpool.h knows.
-    for (const auto& [width, blocked] : {std::pair{8, tag::nChw8c}, std::pair{16, tag::nChw16c}})
-      if (conv_forward_pd.dst_desc() == memory::desc(activation_plain.dims(), dt::f32, blocked)) {
-        block = static_cast<std::size_t>(width);
-        pooled_blocked = memory::desc(pooled_plain.dims(), dt::f32, blocked);
-      }
+    // Pooling runs on the layout the convolution writes, which must be one blocked_maxpool.h
+    // knows: oneDNN's choice if it is, else each of them asked for by name.
+    const std::pair<std::size_t, tag> blocked_layouts[] = {{16, tag::nChw16c}, {8, tag::nChw8c}};
+    auto block_of = [&](const memory::desc& dst) -> std::size_t {
+      for (const auto& [width, layout] : blocked_layouts)
+        if (dst == memory::desc(activation_plain.dims(), dt::f32, layout)) return width;
+      return 0;
+    };
+    std::vector<dnnl::convolution_forward::desc> forward_candidates;
+    for (tag layout : {tag::any, tag::nChw16c, tag::nChw8c})
+      forward_candidates.emplace_back(dnnl::prop_kind::forward_training,
+                                      dnnl::algorithm::convolution_direct, src_any, weights_any,
+                                      has_bias ? bias_md : memory::desc(),
+                                      memory::desc(activation_plain.dims(), dt::f32, layout),
+                                      strides, padding, padding_r);
+    const auto forward_choice = choose(
+        forward_candidates,
+        [&](const auto& desc) { return ForwardPd(desc, attributes, cpu_engine()); },
+        [&](const ForwardPd& pd) { return block_of(pd.dst_desc()) > 0; });
     // Otherwise, or with more window positions than a byte of argmax holds, the layers run.
-    if (block == 0 || g.pool_K * g.pool_K > 256) return;
+    if (g.pool_K * g.pool_K > 256) {
+      unsupported_because = "its pooling window has more than 256 positions";
+      return;
+    }
+    if (!forward_choice) {
+      unsupported_because = "oneDNN has only reference kernels for its convolution into nChw8c or nChw16c";
+      return;
+    }
+    conv_forward_pd = forward_choice->pd;
+    block = block_of(conv_forward_pd.dst_desc());
+    pooled_blocked = memory::desc(pooled_plain.dims(), dt::f32,
+                                  block == 16 ? tag::nChw16c : tag::nChw8c);
+
+    // The backward passes are chosen now, so that a block oneDNN could run forward but not
+    // backward is never fused; their primitives and buffers are made on the first backward.
+    std::vector<dnnl::convolution_backward_data::desc> data_candidates;
+    for (tag layout : {tag::any, tag::nChw16c, tag::nChw8c, tag::nhwc, tag::nchw})
+      data_candidates.emplace_back(
+          dnnl::algorithm::convolution_direct, memory::desc(src_plain.dims(), dt::f32, layout),
+          weights_any, memory::desc(activation_plain.dims(), dt::f32, layout), strides, padding,
+          padding_r);
+    const auto data_choice = choose(data_candidates, [&](const auto& desc) {
+      return BackwardDataPd(desc, cpu_engine(), conv_forward_pd);
+    });
+    if (!data_choice) {
+      unsupported_because = "oneDNN has only reference kernels for its backward-data";
+      return;
+    }
+    backward_data_pd = data_choice->pd;
+    if (!own_backward_weights) {
+      auto weights_desc = [&](const memory::desc& src, const memory::desc& diff_dst) {
+        return dnnl::convolution_backward_weights::desc(
+            dnnl::algorithm::convolution_direct, src, weights_any,
+            has_bias ? bias_md : memory::desc(), diff_dst, strides, padding, padding_r);
+      };
+      // First the input in the forward's layout, whose staged copy is then reused.
+      std::vector<dnnl::convolution_backward_weights::desc> weights_candidates{
+          weights_desc(conv_forward_pd.src_desc(), activation_any)};
+      for (tag layout : {tag::any, tag::nChw16c, tag::nChw8c, tag::nhwc, tag::nchw})
+        weights_candidates.push_back(
+            weights_desc(memory::desc(src_plain.dims(), dt::f32, layout),
+                         memory::desc(activation_plain.dims(), dt::f32, layout)));
+      const auto weights_choice = choose(weights_candidates, [&](const auto& desc) {
+        return BackwardWeightsPd(desc, cpu_engine(), conv_forward_pd);
+      });
+      if (!weights_choice) {
+        unsupported_because = "oneDNN has only reference kernels for its backward-weights";
+        return;
+      }
+      backward_weights_pd = weights_choice->pd;
+    }
+
     pool = {g.conv.N,     (g.conv.C_out + block - 1) / block,
             g.conv.H_out, g.conv.W_out,
             g.pool_K,     g.pool_S,
@@ -99,22 +161,13 @@ struct ConvReluPoolKernel::Plan {
   // Built on first use: evaluation batches only ever run forward.
   void make_backward() {
     if (has_backward) return;
-    backward_data_pd = dnnl::convolution_backward_data::primitive_desc(
-        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_any,
-                                              weights_any, activation_any, strides, padding,
-                                              padding_r),
-        cpu_engine(), conv_forward_pd);
-    backward_weights_pd = dnnl::convolution_backward_weights::primitive_desc(
-        dnnl::convolution_backward_weights::desc(
-            dnnl::algorithm::convolution_direct, conv_forward_pd.src_desc(), weights_any,
-            has_bias ? bias_md : memory::desc(), activation_any, strides, padding, padding_r),
-        cpu_engine(), conv_forward_pd);
     backward_data = dnnl::convolution_backward_data(backward_data_pd);
-    backward_weights = dnnl::convolution_backward_weights(backward_weights_pd);
+    if (!own_backward_weights)
+      backward_weights = dnnl::convolution_backward_weights(backward_weights_pd);
 
     grad_pooled = Staged(pooled_plain, pooled_blocked);
     // The activation's gradient comes out of pooling in the activation's layout; a backward
-    // pass that wants another (none does here) gets a reordered copy.
+    // pass that wants another gets a reordered copy.
     // It shares the activation's buffer: once pooled, the activation is never read again
     // (pooling's backward reads the pooled output and the argmax), and one buffer of this, the
     // step's largest tensor, keeps more of the step in cache.
@@ -127,11 +180,14 @@ struct ConvReluPoolKernel::Plan {
     grad_for_data = Relayout(grad_activation, backward_data_pd.diff_dst_desc());
     backward_data_weights = Staged(weights_plain, backward_data_pd.weights_desc());
     backward_data_src = Staged(src_plain, backward_data_pd.diff_src_desc());
-    backward_weights_src = Staged(src_plain, backward_weights_pd.src_desc());
-    // oneDNN overwrites the weight gradient; it lands in scratch and is added to the parameter's.
-    weights_grad_plain = memory(weights_plain, cpu_engine());
-    weights_grad = Staged(weights_plain, backward_weights_pd.diff_weights_desc());
-    bias_grad = memory(bias_md, cpu_engine());
+    if (!own_backward_weights) {
+      backward_weights_src = Staged(src_plain, backward_weights_pd.src_desc());
+      // oneDNN overwrites the weight gradient; it lands in scratch and is added to the
+      // parameter's.
+      weights_grad_plain = memory(weights_plain, cpu_engine());
+      weights_grad = Staged(weights_plain, backward_weights_pd.diff_weights_desc());
+      bias_grad = memory(bias_md, cpu_engine());
+    }
     has_backward = true;
   }
 
@@ -158,6 +214,7 @@ struct ConvReluPoolKernel::Plan {
   };
 
   bool has_bias, own_backward_weights, supported = false, has_backward = false;
+  std::string unsupported_because;  // when not supported
   std::size_t block = 0;  // B of the activation's nChw{B}c layout; 0 if it is another layout
   BlockedPoolGeometry pool{};
   memory::desc src_plain, weights_plain, activation_plain, pooled_plain, bias_md, src_any,
@@ -197,10 +254,15 @@ ConvReluPoolKernel::Plan& ConvReluPoolKernel::plan(const ConvReluPoolGeometry& g
 }
 
 bool ConvReluPoolKernel::supports(const ConvReluPoolGeometry& g) {
+  return why_unsupported(g).empty();
+}
+
+std::string ConvReluPoolKernel::why_unsupported(const ConvReluPoolGeometry& g) {
   try {
-    return plan(g).supported;
-  } catch (const dnnl::error&) {
-    return false;  // no convolution for this geometry either; the layers will say why
+    Plan& p = plan(g);
+    return p.supported ? "" : p.unsupported_because;
+  } catch (const dnnl::error& error) {
+    return std::string("oneDNN cannot make its convolution: ") + error.what();
   }
 }
 
@@ -285,7 +347,7 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
     if (BlockedBackwardWeights::supports(g.conv, p.block))
       direct_.run(g.conv, x, grad, p.block, dw, db);
     else
-      im2col_.run(g.conv, x, grad, dw, db, p.block);
+      im2col_.backward_weights(g.conv, x, grad, dw, db, p.block);
     laps.lap(timing_.backward_weights);
   } else {
     // The forward's staged input is reused when it is the same data and layout (linked, it is the
@@ -329,6 +391,7 @@ void ConvReluPoolKernel::backward(const ConvReluPoolGeometry& g, const float* x,
 }
 
 std::vector<std::string> ConvReluPoolKernel::implementations(const ConvReluPoolGeometry& g) {
+  if (!supports(g)) return {};
   Plan& p = plan(g);
   p.make_backward();
   return {p.conv_forward_pd.impl_info_str(), p.backward_data_pd.impl_info_str(),

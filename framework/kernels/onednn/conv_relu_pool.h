@@ -41,9 +41,13 @@ class ConvReluPoolKernel {
   ConvReluPoolKernel(const ConvReluPoolKernel&) = delete;
   ConvReluPoolKernel& operator=(const ConvReluPoolKernel&) = delete;
 
-  // False when oneDNN has no forward primitives for this geometry (then run the layers one by
-  // one). Builds them otherwise; the backward ones are built on the first backward.
+  // False when this geometry cannot run fused (then run the layers one by one): oneDNN has only
+  // reference kernels for one of its convolution passes with a blocked output, or the pooling
+  // window is too large. Builds the forward primitives otherwise; the backward ones are built on
+  // the first backward.
   bool supports(const ConvReluPoolGeometry& g);
+  // Why not, in words ("" when it does).
+  std::string why_unsupported(const ConvReluPoolGeometry& g);
 
   // b is the bias (null exactly when the kernel was made without one).
   void forward(const ConvReluPoolGeometry& g, const float* x, const float* w, const float* b,
@@ -64,7 +68,7 @@ class ConvReluPoolKernel {
             const ConvReluPoolGeometry& next_g);
 
   // The implementation of each convolution pass: forward (with the ReLU), backward-data and
-  // backward-weights. "ref…" would mean a slow fallback.
+  // backward-weights; none when the geometry is not supported. "ref…" would mean a slow fallback.
   std::vector<std::string> implementations(const ConvReluPoolGeometry& g);
 
   // Seconds spent in each part of the calls since timing was turned on, for the benchmark
@@ -86,7 +90,7 @@ class ConvReluPoolKernel {
                          std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>;
   Plan& plan(const ConvReluPoolGeometry& g);
   bool with_bias_;
-  Im2colBackwardWeights im2col_;
+  Im2colConvolution im2col_;
   BlockedBackwardWeights direct_;
   std::map<Key, std::unique_ptr<Plan>> plans_;
   bool timing_on_ = false;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
+#include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -19,11 +21,15 @@ class Staged {
       : user_(plain, cpu_engine(), DNNL_MEMORY_NONE) {
     if (wanted != plain) {
       internal_ = dnnl::memory(wanted, cpu_engine());
-      to_internal_ = dnnl::reorder(user_, internal_);
-      to_user_ = dnnl::reorder(internal_, user_);
+      const dnnl::reorder::primitive_desc to_internal(user_, internal_), to_user(internal_, user_);
+      to_internal_ = dnnl::reorder(to_internal);
+      to_user_ = dnnl::reorder(to_user);
+      implementations_ = {to_internal.impl_info_str(), to_user.impl_info_str()};
     }
   }
   bool reorders() const { return bool(internal_); }
+  // The implementations of the two reorders (none when the layouts agree).
+  const std::vector<std::string>& implementations() const { return implementations_; }
 
   // The memory a primitive reads, holding the caller's data.
   dnnl::memory& input(const void* data) {
@@ -46,6 +52,7 @@ class Staged {
  private:
   dnnl::memory user_, internal_;
   dnnl::reorder to_internal_, to_user_;
+  std::vector<std::string> implementations_;
 };
 
 // into[i] += from[i] for the first `count` floats of a plain memory: oneDNN overwrites the

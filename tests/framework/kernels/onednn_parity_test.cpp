@@ -7,6 +7,7 @@
 #include "framework/kernels/onednn/blocked_backward_weights.h"
 #include "framework/kernels/onednn/conv2d_im2col.h"
 #include "framework/kernels/onednn/gemm.h"
+#include "framework/kernels/onednn/implementation.h"
 #include "framework/kernels/reference/gemm.h"
 #include "framework/layers/conv2d.h"
 #include "framework/layers/flatten.h"
@@ -97,40 +98,110 @@ TEST_CASE("oneDNN Linear matches the float64 reference, forward and backward", "
   }
 }
 
+namespace {
+
+struct ConvShape {
+  std::size_t N, C_in, H, W, C_out, K, S, P;
+};
+
+// A float32 oneDNN Conv2d against the float64 reference: forward, input gradient and parameter
+// gradients over two steps (gradients accumulating); returns the implementations it ran.
+std::vector<std::string> check_conv_parity(const ConvShape& c, bool bias, std::uint64_t seed,
+                                           Rng& rng) {
+  Rng init(seed);
+  Conv2d<double> reference(c.C_in, c.C_out, c.K, init, c.S, c.P, Init::kaiming_uniform, bias);
+  Conv2d<float> fast(c.C_in, c.C_out, c.K, init, c.S, c.P, Init::kaiming_uniform, bias);
+  fast.set_backend(Backend::onednn);
+  if (bias)
+    for (double& b : reference.bias().value) b = rng.uniform(-1, 1);
+  copy_parameters(reference, fast);
+  const Tensor<double> x = random_tensor({c.N, c.C_in, c.H, c.W}, rng);
+  const Shape out = reference.output_shape(shape_of(x));
+  const Tensor<double> dy = random_tensor(out, rng);
+  INFO(fast.name() << " on " << to_string(shape_of(x)) << (bias ? "" : " (no bias)"));
+  CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
+  CHECK(scaled_error(fast.backward(to_float(dy)), reference.backward(dy)) <= kParityTolerance);
+  CHECK(scaled_error(fast.weight().grad, reference.weight().grad) <= kParityTolerance);
+  if (bias) CHECK(scaled_error(fast.bias().grad, reference.bias().grad) <= kParityTolerance);
+  // A second step must not reuse stale staged data, and gradients must keep accumulating.
+  CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
+  CHECK(scaled_error(fast.backward(to_float(dy)), reference.backward(dy)) <= kParityTolerance);
+  CHECK(scaled_error(fast.weight().grad, reference.weight().grad) <= kParityTolerance);
+  if (bias) CHECK(scaled_error(fast.bias().grad, reference.bias().grad) <= kParityTolerance);
+  const std::vector<std::string> implementations = fast.implementations(shape_of(x));
+  for (const std::string& implementation : implementations) {
+    INFO("implementation " << implementation);
+    CHECK(implementation.rfind("ref", 0) != 0);
+    CHECK(implementation.find(" ref") == std::string::npos);  // a reorder's
+  }
+  return implementations;
+}
+
+ConvShape random_conv_shape(Rng& rng) {
+  ConvShape c{};
+  c.N = 1 + rng.below(3), c.C_in = 1 + rng.below(33), c.C_out = 1 + rng.below(33);
+  c.K = 1 + rng.below(5), c.S = 1 + rng.below(2), c.P = rng.below(3);
+  c.H = std::max<std::size_t>(c.K, 3 + rng.below(14));
+  c.W = std::max<std::size_t>(c.K, 3 + rng.below(14));
+  return c;
+}
+
+}  // namespace
+
 TEST_CASE("oneDNN Conv2d matches the float64 reference on random shapes, with no ref: kernels",
           "[onednn][parity]") {
   Rng rng(3);
-  for (int trial = 0; trial < 24; ++trial) {
-    const std::size_t N = 1 + rng.below(3), C_in = 1 + rng.below(33), C_out = 1 + rng.below(33);
-    const std::size_t K = 1 + rng.below(5), S = 1 + rng.below(2), P = rng.below(3);
-    const std::size_t H = std::max<std::size_t>(K, 3 + rng.below(14)),
-                      W = std::max<std::size_t>(K, 3 + rng.below(14));
-    const bool bias = trial % 5 != 4;
-    Rng init(100 + trial);
-    Conv2d<double> reference(C_in, C_out, K, init, S, P, Init::kaiming_uniform, bias);
-    Conv2d<float> fast(C_in, C_out, K, init, S, P, Init::kaiming_uniform, bias);
-    fast.set_backend(Backend::onednn);
-    if (bias)
-      for (double& b : reference.bias().value) b = rng.uniform(-1, 1);
-    copy_parameters(reference, fast);
-    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng);
-    const Shape out = reference.output_shape(shape_of(x));
-    const Tensor<double> dy = random_tensor(out, rng);
-    INFO(fast.name() << " on " << to_string(shape_of(x)) << (bias ? "" : " (no bias)"));
-    CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
-    CHECK(scaled_error(fast.backward(to_float(dy)), reference.backward(dy)) <= kParityTolerance);
-    CHECK(scaled_error(fast.weight().grad, reference.weight().grad) <= kParityTolerance);
-    if (bias) CHECK(scaled_error(fast.bias().grad, reference.bias().grad) <= kParityTolerance);
-    // A second step must not reuse stale staged data, and gradients must keep accumulating.
-    CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
-    fast.backward(to_float(dy));
-    reference.backward(dy);
-    CHECK(scaled_error(fast.weight().grad, reference.weight().grad) <= kParityTolerance);
-    for (const std::string& implementation : fast.implementations(shape_of(x))) {
-      INFO("implementation " << implementation);
-      CHECK(implementation.rfind("ref", 0) != 0);
-    }
+  for (int trial = 0; trial < 24; ++trial)
+    check_conv_parity(random_conv_shape(rng), trial % 5 != 4, 100 + trial, rng);
+}
+
+TEST_CASE("oneDNN Conv2d avoids ref: kernels where oneDNN's preferred layout has only those",
+          "[onednn][parity]") {
+  // On an AVX-512 EPYC, oneDNN 2.6 had only ref:any for these with the input pinned to the
+  // forward's nChw16c (issue #11); the kernel must find another layout or run im2col.
+  Rng rng(16);
+  for (const ConvShape& c : {ConvShape{2, 27, 4, 4, 32, 3, 2, 2}, ConvShape{2, 21, 9, 5, 20, 3, 2, 2},
+                             ConvShape{1, 33, 13, 15, 32, 3, 1, 2}, ConvShape{64, 27, 15, 15, 21, 3, 2, 2}})
+    check_conv_parity(c, true, 200 + c.C_in, rng);
+}
+
+TEST_CASE("With every oneDNN kernel refused, Conv2d runs im2col + sgemm, says so, and matches",
+          "[onednn][parity]") {
+  // What a CPU whose oneDNN has only reference kernels for a shape gets, on any CPU: an empty
+  // prefix rejects every implementation name.
+  NoticeCapture capture;
+  onednn::set_rejected_implementations({""});
+  Rng rng(17);
+  for (int trial = 0; trial < 12; ++trial) {
+    const std::vector<std::string> implementations =
+        check_conv_parity(random_conv_shape(rng), trial % 5 != 4, 300 + trial, rng);
+    REQUIRE(implementations.size() >= 3);
+    for (std::size_t pass = 0; pass < 3; ++pass) CHECK(implementations[pass] == "gradlab:im2col+sgemm");
   }
+  CHECK(capture.any_contains("forward runs gradlab's im2col + sgemm"));
+  CHECK(capture.any_contains("backward-data runs gradlab's im2col + sgemm"));
+  CHECK(capture.any_contains("backward-weights runs gradlab's im2col + sgemm"));
+}
+
+TEST_CASE("With oneDNN's preferred layout refused, Conv2d runs another layout and says which",
+          "[onednn][parity]") {
+  // Refuse whatever oneDNN picks for "any": the next candidate layout must run, not im2col.
+  Rng rng(18);
+  const ConvShape c{2, 16, 10, 10, 16, 3, 1, 1};
+  std::string preferred;
+  {
+    Rng init(1);
+    Conv2d<float> probe(c.C_in, c.C_out, c.K, init, c.S, c.P);
+    probe.set_backend(Backend::onednn);
+    preferred = probe.implementations({c.N, c.C_in, c.H, c.W})[0];
+  }
+  NoticeCapture capture;
+  onednn::set_rejected_implementations({preferred});
+  const std::vector<std::string> implementations = check_conv_parity(c, true, 400, rng);
+  INFO("oneDNN's preferred forward kernel: " << preferred);
+  CHECK(implementations[0] != preferred);
+  CHECK(implementations[0] != "gradlab:im2col+sgemm");
+  CHECK(capture.any_contains("forward runs " + implementations[0] + " on "));
 }
 
 TEST_CASE("The LeNet convolutions run oneDNN's JIT kernels, never a ref: fallback", "[onednn]") {
@@ -141,7 +212,7 @@ TEST_CASE("The LeNet convolutions run oneDNN's JIT kernels, never a ref: fallbac
   for (auto [conv, shape] :
        {std::pair{&conv1, Shape{64, 1, 28, 28}}, std::pair{&conv2, Shape{64, 16, 14, 14}}}) {
     const std::vector<std::string> implementations = conv->implementations(shape);
-    REQUIRE(implementations.size() == 3);  // forward, backward-data, backward-weights
+    REQUIRE(implementations.size() >= 3);  // forward, backward-data, backward-weights, reorders
     for (const std::string& implementation : implementations) {
       INFO(conv->name() << ": " << implementation);
       CHECK(implementation.rfind("ref", 0) != 0);
@@ -170,16 +241,51 @@ TEST_CASE("im2col backward-weights matches the reference and accumulates", "[one
               << " K=" << K << " S=" << S << " P=" << P);
     const WeightGradientCase c(g, rng);
     Tensor<float> fast_dw = to_float(c.dw0), fast_db = to_float(c.db0);
-    onednn::Im2colBackwardWeights kernel;
-    kernel.run(g, to_float(c.x).data(), to_float(c.dy).data(), fast_dw.data(), fast_db.data());
+    onednn::Im2colConvolution kernel;
+    kernel.backward_weights(g, to_float(c.x).data(), to_float(c.dy).data(), fast_dw.data(),
+                            fast_db.data());
     CHECK(scaled_error(fast_dw, c.dw) <= kParityTolerance);
     CHECK(scaled_error(fast_db, c.db) <= kParityTolerance);
     // The same dy in oneDNN's nChw8c layout, as the fused block passes it.
     const std::vector<float> blocked = to_blocked(c.dy, 8, rng);
     Tensor<float> blocked_dw = to_float(c.dw0), blocked_db = to_float(c.db0);
-    kernel.run(g, to_float(c.x).data(), blocked.data(), blocked_dw.data(), blocked_db.data(), 8);
+    kernel.backward_weights(g, to_float(c.x).data(), blocked.data(), blocked_dw.data(),
+                            blocked_db.data(), 8);
     CHECK(scaled_error(blocked_dw, c.dw) <= kParityTolerance);
     CHECK(scaled_error(blocked_db, c.db) <= kParityTolerance);
+  }
+}
+
+TEST_CASE("im2col forward and backward-data match the reference", "[onednn][parity]") {
+  // The fallback for passes oneDNN has only reference kernels for: any geometry, including
+  // padding wider than the kernel and strides that skip pixels.
+  Rng rng(19);
+  for (int trial = 0; trial < 25; ++trial) {
+    const std::size_t N = 1 + rng.below(5), C_in = 1 + rng.below(6), C_out = 1 + rng.below(9);
+    const std::size_t K = 1 + rng.below(5), S = 1 + rng.below(3), P = rng.below(4);
+    const std::size_t H = K + rng.below(9), W = K + rng.below(9);
+    const reference::Conv2dGeometry g =
+        reference::make_conv2d_geometry(N, C_in, H, W, C_out, K, S, P);
+    INFO("N=" << N << " C_in=" << C_in << " C_out=" << C_out << " H=" << H << " W=" << W
+              << " K=" << K << " S=" << S << " P=" << P);
+    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng), w = random_tensor({C_out, C_in, K, K}, rng),
+                         b = random_tensor({C_out}, rng), dy = random_tensor({N, C_out, g.H_out, g.W_out}, rng);
+    Tensor<double> y = Tensor<double>::from_shape({N, C_out, g.H_out, g.W_out}),
+                   dx = Tensor<double>::from_shape({N, C_in, H, W});
+    reference::conv2d_forward(g, x.data(), w.data(), b.data(), y.data());
+    reference::conv2d_backward_data(g, dy.data(), w.data(), dx.data());
+    Tensor<float> fast_y = Tensor<float>::from_shape(shape_of(y)), fast_dx = Tensor<float>::from_shape(shape_of(dx));
+    fast_y.fill(7.0f);  // both passes overwrite
+    fast_dx.fill(7.0f);
+    onednn::Im2colConvolution kernel;
+    kernel.forward(g, to_float(x).data(), to_float(w).data(), to_float(b).data(), fast_y.data());
+    kernel.backward_data(g, to_float(dy).data(), to_float(w).data(), fast_dx.data());
+    CHECK(scaled_error(fast_y, y) <= kParityTolerance);
+    CHECK(scaled_error(fast_dx, dx) <= kParityTolerance);
+    // Without a bias.
+    reference::conv2d_forward(g, x.data(), w.data(), static_cast<const double*>(nullptr), y.data());
+    kernel.forward(g, to_float(x).data(), to_float(w).data(), nullptr, fast_y.data());
+    CHECK(scaled_error(fast_y, y) <= kParityTolerance);
   }
 }
 

@@ -132,9 +132,17 @@ TEST_CASE("Sequential fuses Conv2d, ReLU, MaxPool2d on oneDNN float32 and nowher
   CHECK(names ==
         std::vector<std::string>{"0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias"});
   // At LeNet's shapes both blocks run fused, on JIT kernels, and the first hands its output to
-  // the second without leaving the blocked layout.
+  // the second without leaving the blocked layout — where oneDNN has JIT kernels for the blocked
+  // layouts' backward passes (AVX2 and up); below that, the layers run and say so.
   Rng rng(2);
+  NoticeCapture capture;
   fast.forward(to_float(random_tensor({64, 1, 28, 28}, rng)));
+  INFO("oneDNN's instruction set: " << onednn::cpu_isa());
+  if (!onednn::cpu_isa_has_avx2()) {
+    CHECK_FALSE(blocks->fused());  // oneDNN 2.6 has no JIT backward-data for conv1's nChw8c
+    CHECK(capture.any_contains("runs as separate layers, not fused"));
+    return;
+  }
   CHECK(blocks->fused());
   CHECK(blocks->linked_blocks() == 1);
   const auto implementations = blocks->implementations({64, 1, 28, 28});
@@ -189,9 +197,10 @@ TEST_CASE("The fused block matches the float64 layers on random shapes", "[fusio
                   << (input_grad ? "" : " no dx"));
     fused += check_block_parity(b, bias, input_grad, rng);
   }
-  // Which geometries oneDNN lays out blocked is its choice; most must have run fused.
-  INFO(fused << " of " << trials << " ran fused");
-  CHECK(fused >= trials / 2);
+  // Which geometries oneDNN lays out blocked is its choice; most must have run fused where it has
+  // JIT kernels for them (AVX2 and up).
+  INFO(fused << " of " << trials << " ran fused; oneDNN's instruction set: " << onednn::cpu_isa());
+  if (onednn::cpu_isa_has_avx2()) CHECK(fused >= trials / 2);
 }
 
 TEST_CASE("Chains of fused blocks match the float64 layers, linked or not", "[fusion][parity]") {
@@ -227,8 +236,9 @@ TEST_CASE("Chains of fused blocks match the float64 layers, linked or not", "[fu
       pairs += blocks - 1;
     }
   }
-  INFO(linked << " of " << pairs << " neighbouring fused blocks were linked");
-  CHECK(linked > 0);
+  INFO(linked << " of " << pairs << " neighbouring fused blocks were linked; oneDNN's instruction "
+                "set: " << onednn::cpu_isa());
+  if (onednn::cpu_isa_has_avx2()) CHECK(linked > 0);
 }
 
 TEST_CASE("The fused block matches the float64 layers on two threads", "[fusion][parity]") {
@@ -237,12 +247,15 @@ TEST_CASE("The fused block matches the float64 layers on two threads", "[fusion]
   const int threads_before = onednn::num_threads();
   onednn::set_num_threads(2);
   Rng rng(14);
-  CHECK(check_block_parity({4, 16, 14, 14, 32, 5, 1, 2, 2, 2}, true, true, rng));
+  const bool fused = check_block_parity({4, 16, 14, 14, 32, 5, 1, 2, 2, 2}, true, true, rng);
+  if (onednn::cpu_isa_has_avx2()) CHECK(fused);  // below, whether it fuses is oneDNN's call
   const ChainResult lenet = check_chain_parity(
       {{4, 1, 28, 28, 16, 5, 1, 2, 2, 2}, {4, 16, 14, 14, 32, 5, 1, 2, 2, 2}}, true, false, rng);
-  CHECK(lenet.fused);
-  CHECK(lenet.linked == 1);
   onednn::set_num_threads(threads_before);
+  if (onednn::cpu_isa_has_avx2()) {
+    CHECK(lenet.fused);
+    CHECK(lenet.linked == 1);
+  }
 }
 
 TEST_CASE("The fused block sends a tied window's gradient to its first maximum, as MaxPool2d",
@@ -252,7 +265,8 @@ TEST_CASE("The fused block sends a tied window's gradient to its first maximum, 
   for (const BlockShape& b :
        {BlockShape{2, 3, 8, 8, 16, 3, 1, 1, 2, 2}, BlockShape{1, 2, 9, 9, 8, 3, 1, 0, 3, 2}}) {
     INFO("pool " << b.pool_K << "/" << b.pool_S);
-    CHECK(check_block_parity(b, true, true, rng, 0.0, 0.25));
+    const bool fused = check_block_parity(b, true, true, rng, 0.0, 0.25);
+    if (onednn::cpu_isa_has_avx2()) CHECK(fused);
   }
 }
 
@@ -261,4 +275,20 @@ TEST_CASE("A pooling window the fused kernel does not take runs the three layers
   // 17 × 17 windows: more positions than the kernel's one-byte argmax holds.
   Rng rng(13);
   CHECK_FALSE(check_block_parity({2, 3, 19, 19, 8, 3, 1, 0, 17, 1}, true, true, rng));
+}
+
+TEST_CASE("With every oneDNN kernel refused, fused blocks run as layers, say so, and match",
+          "[fusion][parity]") {
+  // What a CPU whose oneDNN has only reference kernels for a block gets: the three layers, each
+  // convolution pass on im2col + sgemm (an empty prefix rejects every implementation name).
+  NoticeCapture capture;
+  onednn::set_rejected_implementations({""});
+  Rng rng(16);
+  CHECK_FALSE(check_block_parity({4, 16, 14, 14, 32, 5, 1, 2, 2, 2}, true, true, rng));
+  const ChainResult lenet = check_chain_parity(
+      {{4, 1, 28, 28, 16, 5, 1, 2, 2, 2}, {4, 16, 14, 14, 32, 5, 1, 2, 2, 2}}, true, false, rng);
+  CHECK_FALSE(lenet.fused);
+  CHECK(capture.any_contains("+ ReLU + MaxPool2d(kernel_size=2, stride=2) on 16×14×14 inputs: "
+                             "runs as separate layers, not fused"));
+  CHECK(capture.any_contains("runs gradlab's im2col + sgemm"));
 }
