@@ -5,6 +5,8 @@
 
 #include <omp.h>
 
+#include "framework/kernels/simd.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -124,23 +126,16 @@ ImageKernel image_kernel(const reference::Conv2dGeometry& g) {
   return g.S == 1 ? image_kernel<true>(g.K) : image_kernel<false>(g.K);
 }
 
-bool cpu_has_avx2_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-}
 #else
 ImageKernel image_kernel(const reference::Conv2dGeometry&) {
   return nullptr;
-}
-bool cpu_has_avx2_fma() {
-  return false;
 }
 #endif
 
 }  // namespace
 
 bool BlockedBackwardWeights::supports(const reference::Conv2dGeometry& g, std::size_t block) {
-  return cpu_has_avx2_fma() && image_kernel(g) != nullptr && block % kLanes == 0 && block > 0;
+  return simd_level() == SimdLevel::avx2 && image_kernel(g) != nullptr && block % kLanes == 0 && block > 0;
 }
 
 void BlockedBackwardWeights::run(const reference::Conv2dGeometry& g, const float* x,

@@ -21,8 +21,9 @@ namespace gradlab::onednn {
 
 class BlockedBackwardWeights {
  public:
-  // Whether run() can take this geometry on this CPU: AVX2 and FMA, a kernel of at most 7 × 7,
-  // and a channel block B that is a multiple of 8. Otherwise use im2col (conv2d_im2col.h).
+  // Whether run() can take this geometry here: AVX2 and FMA in use (framework/kernels/simd.h),
+  // a kernel of at most 7 × 7, and a channel block B that is a multiple of 8. Otherwise use
+  // im2col (conv2d_im2col.h).
   static bool supports(const reference::Conv2dGeometry& g, std::size_t block);
 
   // Accumulates into dw and db (db may be null), like conv2d_backward_weights; x is plain

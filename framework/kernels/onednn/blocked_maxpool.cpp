@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #endif
 
+#include "framework/kernels/simd.h"
 #include "framework/parallel.h"
 
 namespace gradlab::onednn {
@@ -137,8 +138,8 @@ void backward_planes(const BlockedPoolGeometry& geometry, const float* dy, const
 }
 
 #if defined(__x86_64__)
-// The common 2 × 2 window with stride 2, with AVX2 when the CPU has it (chosen at run time, like
-// blocked_backward_weights.cpp): one register holds 8 channels of a pixel. Per plane (one
+// The common 2 × 2 window with stride 2, with AVX2 when the CPU has it (chosen at run time,
+// framework/kernels/simd.h): one register holds 8 channels of a pixel. Per plane (one
 // image's block of B channels); the choices are the ones of the portable loops above.
 __attribute__((target("avx2"))) void forward_plane_2x2_avx2(const BlockedPoolGeometry& g,
                                                             std::size_t B, const float* x, float* y,
@@ -200,10 +201,7 @@ __attribute__((target("avx2"))) void backward_plane_2x2_avx2(const BlockedPoolGe
       }
 }
 
-bool cpu_has_avx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
+bool use_avx2() { return simd_level() == SimdLevel::avx2; }
 #endif
 
 }  // namespace
@@ -212,7 +210,7 @@ template <std::size_t B>
 void blocked_maxpool_forward(const BlockedPoolGeometry& g, const float* x, float* y,
                              std::uint8_t* argmax) {
 #if defined(__x86_64__)
-  if (g.K == 2 && g.S == 2 && cpu_has_avx2()) {
+  if (g.K == 2 && g.S == 2 && use_avx2()) {
     const std::size_t in_plane = g.H * g.W * B, out_plane = g.H_out * g.W_out * B;
     parallel_for(
         g.N * g.channel_blocks,
@@ -235,7 +233,7 @@ template <std::size_t B>
 void blocked_maxpool_relu_backward(const BlockedPoolGeometry& g, const float* dy, const float* y,
                                    const std::uint8_t* argmax, float* dx) {
 #if defined(__x86_64__)
-  if (g.K == 2 && g.S == 2 && cpu_has_avx2()) {
+  if (g.K == 2 && g.S == 2 && use_avx2()) {
     const std::size_t in_plane = g.H * g.W * B, out_plane = g.H_out * g.W_out * B;
     parallel_for(
         g.N * g.channel_blocks,

@@ -2,13 +2,18 @@
 // shapes (batch 1, odd sizes, stride 1 and 2, padding 0–2, channels 1–33), to 1e-4 in the error
 // measure of tests/parity_support.h.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 
 #include "framework/kernels/onednn/blocked_backward_weights.h"
+#include "framework/kernels/onednn/blocked_maxpool.h"
+#include "framework/kernels/onednn/context.h"
 #include "framework/kernels/onednn/conv2d_im2col.h"
 #include "framework/kernels/onednn/gemm.h"
 #include "framework/kernels/onednn/implementation.h"
 #include "framework/kernels/reference/gemm.h"
+#include "framework/kernels/simd.h"
 #include "framework/layers/conv2d.h"
 #include "framework/layers/flatten.h"
 #include "framework/layers/linear.h"
@@ -56,6 +61,31 @@ struct WeightGradientCase {
 };
 
 }  // namespace
+
+TEST_CASE("oneDNN and gradlab's kernels run at the instruction set the environment asks for",
+          "[onednn]") {
+  // The ISA matrix of tests/CMakeLists.txt is worth something only if its settings take effect.
+  const char* onednn_asked = std::getenv("ONEDNN_MAX_CPU_ISA");
+  std::string asked = onednn_asked ? onednn_asked : "";
+  std::transform(asked.begin(), asked.end(), asked.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  INFO("ONEDNN_MAX_CPU_ISA=" << asked << ", oneDNN runs " << onednn::cpu_isa());
+  const std::pair<const char*, bool> levels[] = {
+      {"sse41", __builtin_cpu_supports("sse4.1")},
+      {"avx", __builtin_cpu_supports("avx")},
+      {"avx2", __builtin_cpu_supports("avx2")},
+      {"avx512_core", __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")}};
+  for (const auto& [level, cpu_has] : levels)
+    if (asked == level && cpu_has) CHECK(onednn::cpu_isa() == level);
+  const char* gradlab_asked = std::getenv("GRADLAB_MAX_CPU_ISA");
+  INFO("GRADLAB_MAX_CPU_ISA=" << (gradlab_asked ? gradlab_asked : "") << ", gradlab runs "
+                              << to_string(simd_level()));
+  if (gradlab_asked && std::string(gradlab_asked) == "baseline")
+    CHECK(simd_level() == SimdLevel::baseline);
+  else
+    CHECK(simd_level() == cpu_simd_level());
+}
 
 TEST_CASE("oneDNN sgemm matches the reference gemm with every transpose", "[onednn][parity]") {
   Rng rng(1);
@@ -304,7 +334,7 @@ TEST_CASE("Blocked AVX2 backward-weights matches the reference and accumulates",
         reference::make_conv2d_geometry(N, C_in, H, W, C_out, K, S, P);
     INFO("block " << block << " N=" << N << " C_in=" << C_in << " C_out=" << C_out << " H=" << H
                   << " W=" << W << " K=" << K << " S=" << S << " P=" << P);
-    if (!onednn::BlockedBackwardWeights::supports(g, block)) continue;  // a CPU without AVX2
+    if (!onednn::BlockedBackwardWeights::supports(g, block)) continue;  // without AVX2
     ++ran;
     const WeightGradientCase c(g, rng);
     const std::vector<float> blocked = to_blocked(c.dy, block, rng);
@@ -314,7 +344,93 @@ TEST_CASE("Blocked AVX2 backward-weights matches the reference and accumulates",
     CHECK(scaled_error(fast_dw, c.dw) <= kParityTolerance);
     CHECK(scaled_error(fast_db, c.db) <= kParityTolerance);
   }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) CHECK(ran == 30);
+  INFO("gradlab's SIMD level: " << to_string(simd_level()));
+  CHECK(ran == (simd_level() == SimdLevel::avx2 ? 30 : 0));
+}
+
+namespace {
+
+// Plain N × C × H × W values from a blocked nChw{B}c buffer (padding channels dropped).
+Tensor<double> from_blocked(const std::vector<float>& blocked, const Shape& shape,
+                            std::size_t block) {
+  const std::size_t N = shape[0], C = shape[1], Q = shape[2] * shape[3];
+  const std::size_t blocks = (C + block - 1) / block;
+  Tensor<double> plain = Tensor<double>::from_shape(shape);
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t q = 0; q < Q; ++q)
+        plain.data()[(n * C + c) * Q + q] = blocked[((n * blocks + c / block) * Q + q) * block + c % block];
+  return plain;
+}
+
+// Restores gradlab's SIMD level however a test ends.
+struct SimdLevelGuard {
+  ~SimdLevelGuard() { set_max_simd_level(SimdLevel::avx2); }
+};
+
+}  // namespace
+
+TEST_CASE("Blocked max-pooling matches MaxPool2d, on the AVX2 and the portable path alike",
+          "[onednn][parity]") {
+  // ReLU outputs (many exact zeros, so many ties) in nChw8c and nChw16c; windows 1–4, strides
+  // 1–4 (overlapping, tiling, with gaps), odd sizes. Forward y and argmax must equal MaxPool2d's;
+  // backward is relu-then-pool's: dx = MaxPool2d's backward of dy · [y > 0]. Both SIMD levels run
+  // in this process; their results must be bit-identical.
+  SimdLevelGuard guard;
+  Rng rng(20);
+  int avx2_runs = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::size_t block = trial % 2 == 0 ? 8 : 16;
+    const std::size_t N = 1 + rng.below(3), C = 1 + rng.below(20), K = trial < 8 ? 2 : 1 + rng.below(4);
+    const std::size_t S = trial < 8 ? 2 : 1 + rng.below(4);
+    const std::size_t H = K + rng.below(9), W = K + rng.below(9);
+    INFO("block " << block << " N=" << N << " C=" << C << " H=" << H << " W=" << W << " K=" << K
+                  << " S=" << S);
+    Tensor<double> x = Tensor<double>::from_shape({N, C, H, W});
+    for (double& v : x) v = std::max(0.0, static_cast<double>(static_cast<int>(rng.below(7)) - 3));
+    MaxPool2d<double> reference(K, S);
+    const Tensor<double> y = reference.forward(x);
+    Tensor<double> dy = random_tensor(shape_of(y), rng);
+    Tensor<double> masked_dy = dy;
+    for (std::size_t i = 0; i < y.size(); ++i) masked_dy.data()[i] *= y.data()[i] > 0 ? 1.0 : 0.0;
+    const Tensor<double> dx = reference.backward(masked_dy);
+
+    const onednn::BlockedPoolGeometry g{N, (C + block - 1) / block, H, W, K, S, y.shape(2), y.shape(3)};
+    std::vector<std::vector<double>> results;
+    for (SimdLevel level : {SimdLevel::avx2, SimdLevel::baseline}) {
+      set_max_simd_level(level);
+      if (level == SimdLevel::avx2 && simd_level() != SimdLevel::avx2) continue;  // CPU without
+      avx2_runs += level == SimdLevel::avx2;
+      INFO("SIMD level " << to_string(level));
+      const std::vector<float> blocked_x = to_blocked(x, block, rng);
+      const std::vector<float> blocked_dy = to_blocked(dy, block, rng);
+      std::vector<float> blocked_y(g.N * g.channel_blocks * g.H_out * g.W_out * block);
+      std::vector<std::uint8_t> argmax(blocked_y.size());
+      std::vector<float> blocked_dx(blocked_x.size(), 5.0f);  // overwritten
+      auto pool = [&](auto width) {
+        constexpr std::size_t B = decltype(width)::value;
+        onednn::blocked_maxpool_forward<B>(g, blocked_x.data(), blocked_y.data(), argmax.data());
+        // The padding channels of y are pooled noise; zero them as oneDNN's would be, so that
+        // [y > 0] is false there.
+        for (std::size_t i = 0; i < blocked_y.size(); ++i) {
+          const std::size_t channel = (i / (g.H_out * g.W_out * B)) % g.channel_blocks * B + i % B;
+          if (channel >= C) blocked_y[i] = 0.0f;
+        }
+        onednn::blocked_maxpool_relu_backward<B>(g, blocked_dy.data(), blocked_y.data(),
+                                                 argmax.data(), blocked_dx.data());
+      };
+      if (block == 8)
+        pool(std::integral_constant<std::size_t, 8>{});
+      else
+        pool(std::integral_constant<std::size_t, 16>{});
+      CHECK(scaled_error(from_blocked(blocked_y, shape_of(y), block), y, y.size()) == 0.0);
+      CHECK(scaled_error(from_blocked(blocked_dx, shape_of(x), block), dx, dx.size()) <= 1e-6);
+      const Tensor<double> plain_dx = from_blocked(blocked_dx, shape_of(x), block);
+      results.emplace_back(plain_dx.begin(), plain_dx.end());
+    }
+    if (results.size() == 2) CHECK(results[0] == results[1]);
+  }
+  if (cpu_simd_level() == SimdLevel::avx2) CHECK(avx2_runs == 40);
 }
 
 TEST_CASE("One training step gives the same parameters on both backends", "[onednn][parity]") {
