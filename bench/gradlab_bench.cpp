@@ -1,30 +1,40 @@
 // Benchmarks of gradlab (not tests: nothing here asserts). Prints one JSON object.
 //   gradlab_bench kernels  — GFLOP/s of every matmul and convolution pass at the reference
-//                            models' shapes (batch 64), both backends; LeNet's convolutions as
-//                            the step runs them (fused with ReLU and pooling) and alone
-//   gradlab_bench train MODEL BACKEND BATCH — training and inference images/second of MODEL
-//                            (mlp or lenet) on random MNIST-shaped data, and peak resident memory
-//   gradlab_bench profile MODEL BATCH — a training step's time by part: each layer's forward
-//                            and backward, the loss, the optimizer (oneDNN backend)
-// The reference models: MLP 784-256-128-10 (SGD momentum 0.9, lr 0.1) and the LeNet-style CNN
-// (Adam, lr 1e-3), softmax cross-entropy, as in issue #3. bench/run.sh runs everything, and
-// PyTorch on the same work, in one invocation.
+//                            models' shapes (batch 64), both backends; the CNNs' convolutions as
+//                            the training step runs them (chained with ReLU and pooling) and a
+//                            layer alone
+//   gradlab_bench train MODEL BACKEND BATCH [MNIST] — training and inference images/second of
+//                            MODEL (mlp, lenet or strided) on MNIST images from the folder MNIST
+//                            (else random ones), the training GFLOP/s, and peak resident memory
+//   gradlab_bench profile MODEL BATCH [MNIST] — a training step's time by part: each layer's
+//                            forward and backward, the loss, the optimizer (oneDNN backend)
+//   gradlab_bench machine  — the CPU, and the instruction sets oneDNN and gradlab's own kernels use
+// The reference models: MLP 784-256-128-10 (SGD momentum 0.9, lr 0.1), the LeNet-style CNN and
+// the strided CNN of issue #11 (3×3 convolutions, stride 2 and padding 2, 27, 21 and 33 channels,
+// no Conv→ReLU→Pool triple) (Adam, lr 1e-3), softmax cross-entropy. bench/run.sh runs
+// everything, and PyTorch on the same work, in one invocation.
 #include <sys/resource.h>
 
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/idx.h"
 #include "framework/kernels/gemm.h"
+#include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/onednn/context.h"
-#include "framework/kernels/onednn/conv2d.h"
-#include "framework/kernels/onednn/conv_relu_pool.h"
 #include "framework/kernels/reference/conv2d.h"
+#include "framework/kernels/simd.h"
+#include "framework/layers/onednn_chain.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/adam.h"
 #include "framework/optim/sgd.h"
@@ -78,78 +88,96 @@ nlohmann::json bench_gemm(const std::string& name, Backend backend, bool ta, boo
           {"gflops", flops / seconds / 1e9}};
 }
 
-// A convolution pass run on its own, plain NCHW in and out (oneDNN: Conv2dKernel, reorders
-// included), as an unfused Conv2d layer runs it.
-nlohmann::json bench_conv(const std::string& name, const std::string& pass, Backend backend,
-                          const reference::Conv2dGeometry& g, Rng& rng) {
+// A convolution pass with the reference loops, for the reference column.
+nlohmann::json bench_reference_conv(const std::string& name, const std::string& pass,
+                                    const reference::Conv2dGeometry& g, Rng& rng) {
   const auto x = random_vector(g.N * g.C_in * g.H * g.W, rng),
              w = random_vector(g.C_out * g.C_in * g.K * g.K, rng), b = random_vector(g.C_out, rng),
              dy = random_vector(g.N * g.C_out * g.H_out * g.W_out, rng);
   std::vector<float> y(dy.size()), dx(x.size()), dw(w.size()), db(b.size());
-  onednn::Conv2dKernel kernel(true);
   std::function<void()> work;
   if (pass == "forward")
-    work = backend == Backend::onednn
-               ? std::function<void()>(
-                     [&] { kernel.forward(g, x.data(), w.data(), b.data(), y.data()); })
-               : [&] { reference::conv2d_forward(g, x.data(), w.data(), b.data(), y.data()); };
+    work = [&] { reference::conv2d_forward(g, x.data(), w.data(), b.data(), y.data()); };
   else if (pass == "backward_data")
-    work = backend == Backend::onednn
-               ? std::function<void()>(
-                     [&] { kernel.backward_data(g, dy.data(), w.data(), dx.data()); })
-               : [&] { reference::conv2d_backward_data(g, dy.data(), w.data(), dx.data()); };
+    work = [&] { reference::conv2d_backward_data(g, dy.data(), w.data(), dx.data()); };
   else
-    work = backend == Backend::onednn
-               ? std::function<void()>(
-                     [&] { kernel.backward_weights(g, x.data(), dy.data(), dw.data(), db.data()); })
-               : [&] {
-                   reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
-                 };
-  const double seconds =
-      time_per_run(work, backend == Backend::reference ? 0.2 : 0.3,
-                   backend == Backend::reference ? 2 : 5, backend == Backend::reference ? 1 : 3);
+    work = [&] {
+      reference::conv2d_backward_weights(g, x.data(), dy.data(), dw.data(), db.data());
+    };
+  const double seconds = time_per_run(work, 0.2, 2, 1);
   const double flops = 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
-  // With oneDNN, the reference models' convolutions run inside fused blocks, timed apart below;
-  // these rows show what a convolution costs alone, and are not counted as the step's kernels.
-  const bool in_step = backend == Backend::reference;
-  return {{"kernel", name + " " + pass + (in_step ? "" : " (unfused layer)")},
-          {"backend", to_string(backend)},
-          {"counted", in_step},
+  return {{"kernel", name + " " + pass},
+          {"backend", "reference"},
+          {"counted", true},
           {"microseconds", seconds * 1e6},
           {"gflops", flops / seconds / 1e9}};
 }
 
-// LeNet's two Conv2d → ReLU → MaxPool2d blocks as the training step runs them on oneDNN: two
-// ConvReluPoolKernels, linked (the first pools straight into the second's input). Each
-// convolution pass is timed on its own, then each block's pooling and reorders.
-nlohmann::json bench_lenet_blocks(const reference::Conv2dGeometry& conv1,
-                                  const reference::Conv2dGeometry& conv2, Rng& rng) {
-  const onednn::ConvReluPoolGeometry block1{conv1, 2, 2, conv1.H_out / 2, conv1.W_out / 2},
-      block2{conv2, 2, 2, conv2.H_out / 2, conv2.W_out / 2};
-  auto random_for = [&](const reference::Conv2dGeometry& g) {
-    return std::array<std::vector<float>, 3>{random_vector(g.N * g.C_in * g.H * g.W, rng),
-                                             random_vector(g.C_out * g.C_in * g.K * g.K, rng),
-                                             random_vector(g.C_out, rng)};
-  };
-  auto [x, w1, b1] = random_for(conv1);
-  auto [unused, w2, b2] = random_for(conv2);
-  const auto dy = random_vector(conv2.N * conv2.C_out * block2.H_pool * block2.W_pool, rng);
-  std::vector<float> y(dy.size()), dw1(w1.size()), db1(b1.size()), dw2(w2.size()), db2(b2.size());
-  onednn::ConvReluPoolKernel first(true), second(true);
-  const bool linked = first.link(block1, second, block2);
-  std::vector<float> between(linked ? 0 : conv2.N * conv2.C_in * conv2.H * conv2.W),
-      grad_between(between.size());
+// Adds up a chain's time by op and kind of work (onednn::ChainObserver).
+class WorkTotals : public onednn::ChainObserver {
+ public:
+  void ran(std::size_t op, onednn::Work work, double seconds) override {
+    totals_[{op, work}] += seconds;
+  }
+  double seconds(std::size_t op, onednn::Work work) const {
+    const auto found = totals_.find({op, work});
+    return found == totals_.end() ? 0.0 : found->second;
+  }
+  double seconds(onednn::Work work) const {
+    double sum = 0;
+    for (const auto& [key, value] : totals_)
+      if (key.second == work) sum += value;
+    return sum;
+  }
+
+ private:
+  std::map<std::pair<std::size_t, onednn::Work>, double> totals_;
+};
+
+// A CNN's chain of layers (what a training step runs on oneDNN between the input and Flatten),
+// timed by kind of work over repeated training steps: each convolution pass on its own, then
+// pooling, ReLU and reorders together. With input_grad, the first layer's input gradient too
+// (as a layer in the middle of a network would compute it).
+// Rows are named "<model> conv<first_number + i> <C_in>-><C_out> <pass><suffix>".
+nlohmann::json bench_chain(const std::string& model,
+                           const std::vector<onednn::Chain::Layer>& layers,
+                           const onednn::Chain::Shape4& input, bool counted, bool input_grad,
+                           Rng& rng, std::size_t first_number = 1, const std::string& suffix = "") {
+  onednn::Chain chain(layers);
+  // Shapes through the chain, the convolutions' geometries and parameters.
+  std::vector<reference::Conv2dGeometry> convolutions;
+  std::vector<std::vector<float>> weights, biases, weight_grads, bias_grads;
+  std::array<std::size_t, 4> shape = input;
+  for (const onednn::Chain::Layer& layer : layers) {
+    if (layer.kind == onednn::Chain::Layer::Kind::convolution) {
+      const auto g = reference::make_conv2d_geometry(shape[0], shape[1], shape[2], shape[3],
+                                                     layer.out_channels, layer.kernel_size,
+                                                     layer.stride, layer.padding);
+      convolutions.push_back(g);
+      weights.push_back(random_vector(g.C_out * g.C_in * g.K * g.K, rng));
+      biases.push_back(random_vector(g.C_out, rng));
+      weight_grads.emplace_back(weights.back().size());
+      bias_grads.emplace_back(biases.back().size());
+      shape = {g.N, g.C_out, g.H_out, g.W_out};
+    } else if (layer.kind == onednn::Chain::Layer::Kind::max_pool) {
+      shape = {shape[0], shape[1], (shape[2] - layer.kernel_size) / layer.stride + 1,
+               (shape[3] - layer.kernel_size) / layer.stride + 1};
+    }
+  }
+  std::vector<onednn::ConvolutionParameters> parameters;
+  for (std::size_t c = 0; c < convolutions.size(); ++c)
+    parameters.push_back(
+        {weights[c].data(), biases[c].data(), weight_grads[c].data(), bias_grads[c].data()});
+  const auto x = random_vector(input[0] * input[1] * input[2] * input[3], rng);
+  const auto dy = random_vector(shape[0] * shape[1] * shape[2] * shape[3], rng);
+  std::vector<float> y(dy.size()), dx(input_grad ? x.size() : 0);
   auto step = [&] {
-    first.forward(block1, x.data(), w1.data(), b1.data(), linked ? nullptr : between.data());
-    second.forward(block2, linked ? nullptr : between.data(), w2.data(), b2.data(), y.data());
-    second.backward(block2, linked ? nullptr : between.data(), w2.data(), dy.data(),
-                    linked ? nullptr : grad_between.data(), dw2.data(), db2.data());
-    first.backward(block1, x.data(), w1.data(), linked ? nullptr : grad_between.data(), nullptr,
-                   dw1.data(), db1.data());
+    chain.forward(input, x.data(), y.data(), parameters);
+    chain.backward(dy.data(), input_grad ? dx.data() : nullptr, parameters);
   };
   for (int i = 0; i < 3; ++i) step();
-  first.set_timing(true);
-  second.set_timing(true);
+  WorkTotals totals;
+  chain.set_observer(&totals);
   int runs = 0;
   const auto start = Clock::now();
   while (runs < 5 || std::chrono::duration<double>(Clock::now() - start).count() < 0.5) {
@@ -157,28 +185,68 @@ nlohmann::json bench_lenet_blocks(const reference::Conv2dGeometry& conv1,
     ++runs;
   }
   nlohmann::json rows = nlohmann::json::array();
-  auto add = [&](const std::string& name, double seconds, bool counted, double flops) {
+  auto add = [&](const std::string& name, double seconds, bool counts, double flops) {
     nlohmann::json row{{"kernel", name},
                        {"backend", "onednn"},
-                       {"counted", counted},
+                       {"counted", counts},
                        {"microseconds", seconds / runs * 1e6}};
     if (flops > 0) row["gflops"] = flops / (seconds / runs) / 1e9;
     rows.push_back(row);
   };
-  auto flops = [](const reference::Conv2dGeometry& g) {
-    return 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
-  };
-  const onednn::ConvReluPoolKernel::Timing &t1 = first.timing(), &t2 = second.timing();
-  // The first layer's backward-data is never run in training (nobody needs the image's gradient).
-  add("lenet conv1 1->16 forward", t1.convolution_forward, true, flops(conv1));
-  add("lenet conv1 1->16 backward_weights", t1.backward_weights, true, flops(conv1));
-  add("lenet conv2 16->32 forward", t2.convolution_forward, true, flops(conv2));
-  add("lenet conv2 16->32 backward_data", t2.backward_data, true, flops(conv2));
-  add("lenet conv2 16->32 backward_weights", t2.backward_weights, true, flops(conv2));
-  const std::string blocks = linked ? "lenet blocks (linked): " : "lenet blocks (not linked): ";
-  add(blocks + "max-pooling with ReLU, forward and backward", t1.pooling + t2.pooling, false, 0);
-  add(blocks + "reorders", t1.reorders + t2.reorders, false, 0);
+  // The chain's ops: each convolution with its ReLU merged, so op indices skip merged ReLUs.
+  std::size_t op = 0, c = 0;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const onednn::Chain::Layer& layer = layers[i];
+    if (layer.kind == onednn::Chain::Layer::Kind::relu && i > 0 &&
+        layers[i - 1].kind == onednn::Chain::Layer::Kind::convolution)
+      continue;  // ran as the convolution's post-op
+    if (layer.kind == onednn::Chain::Layer::Kind::convolution) {
+      const reference::Conv2dGeometry& g = convolutions[c];
+      const double flops = 2.0 * g.N * g.C_out * g.H_out * g.W_out * g.C_in * g.K * g.K;
+      const std::string name = model + " conv" + std::to_string(c + first_number) + " " +
+                               std::to_string(g.C_in) + "->" + std::to_string(g.C_out);
+      add(name + " forward" + suffix, totals.seconds(op, onednn::Work::convolution_forward),
+          counted, flops);
+      const double data = totals.seconds(op, onednn::Work::convolution_backward_data);
+      if (data > 0) add(name + " backward_data" + suffix, data, counted, flops);
+      add(name + " backward_weights" + suffix,
+          totals.seconds(op, onednn::Work::convolution_backward_weights), counted, flops);
+      ++c;
+    }
+    ++op;
+  }
+  const double elementwise =
+      totals.seconds(onednn::Work::pooling) + totals.seconds(onednn::Work::relu);
+  if (elementwise > 0)
+    add(model + " chain: max-pooling and ReLU, forward and backward" + suffix, elementwise, false,
+        0);
+  add(model + " chain: reorders" + suffix, totals.seconds(onednn::Work::reorder), false, 0);
   return rows;
+}
+
+// The benchmark's models, as model configs (models/builder.h).
+nlohmann::json model_spec(const std::string& name) {
+  if (name == "mlp") return {{"name", "mlp"}, {"hidden", {256, 128}}};
+  if (name == "lenet") return {{"name", "lenet"}};
+  if (name == "strided")  // issue #11: no Conv→ReLU→Pool triple, channel counts not multiples of 8
+    return nlohmann::json::parse(R"({"layers": [
+      {"type": "conv2d", "out_channels": 27, "kernel_size": 3, "stride": 2, "padding": 2},
+      {"type": "relu"},
+      {"type": "conv2d", "out_channels": 21, "kernel_size": 3, "stride": 2, "padding": 2},
+      {"type": "relu"},
+      {"type": "conv2d", "out_channels": 33, "kernel_size": 3, "stride": 1, "padding": 2},
+      {"type": "maxpool2d", "kernel_size": 2}, {"type": "relu"},
+      {"type": "flatten"}, {"type": "linear", "out_features": 10}]})");
+  throw std::invalid_argument("unknown model '" + name + "' (valid: mlp, lenet, strided)");
+}
+
+// What a CNN's first step (its chain of convolutions, ReLU and pooling) runs on oneDNN.
+std::vector<onednn::Chain::Layer> chain_layers(const std::string& model_name) {
+  auto model = build_model<float>(model_spec(model_name), {1, 28, 28}, 10, 42);
+  model->set_backend(Backend::onednn);
+  const auto* chain = dynamic_cast<const OnednnChain*>(&model->step(0));
+  if (!chain) throw std::logic_error(model_name + ": its first step is not a chain");
+  return chain->kernel_layers();
 }
 
 nlohmann::json kernels() {
@@ -191,11 +259,10 @@ nlohmann::json kernels() {
     bool first;
   };
   // MLP layers and LeNet's two linear layers: forward Y = XW, backward dX = dY Wᵀ, dW = Xᵀ dY.
-  const LinearShape linears[] = {{"mlp linear 784x256", 784, 256, true},
-                                 {"mlp linear 256x128", 256, 128, false},
-                                 {"mlp linear 128x10", 128, 10, false},
-                                 {"lenet linear 1568x128", 1568, 128, false},
-                                 {"lenet linear 128x10", 128, 10, false}};
+  const LinearShape linears[] = {
+      {"mlp linear 784x256", 784, 256, true},  {"mlp linear 256x128", 256, 128, false},
+      {"mlp linear 128x10", 128, 10, false},   {"lenet linear 1568x128", 1568, 128, false},
+      {"lenet linear 128x10", 128, 10, false}, {"strided linear 825x10", 825, 10, false}};
   for (Backend backend : {Backend::onednn, Backend::reference})
     for (const LinearShape& l : linears) {
       results.push_back(
@@ -206,20 +273,32 @@ nlohmann::json kernels() {
       results.push_back(bench_gemm(std::string(l.name) + " backward_weights", backend, true, false,
                                    l.in, l.out, B, rng));
     }
+  // The CNNs' chains as their training steps run them (the first layer computes no input
+  // gradient); their convolution passes are the steps' kernels.
+  for (const std::string model : {"lenet", "strided"})
+    for (const nlohmann::json& row :
+         bench_chain(model, chain_layers(model), {B, 1, 28, 28}, true, false, rng))
+      results.push_back(row);
+  // LeNet's second convolution as a layer alone (plain tensors in and out, reorders around it),
+  // for comparison; not a kernel of any step.
+  const onednn::Chain::Layer conv2_alone = chain_layers("lenet").at(3);  // conv, ReLU, pool, conv
+  for (const nlohmann::json& row :
+       bench_chain("lenet", {conv2_alone}, {B, 16, 14, 14}, false, true, rng, 2, " (layer alone)"))
+    results.push_back(row);
   const auto conv1 = reference::make_conv2d_geometry(B, 1, 28, 28, 16, 5, 1, 2);
   const auto conv2 = reference::make_conv2d_geometry(B, 16, 14, 14, 32, 5, 1, 2);
-  for (const nlohmann::json& row : bench_lenet_blocks(conv1, conv2, rng)) results.push_back(row);
-  for (Backend backend : {Backend::onednn, Backend::reference}) {
-    for (const char* pass : {"forward", "backward_weights"})
-      results.push_back(bench_conv("lenet conv1 1->16", pass, backend, conv1, rng));
-    for (const char* pass : {"forward", "backward_data", "backward_weights"})
-      results.push_back(bench_conv("lenet conv2 16->32", pass, backend, conv2, rng));
-  }
+  for (const char* pass : {"forward", "backward_weights"})
+    results.push_back(bench_reference_conv("lenet conv1 1->16", pass, conv1, rng));
+  for (const char* pass : {"forward", "backward_data", "backward_weights"})
+    results.push_back(bench_reference_conv("lenet conv2 16->32", pass, conv2, rng));
   return {{"kernels", results}, {"threads", onednn::num_threads()}};
 }
 
-// One of the reference models with its optimizer, loss and a pool of random batches shaped like
-// normalised MNIST, cycled through.
+// One of the reference models with its optimizer, loss and a pool of 8 batches, cycled through:
+// the first 8·batch MNIST training images and labels when a data folder is given (normalised
+// as experiments/mnist_*.json do), else random values shaped like them. The data matters: on
+// random activations branchy code mispredicts at every element, on MNIST (mostly background)
+// far less; bench/run.sh gives both sides the real images.
 struct TrainingSetup {
   std::unique_ptr<Sequential<float>> model;
   std::unique_ptr<Optimizer<float>> optimizer;
@@ -228,22 +307,35 @@ struct TrainingSetup {
   std::vector<Labels> labels;
   std::size_t next = 0;
 
-  TrainingSetup(const std::string& model_name, Backend backend, std::size_t batch) {
+  TrainingSetup(const std::string& model_name, Backend backend, std::size_t batch,
+                const std::string& data_folder) {
     onednn::enable_flush_to_zero();
-    const nlohmann::json spec = model_name == "mlp"
-                                    ? nlohmann::json{{"name", "mlp"}, {"hidden", {256, 128}}}
-                                    : nlohmann::json{{"name", "lenet"}};
-    model = build_model<float>(spec, {1, 28, 28}, 10, 42);
+    model = build_model<float>(model_spec(model_name), {1, 28, 28}, 10, 42);
     model->set_backend(backend);
     model->set_needs_input_grad(false);
     if (model_name == "mlp")
       optimizer = std::make_unique<SGD<float>>(model->named_parameters(), 0.1, 0.9);
     else
       optimizer = std::make_unique<Adam<float>>(model->named_parameters(), 1e-3);
+    const std::size_t pool = 8;
+    images.assign(pool, Tensor<float>::from_shape({batch, 1, 28, 28}));
+    labels.assign(pool, Labels(batch));
+    if (!data_folder.empty()) {
+      const IdxArray pixels = read_idx(data_folder + "/train-images-idx3-ubyte", 3);
+      const IdxArray classes = read_idx(data_folder + "/train-labels-idx1-ubyte", 1);
+      if (classes.data.size() < pool * batch)
+        throw std::invalid_argument(data_folder + ": fewer than " + std::to_string(pool * batch) +
+                                    " training images");
+      for (std::size_t i = 0; i < pool; ++i) {
+        for (std::size_t p = 0; p < batch * 784; ++p)
+          images[i].data()[p] =
+              static_cast<float>((pixels.data[i * batch * 784 + p] / 255.0 - 0.1307) / 0.3081);
+        for (std::size_t n = 0; n < batch; ++n) labels[i][n] = classes.data[i * batch + n];
+      }
+      return;
+    }
     Rng rng(7);
-    images.assign(8, Tensor<float>::from_shape({batch, 1, 28, 28}));
-    labels.assign(8, Labels(batch));
-    for (std::size_t i = 0; i < images.size(); ++i) {
+    for (std::size_t i = 0; i < pool; ++i) {
       for (float& p : images[i]) p = static_cast<float>(rng.uniform(-0.42, 2.8));
       for (int& y : labels[i]) y = static_cast<int>(rng.below(10));
     }
@@ -252,8 +344,9 @@ struct TrainingSetup {
 
 // Where a training step's time goes: each step's forward and backward (a layer, or a block
 // Sequential fused), the loss, the optimizer, timed one by one over many steps (oneDNN backend).
-nlohmann::json profile(const std::string& model_name, std::size_t batch) {
-  TrainingSetup setup(model_name, Backend::onednn, batch);
+nlohmann::json profile(const std::string& model_name, std::size_t batch,
+                       const std::string& data_folder) {
+  TrainingSetup setup(model_name, Backend::onednn, batch, data_folder);
   Sequential<float>& model = *setup.model;
   const std::size_t layers = model.step_count();
   std::vector<double> forward_seconds(layers), backward_seconds(layers);
@@ -306,9 +399,9 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch) {
 }
 
 nlohmann::json train(const std::string& model_name, const std::string& backend_name,
-                     std::size_t batch) {
+                     std::size_t batch, const std::string& data_folder) {
   const Backend backend = parse_backend(backend_name);
-  TrainingSetup setup(model_name, backend, batch);
+  TrainingSetup setup(model_name, backend, batch, data_folder);
   auto& model = setup.model;
   auto& images = setup.images;
   std::size_t& next = setup.next;
@@ -319,43 +412,70 @@ nlohmann::json train(const std::string& model_name, const std::string& backend_n
     model->backward(setup.loss.backward());
     setup.optimizer->step();
   };
-  const bool slow = backend == Backend::reference && model_name == "lenet";
+  const bool slow = backend == Backend::reference && model_name != "mlp";
   const double step_seconds = time_per_run(step, slow ? 3.0 : 2.0, slow ? 3 : 20, slow ? 1 : 5);
   model->eval();
   const double infer_seconds = time_per_run([&] { model->forward(images[next++ % images.size()]); },
                                             slow ? 2.0 : 1.0, slow ? 3 : 20, slow ? 1 : 5);
+  // Training FLOPs: the forward pass's (as `gradlab summary` counts them) times 3, for the
+  // forward, backward-data and backward-weights passes of every layer.
+  const double forward_flops = static_cast<double>(model->forward_flops({1, 1, 28, 28}));
   return {{"model", model_name},
           {"backend", backend_name},
           {"batch", batch},
+          {"data", data_folder.empty() ? "random" : "mnist"},
           {"threads", onednn::num_threads()},
           {"train_step_ms", step_seconds * 1e3},
           {"train_images_per_second", batch / step_seconds},
+          {"forward_flops_per_image", forward_flops},
+          {"train_gflops", 3 * forward_flops * batch / step_seconds / 1e9},
           {"inference_images_per_second", batch / infer_seconds},
           {"peak_rss_mib", peak_rss_mib()}};
 }
 
 }  // namespace
 
+// The CPU this runs on, and the instruction sets the kernels use on it.
+nlohmann::json machine() {
+  std::string model = "unknown";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);)
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  return {{"cpu", model},
+          {"cores", std::thread::hardware_concurrency()},
+          {"onednn_isa", onednn::cpu_isa()},
+          {"gradlab_simd", to_string(simd_level())}};
+}
+
 int main(int argc, char** argv) {
   try {
     const std::string mode = argc > 1 ? argv[1] : "";
+    if (mode == "machine" && argc == 2) {
+      std::cout << machine().dump(2) << "\n";
+      return 0;
+    }
     if (mode == "kernels" && argc == 2) {
       std::cout << kernels().dump(2) << "\n";
       return 0;
     }
-    if (mode == "profile" && argc == 4) {
-      std::cout << profile(argv[2], std::stoul(argv[3])).dump(2) << "\n";
+    if (mode == "profile" && (argc == 4 || argc == 5)) {
+      std::cout << profile(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "").dump(2) << "\n";
       return 0;
     }
-    if (mode == "train" && argc == 5) {
-      std::cout << train(argv[2], argv[3], std::stoul(argv[4])).dump(2) << "\n";
+    if (mode == "train" && (argc == 5 || argc == 6)) {
+      std::cout << train(argv[2], argv[3], std::stoul(argv[4]), argc == 6 ? argv[5] : "").dump(2)
+                << "\n";
       return 0;
     }
   } catch (const std::exception& error) {
     std::cerr << "gradlab_bench: " << error.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet onednn|reference "
-               "BATCH | gradlab_bench profile mlp|lenet BATCH\n";
+  std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet|strided "
+               "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile mlp|lenet|strided "
+               "BATCH [MNIST_FOLDER] | gradlab_bench machine\n";
   return 2;
 }

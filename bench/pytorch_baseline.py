@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """PyTorch on the same work as gradlab_bench train: the baseline gradlab is measured against.
 
-Usage: pytorch_baseline.py MODEL BATCH   (MODEL: mlp or lenet). Prints one JSON object.
+Usage: pytorch_baseline.py MODEL BATCH [MNIST_FOLDER]   (MODEL: mlp, lenet or strided). Trains on
+the first 8 batches of MNIST from the folder (raw IDX files), else on random images. Prints one
+JSON object.
 
 Made fair as issue #3 asks: two threads, flush-to-zero, and a real BLAS (Debian's python3-torch
 uses the "generic" libblas alternative, the slow netlib reference unless libopenblas0-openmp is
@@ -27,9 +29,26 @@ def make_model(name):
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                              nn.Linear(128, 10))
+    if name == "strided":  # gradlab_bench's strided model (issue #11)
+        return nn.Sequential(nn.Conv2d(1, 27, 3, stride=2, padding=2), nn.ReLU(),
+                             nn.Conv2d(27, 21, 3, stride=2, padding=2), nn.ReLU(),
+                             nn.Conv2d(21, 33, 3, padding=2), nn.MaxPool2d(2), nn.ReLU(), nn.Flatten(),
+                             nn.Linear(825, 10))
     return nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                          nn.Linear(1568, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def mnist_batches(folder, batch, count):
+    """The first count·batch training images and labels of an MNIST folder (raw IDX files)."""
+    with open(f"{folder}/train-images-idx3-ubyte", "rb") as f:
+        pixels = f.read()[16:16 + count * batch * 784]
+    with open(f"{folder}/train-labels-idx1-ubyte", "rb") as f:
+        classes = f.read()[8:8 + count * batch]
+    x = (torch.frombuffer(bytearray(pixels), dtype=torch.uint8).float() / 255.0 - 0.1307) / 0.3081
+    x = x.reshape(count, batch, 1, 28, 28)
+    y = torch.frombuffer(bytearray(classes), dtype=torch.uint8).long().reshape(count, batch)
+    return [x[i].contiguous() for i in range(count)], [y[i].contiguous() for i in range(count)]
 
 
 def time_per_run(work, min_seconds, min_runs=20, warmup=5):
@@ -53,8 +72,11 @@ def main():
     else:
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
-    images = [torch.rand(batch, 1, 28, 28) * 3.22 - 0.42 for _ in range(8)]
-    labels = [torch.randint(0, 10, (batch,)) for _ in range(8)]
+    if len(sys.argv) > 3:  # the first 8 batches of MNIST, normalised as gradlab_bench does
+        images, labels = mnist_batches(sys.argv[3], batch, 8)
+    else:
+        images = [torch.rand(batch, 1, 28, 28) * 3.22 - 0.42 for _ in range(8)]
+        labels = [torch.randint(0, 10, (batch,)) for _ in range(8)]
     state = {"next": 0}
 
     def step():
@@ -76,6 +98,7 @@ def main():
     infer_seconds = time_per_run(infer, 1.0)
     print(json.dumps({
         "model": name, "backend": "pytorch", "batch": batch, "threads": torch.get_num_threads(),
+        "data": "mnist" if len(sys.argv) > 3 else "random",
         "torch": torch.__version__, "blas": loaded_blas(),
         "train_step_ms": step_seconds * 1e3, "train_images_per_second": batch / step_seconds,
         "inference_images_per_second": batch / infer_seconds,

@@ -7,7 +7,6 @@ back within a round; tables show medians over the rounds, and ratios show their 
 import glob
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -35,11 +34,7 @@ def median(values):
     return statistics.median(values)
 
 
-def cpu_model():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
+MODELS = ("mlp", "lenet", "strided")
 
 
 def kernel_table(kernel_rounds):
@@ -55,7 +50,9 @@ def main(folder):
     kernel_rounds = rounds(folder, "kernels")
     repeats = len(kernel_rounds)
     date = subprocess.run(["date", "-u", "+%Y-%m-%d %H:%M UTC"], capture_output=True, text=True).stdout.strip()
-    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; OMP_NUM_THREADS=2; {date}; "
+    machine = load(os.path.join(folder, "machine.json"))
+    print(f"Machine: {machine['cpu']}, {machine['cores']} cores; oneDNN ISA {machine['onednn_isa']}, "
+          f"gradlab SIMD {machine['gradlab_simd']}; OMP_NUM_THREADS=2; {date}; "
           f"medians of {repeats} rounds, gradlab and PyTorch back to back in each\n")
 
     kernels = kernel_table(kernel_rounds)
@@ -79,7 +76,8 @@ def main(folder):
     print("|---|---|---|---|---|---|")
     memory = []
     ratios = {}
-    for model in ("mlp", "lenet"):
+    gflops = {}
+    for model in MODELS:
         for batch in (64, 256):
             o = rounds(folder, f"train-{model}-{batch}-onednn")
             p = rounds(folder, f"train-{model}-{batch}-pytorch")
@@ -93,16 +91,24 @@ def main(folder):
                       f"**{median(per_round):.2f}×** ({min(per_round):.2f}–{max(per_round):.2f}) |")
             memory.append((model, batch, max(x["peak_rss_mib"] for x in o.values()),
                            max(x["peak_rss_mib"] for x in p.values())))
+            gflops[(model, batch)] = median(x["train_gflops"] for x in o.values())
     p = next(iter(rounds(folder, "train-mlp-64-pytorch").values()))
     print(f"\nPyTorch {p['torch']}, {p['threads']} threads, flush-to-zero, BLAS loaded: {', '.join(p['blas']) or 'none found'}.")
 
+    print("\n### Training GFLOP/s (oneDNN): 3 × the forward FLOPs `gradlab summary` counts, per second\n")
+    print("| model | batch 64 | batch 256 | share of LeNet's (batch 64) |")
+    print("|---|---|---|---|")
+    for model in ("lenet", "strided"):
+        share = gflops[(model, 64)] / gflops[("lenet", 64)]
+        print(f"| {model} | {gflops[(model, 64)]:.1f} | {gflops[(model, 256)]:.1f} | {100 * share:.0f}% |")
+
     print("\n### Step time against the kernels it contains (oneDNN, batch 64)\n")
     print("Per round: the measured training step over the sum of the per-kernel benchmark's times for the")
-    print("matmuls and convolution passes that step runs, as it runs them: LeNet's convolutions inside")
-    print("their fused blocks, without the blocks' pooling and reorders, which count as the step's own work.\n")
+    print("matmuls and convolution passes that step runs, as it runs them: the CNNs' convolutions inside")
+    print("their chains, without the chains' pooling, ReLU and reorders, which count as the step's own work.\n")
     print("| model | measured step ms | sum of its oneDNN kernels ms | ratio (min–max over rounds) |")
     print("|---|---|---|---|")
-    for model in ("mlp", "lenet"):
+    for model in MODELS:
         steps = rounds(folder, f"train-{model}-64-onednn")
         per_round, step_ms, kernel_ms = [], [], []
         for i, result in kernel_rounds.items():
@@ -118,7 +124,7 @@ def main(folder):
               f"{median(per_round):.2f} ({min(per_round):.2f}–{max(per_round):.2f}) |")
 
     print("\n### Where a training step's time goes (`gradlab_bench profile`, oneDNN, batch 64)\n")
-    for model in ("lenet", "mlp"):
+    for model in ("lenet", "strided", "mlp"):
         profiles = rounds(folder, f"profile-{model}")
         parts = {}
         for result in profiles.values():

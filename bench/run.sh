@@ -23,6 +23,10 @@ scripts/fetch-mnist.sh
 out=build/bench-results
 rm -rf "$out" && mkdir -p "$out"
 export OMP_NUM_THREADS=2
+# Which CPU, and which instruction sets oneDNN and gradlab's own kernels run with on it (lowered
+# by ONEDNN_MAX_CPU_ISA / GRADLAB_MAX_CPU_ISA if set): the figures mean little without them.
+build/gradlab_bench machine >"$out/machine.json"
+echo "bench: $(tr -d '\n' <"$out/machine.json")"
 # This machine is shared: the same figure varies by up to 2x from one run to the next. So every
 # gradlab figure and its PyTorch counterpart are measured back to back, the pair is repeated
 # $repeats times, and the report takes medians (and shows the spread of the ratios).
@@ -31,21 +35,22 @@ for ((rep = 1; rep <= repeats; rep++)); do
   echo "bench: round $rep of $repeats: kernels"
   build/gradlab_bench kernels >"$out/kernels-$rep.json"
   echo "bench: round $rep of $repeats: profile"
-  build/gradlab_bench profile lenet 64 >"$out/profile-lenet-$rep.json"
-  build/gradlab_bench profile mlp 64 >"$out/profile-mlp-$rep.json"
-  for model in mlp lenet; do
+  for model in lenet strided mlp; do
+    build/gradlab_bench profile "$model" 64 data/mnist >"$out/profile-$model-$rep.json"
+  done
+  for model in mlp lenet strided; do
     for batch in 64 256; do
       echo "bench: round $rep of $repeats: $model batch $batch, gradlab and PyTorch"
-      build/gradlab_bench train "$model" onednn "$batch" >"$out/train-$model-$batch-onednn-$rep.json"
-      /usr/bin/python3 bench/pytorch_baseline.py "$model" "$batch" >"$out/train-$model-$batch-pytorch-$rep.json"
+      build/gradlab_bench train "$model" onednn "$batch" data/mnist >"$out/train-$model-$batch-onednn-$rep.json"
+      /usr/bin/python3 bench/pytorch_baseline.py "$model" "$batch" data/mnist >"$out/train-$model-$batch-pytorch-$rep.json"
     done
   done
 done
 # The reference backend is 20-60x slower: once is enough to show it.
-for model in mlp lenet; do
+for model in mlp lenet strided; do
   for batch in 64 256; do
     echo "bench: $model batch $batch reference"
-    build/gradlab_bench train "$model" reference "$batch" >"$out/train-$model-$batch-reference-1.json"
+    build/gradlab_bench train "$model" reference "$batch" data/mnist >"$out/train-$model-$batch-reference-1.json"
   done
 done
 echo "bench: one LeNet epoch on MNIST (peak memory)"

@@ -2,7 +2,7 @@
 
 #include <type_traits>
 
-#include "framework/layers/conv_relu_pool.h"
+#include "framework/layers/onednn_chain.h"
 
 namespace gradlab {
 
@@ -35,11 +35,11 @@ void Sequential<T>::plan_steps() {
   for (std::size_t i = 0; i < modules_.size();) {
     if constexpr (std::is_same_v<T, float>) {
       if (this->backend() == Backend::onednn) {
-        if (auto blocks = ConvReluPool::match(modules, i)) {
-          blocks->set_needs_input_grad(modules_[i]->needs_input_grad());
-          const std::size_t count = blocks->module_count();
-          steps_.push_back({blocks.get(), i, i + count - 1});
-          fused_.push_back(std::move(blocks));
+        if (auto chain = OnednnChain::match(modules, i)) {
+          chain->set_needs_input_grad(modules_[i]->needs_input_grad());
+          const std::size_t count = chain->module_count();
+          steps_.push_back({chain.get(), i, i + count - 1});
+          fused_.push_back(std::move(chain));
           i += count;
           continue;
         }

@@ -4,9 +4,9 @@
 // Parameters are named by position: "0.weight", "2.bias", as in PyTorch.
 //
 // What runs is a list of steps, each a module or a fused run of modules: on the oneDNN backend
-// (float32), a run of Conv2d → ReLU → MaxPool2d triples becomes one ConvReluPool step, which
-// keeps the activations in oneDNN's blocked layout (layers/conv_relu_pool.h). The modules, their
-// parameters and their names are the same either way.
+// (float32), a run of Conv2d, ReLU and MaxPool2d layers holding a Conv2d becomes one OnednnChain
+// step, which keeps the activations in oneDNN's layouts from end to end
+// (layers/onednn_chain.h). The modules, their parameters and their names are the same either way.
 #pragma once
 
 #include <memory>
@@ -68,7 +68,7 @@ class Sequential : public Module<T> {
     std::size_t first, last;  // the modules it runs, for error messages
   };
   std::vector<std::unique_ptr<Module<T>>> modules_;
-  std::vector<std::unique_ptr<Module<T>>> fused_;  // the fused blocks among steps_
+  std::vector<std::unique_ptr<Module<T>>> fused_;  // the chains among steps_
   std::vector<Step> steps_;
 };
 

@@ -54,11 +54,20 @@ Shape Conv2d<T>::output_shape(const Shape& input_shape) const {
 }
 
 template <class T>
-onednn::Conv2dKernel* Conv2d<T>::fast_kernel() {
+onednn::Chain* Conv2d<T>::fast_kernel() {
   if constexpr (std::is_same_v<T, float>) {
     if (this->backend() == Backend::onednn) {
-      if (!onednn_kernel_)
-        onednn_kernel_ = std::make_unique<onednn::Conv2dKernel>(has_bias_, name());
+      if (!onednn_kernel_) {
+        onednn::Chain::Layer self{};
+        self.kind = onednn::Chain::Layer::Kind::convolution;
+        self.out_channels = out_channels_;
+        self.kernel_size = kernel_size_;
+        self.stride = stride_;
+        self.padding = padding_;
+        self.bias = has_bias_;
+        self.name = name();
+        onednn_kernel_ = std::make_unique<onednn::Chain>(std::vector<onednn::Chain::Layer>{self});
+      }
       return onednn_kernel_.get();
     }
   }
@@ -66,30 +75,39 @@ onednn::Conv2dKernel* Conv2d<T>::fast_kernel() {
 }
 
 template <class T>
+std::vector<onednn::ConvolutionParameters> Conv2d<T>::onednn_parameters() {
+  if constexpr (std::is_same_v<T, float>) {
+    return {{weight_.value.data(), has_bias_ ? bias_.value.data() : nullptr, weight_.grad.data(),
+             has_bias_ ? bias_.grad.data() : nullptr}};
+  }
+  return {};
+}
+
+template <class T>
 void Conv2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   input_ = input;
   const reference::Conv2dGeometry g = geometry(shape_of(input));
-  const T* bias = has_bias_ ? bias_.value.data() : nullptr;
   if constexpr (std::is_same_v<T, float>) {
-    if (onednn::Conv2dKernel* kernel = fast_kernel()) {
-      kernel->forward(g, input_.data(), weight_.value.data(), bias, output.data());
+    if (onednn::Chain* kernel = fast_kernel()) {
+      kernel->forward({g.N, g.C_in, g.H, g.W}, input_.data(), output.data(), onednn_parameters());
       return;
     }
   }
+  const T* bias = has_bias_ ? bias_.value.data() : nullptr;
   reference::conv2d_forward(g, input_.data(), weight_.value.data(), bias, output.data());
 }
 
 template <class T>
 void Conv2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
-  const reference::Conv2dGeometry g = geometry(shape_of(input_));
-  T* grad_bias = has_bias_ ? bias_.grad.data() : nullptr;
   if constexpr (std::is_same_v<T, float>) {
-    if (onednn::Conv2dKernel* kernel = fast_kernel()) {
-      kernel->backward(g, input_.data(), weight_.value.data(), grad_output.data(),
-                       grad_input ? grad_input->data() : nullptr, weight_.grad.data(), grad_bias);
+    if (onednn::Chain* kernel = fast_kernel()) {
+      kernel->backward(grad_output.data(), grad_input ? grad_input->data() : nullptr,
+                       onednn_parameters());
       return;
     }
   }
+  const reference::Conv2dGeometry g = geometry(shape_of(input_));
+  T* grad_bias = has_bias_ ? bias_.grad.data() : nullptr;
   reference::conv2d_backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(),
                                      grad_bias);
   if (grad_input)
@@ -99,8 +117,10 @@ void Conv2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_inpu
 
 template <class T>
 std::vector<std::string> Conv2d<T>::implementations(const Shape& input_shape) {
-  onednn::Conv2dKernel* kernel = fast_kernel();
-  return kernel ? kernel->implementations(geometry(input_shape)) : std::vector<std::string>{};
+  onednn::Chain* kernel = fast_kernel();
+  if (!kernel) return {};
+  const reference::Conv2dGeometry g = geometry(input_shape);
+  return kernel->implementations({g.N, g.C_in, g.H, g.W});
 }
 
 template class Conv2d<float>;

@@ -6,13 +6,14 @@
 //              db += Σ_{n,i,j} dY[n,o,i,j]
 //              dX  = the transposed convolution of dY with W
 // The reference loops are in kernels/reference/conv2d.cpp; with the oneDNN backend (float32) the
-// same three passes run through kernels/onednn/conv2d.h.
+// same three passes run as a chain of one layer (kernels/onednn/chain/chain.h; in a Sequential,
+// as part of a longer one: layers/onednn_chain.h).
 #pragma once
 
-#include "framework/init.h"
 #include <memory>
 
-#include "framework/kernels/onednn/conv2d.h"
+#include "framework/init.h"
+#include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/reference/conv2d.h"
 #include "framework/module.h"
 
@@ -36,6 +37,11 @@ class Conv2d : public Layer<T> {
   Parameter<T>& weight() { return weight_; }
   Parameter<T>& bias() { return bias_; }
   bool has_bias() const { return has_bias_; }
+  std::size_t in_channels() const { return in_channels_; }
+  std::size_t out_channels() const { return out_channels_; }
+  std::size_t kernel_size() const { return kernel_size_; }
+  std::size_t stride() const { return stride_; }
+  std::size_t padding() const { return padding_; }
 
   // The sizes of this layer's convolution for an input shape; throws ShapeError naming the layer
   // if the input is not N × in_channels × H × W or is smaller than the kernel.
@@ -53,10 +59,11 @@ class Conv2d : public Layer<T> {
   bool has_bias_;
   Parameter<T> weight_, bias_;
   // The oneDNN kernel when this layer runs float32 on oneDNN, else null (the reference runs).
-  onednn::Conv2dKernel* fast_kernel();
+  onednn::Chain* fast_kernel();
+  std::vector<onednn::ConvolutionParameters> onednn_parameters();
 
   Tensor<T> input_;  // X, kept for dW
-  std::unique_ptr<onednn::Conv2dKernel> onednn_kernel_;
+  std::unique_ptr<onednn::Chain> onednn_kernel_;
 };
 
 }  // namespace gradlab

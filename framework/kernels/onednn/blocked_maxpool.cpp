@@ -84,7 +84,7 @@ void forward_planes(const BlockedPoolGeometry& geometry, const float* x, float* 
       in_plane);
 }
 
-template <std::size_t B, std::size_t FixedK>
+template <std::size_t B, std::size_t FixedK, bool ReluMask>
 void backward_planes(const BlockedPoolGeometry& geometry, const float* dy, const float* y,
                      const std::uint8_t* argmax, float* dx) {
   static_assert(B % 4 == 0);
@@ -109,18 +109,23 @@ void backward_planes(const BlockedPoolGeometry& geometry, const float* dy, const
               std::fill(dx_plane + (h * g.W + covered_w) * B, dx_plane + (h + 1) * g.W * B, 0.0f);
             std::fill(dx_plane + covered_h * g.W * B, dx_plane + in_plane, 0.0f);
           }
-          const float *dy_at = dy + plane * out_plane, *y_at = y + plane * out_plane;
+          const float *dy_at = dy + plane * out_plane,
+                      *y_at = ReluMask ? y + plane * out_plane : nullptr;
           const std::uint8_t* argmax_at = argmax + plane * out_plane;
           for (std::size_t i = 0; i < g.H_out; ++i)
-            for (std::size_t j = 0; j < g.W_out; ++j, dy_at += B, y_at += B, argmax_at += B) {
+            for (std::size_t j = 0; j < g.W_out; ++j, dy_at += B, argmax_at += B) {
               Float4 grad[B / 4];
               Int4 best_at[B / 4];
               for (std::size_t q = 0; q < B / 4; ++q) {
                 // ReLU's backward: dy · [y > 0].
-                grad[q] = load(y_at + 4 * q) > zero ? load(dy_at + 4 * q) : zero;
+                if constexpr (ReluMask)
+                  grad[q] = load(y_at + 4 * q) > zero ? load(dy_at + 4 * q) : zero;
+                else
+                  grad[q] = load(dy_at + 4 * q);
                 const std::uint8_t* lanes = argmax_at + 4 * q;
                 best_at[q] = Int4{lanes[0], lanes[1], lanes[2], lanes[3]};
               }
+              if constexpr (ReluMask) y_at += B;
               float* corner = dx_plane + (i * S * g.W + j * S) * B;
               for (std::size_t u = 0; u < K; ++u)
                 for (std::size_t v = 0; v < K; ++v) {
@@ -172,6 +177,7 @@ __attribute__((target("avx2"))) void forward_plane_2x2_avx2(const BlockedPoolGeo
       }
 }
 
+template <bool ReluMask>
 __attribute__((target("avx2"))) void backward_plane_2x2_avx2(const BlockedPoolGeometry& g,
                                                              std::size_t B, const float* dy,
                                                              const float* y,
@@ -185,10 +191,13 @@ __attribute__((target("avx2"))) void backward_plane_2x2_avx2(const BlockedPoolGe
   const __m256 zero = _mm256_setzero_ps();
   for (std::size_t i = 0; i < g.H_out; ++i)
     for (std::size_t j = 0; j < g.W_out; ++j)
-      for (std::size_t q = 0; q < B; q += 8, dy += 8, y += 8, argmax += 8) {
+      for (std::size_t q = 0; q < B; q += 8, dy += 8, argmax += 8) {
         // ReLU's backward: dy · [y > 0].
-        const __m256 grad =
-            _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(y), zero, _CMP_GT_OQ), _mm256_loadu_ps(dy));
+        __m256 grad = _mm256_loadu_ps(dy);
+        if constexpr (ReluMask) {
+          grad = _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(y), zero, _CMP_GT_OQ), grad);
+          y += 8;
+        }
         const __m256i position =
             _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(argmax)));
         float* top = dx + (2 * i * g.W + 2 * j) * B + q;
@@ -201,7 +210,9 @@ __attribute__((target("avx2"))) void backward_plane_2x2_avx2(const BlockedPoolGe
       }
 }
 
-bool use_avx2() { return simd_level() == SimdLevel::avx2; }
+bool use_avx2() {
+  return simd_level() == SimdLevel::avx2;
+}
 #endif
 
 }  // namespace
@@ -229,9 +240,10 @@ void blocked_maxpool_forward(const BlockedPoolGeometry& g, const float* x, float
     forward_planes<B, 0>(g, x, y, argmax);
 }
 
-template <std::size_t B>
-void blocked_maxpool_relu_backward(const BlockedPoolGeometry& g, const float* dy, const float* y,
-                                   const std::uint8_t* argmax, float* dx) {
+namespace {
+template <std::size_t B, bool ReluMask>
+void backward(const BlockedPoolGeometry& g, const float* dy, const float* y,
+              const std::uint8_t* argmax, float* dx) {
 #if defined(__x86_64__)
   if (g.K == 2 && g.S == 2 && use_avx2()) {
     const std::size_t in_plane = g.H * g.W * B, out_plane = g.H_out * g.W_out * B;
@@ -239,26 +251,37 @@ void blocked_maxpool_relu_backward(const BlockedPoolGeometry& g, const float* dy
         g.N * g.channel_blocks,
         [=](std::size_t begin, std::size_t end) {
           for (std::size_t plane = begin; plane < end; ++plane)
-            backward_plane_2x2_avx2(g, B, dy + plane * out_plane, y + plane * out_plane,
-                                    argmax + plane * out_plane, dx + plane * in_plane);
+            backward_plane_2x2_avx2<ReluMask>(g, B, dy + plane * out_plane,
+                                              ReluMask ? y + plane * out_plane : nullptr,
+                                              argmax + plane * out_plane, dx + plane * in_plane);
         },
         in_plane);
     return;
   }
 #endif
   if (g.K == 2 && g.S == 2)
-    backward_planes<B, 2>(g, dy, y, argmax, dx);
+    backward_planes<B, 2, ReluMask>(g, dy, y, argmax, dx);
   else
-    backward_planes<B, 0>(g, dy, y, argmax, dx);
+    backward_planes<B, 0, ReluMask>(g, dy, y, argmax, dx);
+}
+}  // namespace
+
+template <std::size_t B>
+void blocked_maxpool_backward(const BlockedPoolGeometry& g, const float* dy, const float* y,
+                              const std::uint8_t* argmax, float* dx, bool relu_mask) {
+  if (relu_mask)
+    backward<B, true>(g, dy, y, argmax, dx);
+  else
+    backward<B, false>(g, dy, y, argmax, dx);
 }
 
 template void blocked_maxpool_forward<8>(const BlockedPoolGeometry&, const float*, float*,
                                          std::uint8_t*);
 template void blocked_maxpool_forward<16>(const BlockedPoolGeometry&, const float*, float*,
                                           std::uint8_t*);
-template void blocked_maxpool_relu_backward<8>(const BlockedPoolGeometry&, const float*,
-                                               const float*, const std::uint8_t*, float*);
-template void blocked_maxpool_relu_backward<16>(const BlockedPoolGeometry&, const float*,
-                                                const float*, const std::uint8_t*, float*);
+template void blocked_maxpool_backward<8>(const BlockedPoolGeometry&, const float*, const float*,
+                                          const std::uint8_t*, float*, bool);
+template void blocked_maxpool_backward<16>(const BlockedPoolGeometry&, const float*, const float*,
+                                           const std::uint8_t*, float*, bool);
 
 }  // namespace gradlab::onednn

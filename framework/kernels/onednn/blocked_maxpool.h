@@ -10,7 +10,8 @@
 // against that layer.
 //   forward:   y[…, i, j, ·] = max_{u,v} x[…, i·S + u, j·S + v, ·],  argmax = u·K + v of the max
 //   backward:  dx[…, i·S + u, j·S + v, ·] += g[…, i, j, ·] where argmax = u·K + v, with
-//              g = dy · [y > 0] — ReLU's backward folded in (kernels/onednn/conv_relu_pool.h)
+//              g = dy, or g = dy · [y > 0] when a ReLU came before the pooling: ReLU's backward
+//              folded in (kernels/onednn/chain/max_pool.h says why that is exact)
 #pragma once
 
 #include <cstddef>
@@ -30,10 +31,10 @@ template <std::size_t B>
 void blocked_maxpool_forward(const BlockedPoolGeometry& g, const float* x, float* y,
                              std::uint8_t* argmax);
 
-// Overwrites dx (input-sized) with the gradient of relu-then-pool from dy, y and argmax of the
-// forward.
+// Overwrites dx (input-sized) with the gradient of the pooling from dy and the forward's argmax;
+// with relu_mask, of relu-then-pool, which also reads the forward's y (else y may be null).
 template <std::size_t B>
-void blocked_maxpool_relu_backward(const BlockedPoolGeometry& g, const float* dy, const float* y,
-                                   const std::uint8_t* argmax, float* dx);
+void blocked_maxpool_backward(const BlockedPoolGeometry& g, const float* dy, const float* y,
+                              const std::uint8_t* argmax, float* dx, bool relu_mask);
 
 }  // namespace gradlab::onednn

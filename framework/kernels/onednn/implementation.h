@@ -70,6 +70,33 @@ auto choose(const std::vector<OpDesc>& candidates, Make&& make, Suits&& suits = 
   return std::nullopt;
 }
 
+// For a pass whose data is already in some layouts: `fitted`, the descriptor pinned to them, and
+// `preferred`, descriptors in order of preference (oneDNN's free choice first). The fitted one
+// wins when oneDNN runs the same implementation on it as on the first acceptable preferred one
+// (the same kernel, without reorders), or when no preferred one has an acceptable
+// implementation. as_usual: the result runs oneDNN's own first pick for one of the first
+// `usual` preferred candidates (false: those picks were refused, and a notice is due).
+template <class PrimitiveDesc>
+struct Chosen {
+  PrimitiveDesc pd;
+  bool as_usual;
+};
+template <class OpDesc, class Make>
+auto choose_fitted(const OpDesc& fitted, const std::vector<OpDesc>& preferred, Make&& make,
+                   std::size_t usual = 1)
+    -> std::optional<Chosen<decltype(make(preferred.front()))>> {
+  using PrimitiveDesc = decltype(make(preferred.front()));
+  const std::vector<OpDesc> fitted_only{fitted};
+  const auto best = choose(preferred, make);
+  const auto fit = choose(fitted_only, make);
+  bool as_usual = false;
+  for (std::size_t i = 0; best && i < usual; ++i) as_usual = as_usual || best->first_of(i);
+  if (fit && (!best || fit->pd.impl_info_str() == best->pd.impl_info_str()))
+    return Chosen<PrimitiveDesc>{fit->pd, as_usual};
+  if (best) return Chosen<PrimitiveDesc>{best->pd, as_usual};
+  return std::nullopt;
+}
+
 // The layout of a 4-D activation for messages: "nchw", "nhwc", "nChw8c", "nChw16c" or "blocked".
 std::string layout_name(const dnnl::memory::desc& desc);
 

@@ -75,7 +75,8 @@ TEST_CASE("oneDNN and gradlab's kernels run at the instruction set the environme
       {"avx", __builtin_cpu_supports("avx")},
       {"avx2", __builtin_cpu_supports("avx2")},
       {"avx512_core", __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")}};
+                          __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512dq")}};
   for (const auto& [level, cpu_has] : levels)
     if (asked == level && cpu_has) CHECK(onednn::cpu_isa() == level);
   const char* gradlab_asked = std::getenv("GRADLAB_MAX_CPU_ISA");
@@ -190,8 +191,9 @@ TEST_CASE("oneDNN Conv2d avoids ref: kernels where oneDNN's preferred layout has
   // On an AVX-512 EPYC, oneDNN 2.6 had only ref:any for these with the input pinned to the
   // forward's nChw16c (issue #11); the kernel must find another layout or run im2col.
   Rng rng(16);
-  for (const ConvShape& c : {ConvShape{2, 27, 4, 4, 32, 3, 2, 2}, ConvShape{2, 21, 9, 5, 20, 3, 2, 2},
-                             ConvShape{1, 33, 13, 15, 32, 3, 1, 2}, ConvShape{64, 27, 15, 15, 21, 3, 2, 2}})
+  for (const ConvShape& c :
+       {ConvShape{2, 27, 4, 4, 32, 3, 2, 2}, ConvShape{2, 21, 9, 5, 20, 3, 2, 2},
+        ConvShape{1, 33, 13, 15, 32, 3, 1, 2}, ConvShape{64, 27, 15, 15, 21, 3, 2, 2}})
     check_conv_parity(c, true, 200 + c.C_in, rng);
 }
 
@@ -206,7 +208,8 @@ TEST_CASE("With every oneDNN kernel refused, Conv2d runs im2col + sgemm, says so
     const std::vector<std::string> implementations =
         check_conv_parity(random_conv_shape(rng), trial % 5 != 4, 300 + trial, rng);
     REQUIRE(implementations.size() >= 3);
-    for (std::size_t pass = 0; pass < 3; ++pass) CHECK(implementations[pass] == "gradlab:im2col+sgemm");
+    for (std::size_t pass = 0; pass < 3; ++pass)
+      CHECK(implementations[pass] == "gradlab:im2col+sgemm");
   }
   CHECK(capture.any_contains("forward runs gradlab's im2col + sgemm"));
   CHECK(capture.any_contains("backward-data runs gradlab's im2col + sgemm"));
@@ -248,9 +251,11 @@ TEST_CASE("The LeNet convolutions run oneDNN's JIT kernels, never a ref: fallbac
       CHECK(implementation.rfind("ref", 0) != 0);
     }
     CHECK(implementations[0].find("jit") != std::string::npos);  // "jit:avx2", "x64:gemm:jit", ...
-    // conv1's backward-weights is our im2col + oneDNN sgemm (faster than oneDNN's own here).
+    // conv1's backward-weights (one input channel) is gradlab's own, faster than oneDNN's here:
+    // direct with AVX2 on the blocked gradient, else im2col + oneDNN sgemm.
     if (conv == &conv1)
-      CHECK(implementations[2] == "gradlab:im2col+sgemm");
+      CHECK(implementations[2] ==
+            (simd_level() == SimdLevel::avx2 ? "gradlab:blocked_avx2" : "gradlab:im2col+sgemm"));
     else
       CHECK(implementations[2].find("jit") != std::string::npos);
   }
@@ -298,13 +303,16 @@ TEST_CASE("im2col forward and backward-data match the reference", "[onednn][pari
         reference::make_conv2d_geometry(N, C_in, H, W, C_out, K, S, P);
     INFO("N=" << N << " C_in=" << C_in << " C_out=" << C_out << " H=" << H << " W=" << W
               << " K=" << K << " S=" << S << " P=" << P);
-    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng), w = random_tensor({C_out, C_in, K, K}, rng),
-                         b = random_tensor({C_out}, rng), dy = random_tensor({N, C_out, g.H_out, g.W_out}, rng);
+    const Tensor<double> x = random_tensor({N, C_in, H, W}, rng),
+                         w = random_tensor({C_out, C_in, K, K}, rng),
+                         b = random_tensor({C_out}, rng),
+                         dy = random_tensor({N, C_out, g.H_out, g.W_out}, rng);
     Tensor<double> y = Tensor<double>::from_shape({N, C_out, g.H_out, g.W_out}),
                    dx = Tensor<double>::from_shape({N, C_in, H, W});
     reference::conv2d_forward(g, x.data(), w.data(), b.data(), y.data());
     reference::conv2d_backward_data(g, dy.data(), w.data(), dx.data());
-    Tensor<float> fast_y = Tensor<float>::from_shape(shape_of(y)), fast_dx = Tensor<float>::from_shape(shape_of(dx));
+    Tensor<float> fast_y = Tensor<float>::from_shape(shape_of(y)),
+                  fast_dx = Tensor<float>::from_shape(shape_of(dx));
     fast_y.fill(7.0f);  // both passes overwrite
     fast_dx.fill(7.0f);
     onednn::Im2colConvolution kernel;
@@ -359,7 +367,8 @@ Tensor<double> from_blocked(const std::vector<float>& blocked, const Shape& shap
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t c = 0; c < C; ++c)
       for (std::size_t q = 0; q < Q; ++q)
-        plain.data()[(n * C + c) * Q + q] = blocked[((n * blocks + c / block) * Q + q) * block + c % block];
+        plain.data()[(n * C + c) * Q + q] =
+            blocked[((n * blocks + c / block) * Q + q) * block + c % block];
   return plain;
 }
 
@@ -374,28 +383,33 @@ TEST_CASE("Blocked max-pooling matches MaxPool2d, on the AVX2 and the portable p
           "[onednn][parity]") {
   // ReLU outputs (many exact zeros, so many ties) in nChw8c and nChw16c; windows 1–4, strides
   // 1–4 (overlapping, tiling, with gaps), odd sizes. Forward y and argmax must equal MaxPool2d's;
-  // backward is relu-then-pool's: dx = MaxPool2d's backward of dy · [y > 0]. Both SIMD levels run
-  // in this process; their results must be bit-identical.
+  // backward is MaxPool2d's, or relu-then-pool's: dx = MaxPool2d's backward of dy · [y > 0].
+  // Both SIMD levels run in this process; their results must be bit-identical.
   SimdLevelGuard guard;
   Rng rng(20);
   int avx2_runs = 0;
   for (int trial = 0; trial < 40; ++trial) {
     const std::size_t block = trial % 2 == 0 ? 8 : 16;
-    const std::size_t N = 1 + rng.below(3), C = 1 + rng.below(20), K = trial < 8 ? 2 : 1 + rng.below(4);
+    const std::size_t N = 1 + rng.below(3), C = 1 + rng.below(20),
+                      K = trial < 8 ? 2 : 1 + rng.below(4);
     const std::size_t S = trial < 8 ? 2 : 1 + rng.below(4);
     const std::size_t H = K + rng.below(9), W = K + rng.below(9);
     INFO("block " << block << " N=" << N << " C=" << C << " H=" << H << " W=" << W << " K=" << K
-                  << " S=" << S);
+                  << " S=" << S << (trial % 2 == 0 ? " with ReLU's mask" : ""));
     Tensor<double> x = Tensor<double>::from_shape({N, C, H, W});
     for (double& v : x) v = std::max(0.0, static_cast<double>(static_cast<int>(rng.below(7)) - 3));
     MaxPool2d<double> reference(K, S);
     const Tensor<double> y = reference.forward(x);
     Tensor<double> dy = random_tensor(shape_of(y), rng);
+    // With the mask (a ReLU before the pooling, its backward folded in) on even trials.
+    const bool relu_mask = trial % 2 == 0;
     Tensor<double> masked_dy = dy;
-    for (std::size_t i = 0; i < y.size(); ++i) masked_dy.data()[i] *= y.data()[i] > 0 ? 1.0 : 0.0;
+    if (relu_mask)
+      for (std::size_t i = 0; i < y.size(); ++i) masked_dy.data()[i] *= y.data()[i] > 0 ? 1.0 : 0.0;
     const Tensor<double> dx = reference.backward(masked_dy);
 
-    const onednn::BlockedPoolGeometry g{N, (C + block - 1) / block, H, W, K, S, y.shape(2), y.shape(3)};
+    const onednn::BlockedPoolGeometry g{N,         (C + block - 1) / block, H, W, K, S, y.shape(2),
+                                        y.shape(3)};
     std::vector<std::vector<double>> results;
     for (SimdLevel level : {SimdLevel::avx2, SimdLevel::baseline}) {
       set_max_simd_level(level);
@@ -416,8 +430,9 @@ TEST_CASE("Blocked max-pooling matches MaxPool2d, on the AVX2 and the portable p
           const std::size_t channel = (i / (g.H_out * g.W_out * B)) % g.channel_blocks * B + i % B;
           if (channel >= C) blocked_y[i] = 0.0f;
         }
-        onednn::blocked_maxpool_relu_backward<B>(g, blocked_dy.data(), blocked_y.data(),
-                                                 argmax.data(), blocked_dx.data());
+        onednn::blocked_maxpool_backward<B>(g, blocked_dy.data(),
+                                            relu_mask ? blocked_y.data() : nullptr, argmax.data(),
+                                            blocked_dx.data(), relu_mask);
       };
       if (block == 8)
         pool(std::integral_constant<std::size_t, 8>{});

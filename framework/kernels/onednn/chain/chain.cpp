@@ -1,0 +1,199 @@
+#include "framework/kernels/onednn/chain/chain.h"
+
+#include <stdexcept>
+
+#include "framework/kernels/onednn/chain/convolution.h"
+#include "framework/kernels/onednn/chain/max_pool.h"
+#include "framework/kernels/onednn/chain/relayout.h"
+#include "framework/kernels/onednn/chain/relu.h"
+#include "framework/kernels/onednn/staged.h"
+#include "framework/kernels/reference/conv2d.h"
+
+namespace gradlab::onednn {
+
+using dnnl::memory;
+
+namespace {
+memory::desc plain(const Chain::Shape4& shape) {
+  return memory::desc(dims({shape[0], shape[1], shape[2], shape[3]}), memory::data_type::f32,
+                      memory::format_tag::nchw);
+}
+}  // namespace
+
+// Op k reads src[k] (op k−1's output, or the chain's input, converted to its layout by
+// to_src[k] where they differ) and writes dst[k]. In backward it reads diff_dst[k] and writes
+// its input gradient through from_diff_src[k] into diff_dst[k−1] (or the caller's dx).
+struct Chain::Plan {
+  std::vector<std::unique_ptr<Op>> ops;
+  std::vector<int> parameters_of;  // op k's index in the parameters argument; −1: none
+  std::size_t first_convolution;   // the first op with parameters (ops.size() if none)
+  Shape4 input_shape, output_shape;
+  memory input, output;  // plain, on the caller's pointers
+  std::vector<InputLayout> to_src;
+  std::vector<memory> src, dst;
+  Transfer to_output;
+
+  bool has_backward = false;
+  memory grad_output, grad_input;  // plain, on the caller's pointers
+  Transfer from_grad_output;       // dy into diff_dst of the last op (always a copy: ops may
+                                   // overwrite their diff_dst)
+  std::vector<memory> diff_dst;
+  std::vector<OutputLayout> from_diff_src;
+
+  void make_backward() {
+    if (has_backward) return;
+    const std::size_t L = ops.size();
+    for (std::size_t k = 0; k < L; ++k) {
+      // Once op k+1 has read its input (op k's output) and op k does not read its own output in
+      // backward, the output is dead when its gradient arrives: they share the buffer.
+      const memory::desc& layout = ops[k]->dst_desc();
+      diff_dst.push_back(ops[k]->reads_dst_in_backward()
+                             ? memory(layout, cpu_engine())
+                             : memory(layout, cpu_engine(), dst[k].get_data_handle()));
+      from_diff_src.emplace_back(ops[k]->src_desc(),
+                                 k == 0 ? plain(input_shape) : ops[k - 1]->dst_desc());
+    }
+    grad_output = memory(plain(output_shape), cpu_engine(), DNNL_MEMORY_NONE);
+    grad_input = memory(plain(input_shape), cpu_engine(), DNNL_MEMORY_NONE);
+    from_grad_output = Transfer(plain(output_shape), ops.back()->dst_desc());
+    has_backward = true;
+  }
+};
+
+Chain::Chain(std::vector<Layer> layers) {
+  for (const Layer& layer : layers) {
+    if (layer.kind == Layer::Kind::relu && !ops_.empty() &&
+        ops_.back().kind == Layer::Kind::convolution && !relu_after_.back()) {
+      relu_after_.back() = true;  // the convolution's post-op
+      continue;
+    }
+    if (layer.kind == Layer::Kind::max_pool && !MaxPoolOp::supports(layer.kernel_size))
+      throw std::invalid_argument(layer.name + ": a window over 256 positions cannot be chained");
+    ops_.push_back(layer);
+    relu_after_.push_back(false);
+  }
+  if (ops_.empty()) throw std::invalid_argument("Chain: no layers");
+}
+
+Chain::~Chain() = default;
+
+Chain::Plan& Chain::plan(const Shape4& input_shape) {
+  auto found = plans_.find(input_shape);
+  if (found != plans_.end()) return *found->second;
+  auto p = std::make_unique<Plan>();
+  p->input_shape = input_shape;
+  memory::desc offered = plain(input_shape);
+  Shape4 shape = input_shape;
+  int convolutions = 0;
+  p->first_convolution = ops_.size();
+  for (std::size_t k = 0; k < ops_.size(); ++k) {
+    const Layer& layer = ops_[k];
+    std::unique_ptr<Op> op;
+    p->parameters_of.push_back(-1);
+    if (layer.kind == Layer::Kind::convolution) {
+      const reference::Conv2dGeometry g = reference::make_conv2d_geometry(
+          shape[0], shape[1], shape[2], shape[3], layer.out_channels, layer.kernel_size,
+          layer.stride, layer.padding);
+      op = std::make_unique<ConvolutionOp>(g, layer.bias, relu_after_[k], offered, layer.name);
+      shape = {g.N, g.C_out, g.H_out, g.W_out};
+      p->parameters_of.back() = convolutions++;
+      if (p->first_convolution == ops_.size()) p->first_convolution = k;
+    } else if (layer.kind == Layer::Kind::relu) {
+      op = std::make_unique<ReluOp>(offered);
+    } else {
+      // After a convolution with its ReLU, pooling applies the ReLU's backward (max_pool.h).
+      const bool relu_before = k > 0 && relu_after_[k - 1];
+      op = std::make_unique<MaxPoolOp>(offered, layer.kernel_size, layer.stride, relu_before);
+      if (relu_before) static_cast<ConvolutionOp&>(*p->ops.back()).fold_relu_into_next();
+      shape = {shape[0], shape[1], (shape[2] - layer.kernel_size) / layer.stride + 1,
+               (shape[3] - layer.kernel_size) / layer.stride + 1};
+    }
+    p->to_src.emplace_back(offered, op->src_desc());
+    p->dst.emplace_back(op->dst_desc(), cpu_engine());
+    offered = op->dst_desc();
+    p->ops.push_back(std::move(op));
+  }
+  p->output_shape = shape;
+  p->src.resize(ops_.size());
+  p->input = memory(plain(input_shape), cpu_engine(), DNNL_MEMORY_NONE);
+  p->output = memory(plain(shape), cpu_engine(), DNNL_MEMORY_NONE);
+  p->to_output = Transfer(offered, plain(shape));
+  return *plans_.emplace(input_shape, std::move(p)).first->second;
+}
+
+void Chain::forward(const Shape4& input_shape, const float* x, float* y,
+                    const std::vector<ConvolutionParameters>& parameters) {
+  Plan& p = plan(input_shape);
+  last_ = &p;
+  p.input.set_data_handle(const_cast<float*>(x));
+  p.output.set_data_handle(y);
+  memory value = p.input;
+  for (std::size_t k = 0; k < p.ops.size(); ++k) {
+    Laps laps(observer_, k);
+    p.src[k] = p.to_src[k](value);
+    laps.lap(Work::reorder);
+    const int at = p.parameters_of[k];
+    p.ops[k]->forward(p.src[k], p.dst[k], at < 0 ? nullptr : &parameters.at(at), laps);
+    value = p.dst[k];
+  }
+  Laps laps(observer_, p.ops.size() - 1);
+  p.to_output(value, p.output);
+  cpu_stream().wait();
+  laps.lap(Work::reorder);
+}
+
+void Chain::backward(const float* dy, float* dx,
+                     const std::vector<ConvolutionParameters>& parameters) {
+  if (!last_) throw std::logic_error("Chain::backward called before forward");
+  Plan& p = *last_;
+  p.make_backward();
+  const std::size_t L = p.ops.size();
+  {
+    Laps laps(observer_, L - 1);
+    p.grad_output.set_data_handle(const_cast<float*>(dy));
+    p.from_grad_output(p.grad_output, p.diff_dst[L - 1]);
+    laps.lap(Work::reorder);
+  }
+  if (dx) p.grad_input.set_data_handle(dx);
+  for (std::size_t k = L; k-- > 0;) {
+    Laps laps(observer_, k);
+    const int at = p.parameters_of[k];
+    const ConvolutionParameters* own = at < 0 ? nullptr : &parameters.at(at);
+    // Input gradients are needed down to the first op with parameters, and below it only if
+    // the caller wants dx.
+    if (!dx && k <= p.first_convolution) {
+      p.ops[k]->backward(p.src[k], p.dst[k], p.diff_dst[k], nullptr, own, laps);
+      break;
+    }
+    memory below = k == 0 ? p.grad_input : p.diff_dst[k - 1];
+    const memory target = p.from_diff_src[k].target(below);
+    p.ops[k]->backward(p.src[k], p.dst[k], p.diff_dst[k], &target, own, laps);
+    p.from_diff_src[k].finish(below);
+    laps.lap(Work::reorder);
+  }
+  cpu_stream().wait();
+}
+
+std::vector<std::string> Chain::implementations(const Shape4& input_shape) {
+  Plan& p = plan(input_shape);
+  p.make_backward();
+  std::vector<std::string> names;
+  for (const auto& op : p.ops)
+    for (const std::string& name : op->implementations()) names.push_back(name);
+  for (std::size_t k = 0; k < p.ops.size(); ++k)
+    for (const std::string& name :
+         {p.to_src[k].implementation(), p.from_diff_src[k].implementation()})
+      if (!name.empty()) names.push_back("reorder " + name);
+  names.push_back("reorder " + p.to_output.implementation());
+  names.push_back("reorder " + p.from_grad_output.implementation());
+  return names;
+}
+
+std::size_t Chain::inner_reorders(const Shape4& input_shape) {
+  Plan& p = plan(input_shape);
+  std::size_t count = 0;
+  for (std::size_t k = 1; k < p.ops.size(); ++k) count += !p.to_src[k].implementation().empty();
+  return count;
+}
+
+}  // namespace gradlab::onednn

@@ -1,0 +1,77 @@
+// A run of layers — convolutions, ReLU, max-pooling — on oneDNN's layouts from end to end
+// (float32).
+//
+// Run layer by layer, a convolution's output leaves oneDNN's blocked layout for N×C×H×W (a
+// reorder as costly as LeNet's first convolution), the next layer works on that, and the next
+// convolution reorders it back; the backward pass does the same with every gradient. Here each
+// op (chain/op.h) reads its input in the layout it wants, given the layout its predecessor
+// leaves, and the chain reorders only where two neighbours disagree — in LeNet and in the
+// strided 27/21/33-channel benchmark model, nowhere — and at its two ends, where data is plain
+// N×C×H×W. Gradients travel in the same layouts as values. ReLU after a convolution becomes the
+// convolution's post-op, and a max-pooling after that applies ReLU's backward itself
+// (chain/max_pool.h); an activation's gradient takes the activation's buffer wherever the op
+// that made it does not read it again in backward.
+//
+// Plans (ops, primitives, buffers) are built once per input shape and kept: batch sizes
+// alternate between full, last-partial and evaluation batches. Backward buffers are made on the
+// first backward, so a shape that only ever runs forward holds none.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "framework/kernels/onednn/chain/op.h"
+
+namespace gradlab::onednn {
+
+class Chain {
+ public:
+  // What the chain runs, in order, as the layers say it.
+  struct Layer {
+    enum class Kind { convolution, relu, max_pool } kind;
+    std::size_t out_channels = 0;             // convolution
+    std::size_t kernel_size = 0, stride = 1;  // convolution, max-pooling
+    std::size_t padding = 0;                  // convolution
+    bool bias = false;                        // convolution
+    std::string name;                         // for notices: "Conv2d(1 -> 16, ...)"
+  };
+  using Shape4 = std::array<std::size_t, 4>;  // N, C, H, W
+
+  // A ReLU right after a convolution runs as its post-op; every max-pooling window must have at
+  // most 256 positions (MaxPoolOp::supports).
+  explicit Chain(std::vector<Layer> layers);
+  ~Chain();
+  Chain(const Chain&) = delete;
+  Chain& operator=(const Chain&) = delete;
+
+  // x: plain N×C×H×W of input_shape, read again by backward (keep it); y: the plain output.
+  // parameters: one entry per convolution, in order.
+  void forward(const Shape4& input_shape, const float* x, float* y,
+               const std::vector<ConvolutionParameters>& parameters);
+  // The backward pass of the last forward: dy plain, the output's shape; parameter gradients
+  // accumulate; dx (plain, the input's shape) is written unless null.
+  void backward(const float* dy, float* dx, const std::vector<ConvolutionParameters>& parameters);
+
+  // The implementation of every piece the chain runs for this input shape, op after op (see
+  // Op::implementations), then "reorder …" for its own reorders.
+  std::vector<std::string> implementations(const Shape4& input_shape);
+  // How many reorders run between ops (not at the two ends) for this input shape.
+  std::size_t inner_reorders(const Shape4& input_shape);
+
+  // Reports each piece of work's time to the observer (null: no timing at all).
+  void set_observer(ChainObserver* observer) { observer_ = observer; }
+
+ private:
+  struct Plan;
+  Plan& plan(const Shape4& input_shape);
+  std::vector<Layer> ops_;        // the layers, with each convolution's ReLU merged into it
+  std::vector<bool> relu_after_;  // ops_[k] is a convolution followed by a ReLU
+  std::map<Shape4, std::unique_ptr<Plan>> plans_;
+  Plan* last_ = nullptr;  // the last forward's
+  ChainObserver* observer_ = nullptr;
+};
+
+}  // namespace gradlab::onednn

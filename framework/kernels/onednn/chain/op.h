@@ -1,0 +1,86 @@
+// One layer of a chain (chain.h), run on oneDNN memories in layouts it chooses.
+//
+// Each op is planned for one input shape and the layout its predecessor leaves ("offered"); it
+// says which layout it reads its input in (src) and writes its output in (dst). Gradients travel
+// in the same layouts as the values: an op receives ∂L/∂dst in dst's layout and writes ∂L/∂src
+// in src's. Where one op's dst and the next op's src differ, the chain reorders between them.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace gradlab::onednn {
+
+// A convolution's parameters and their gradients (accumulated into, +=), plain O×I×K×K and O.
+// bias and bias_grad are null exactly when the layer has no bias.
+struct ConvolutionParameters {
+  const float* weight;
+  const float* bias;
+  float* weight_grad;
+  float* bias_grad;
+};
+
+// What a chain spends its time on, reported piece by piece to an observer when one is set (the
+// benchmark's: bench/gradlab_bench.cpp). Unobserved, nothing is timed.
+enum class Work {
+  convolution_forward,
+  convolution_backward_data,
+  convolution_backward_weights,
+  pooling,
+  relu,
+  reorder
+};
+class ChainObserver {
+ public:
+  virtual ~ChainObserver() = default;
+  // `op` is the op's index in the chain (reorders between ops count to the op that reads them).
+  virtual void ran(std::size_t op, Work work, double seconds) = 0;
+};
+
+// Times consecutive pieces of work for an observer: each lap() reports the time since the
+// previous one. oneDNN's CPU primitives have finished when execute() returns.
+class Laps {
+ public:
+  Laps(ChainObserver* observer, std::size_t op) : observer_(observer), op_(op) {
+    if (observer_) last_ = std::chrono::steady_clock::now();
+  }
+  void lap(Work work) {
+    if (!observer_) return;
+    const auto now = std::chrono::steady_clock::now();
+    observer_->ran(op_, work, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  ChainObserver* observer_;
+  std::size_t op_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+class Op {
+ public:
+  virtual ~Op() = default;
+  // The layouts it reads its input in and writes its output in.
+  virtual const dnnl::memory::desc& src_desc() const = 0;
+  virtual const dnnl::memory::desc& dst_desc() const = 0;
+  // Whether backward reads the forward's output (then its gradient cannot share its buffer).
+  virtual bool reads_dst_in_backward() const = 0;
+  // parameters: the convolution's, null for other ops.
+  virtual void forward(const dnnl::memory& src, const dnnl::memory& dst,
+                       const ConvolutionParameters* parameters, Laps& laps) = 0;
+  // diff_dst: ∂L/∂dst in dst's layout, which backward may overwrite. diff_src: where ∂L/∂src
+  // goes, in src's layout, or null when nobody needs it. Backward reads src before it writes
+  // diff_src, so the two may share a buffer.
+  virtual void backward(const dnnl::memory& src, const dnnl::memory& dst,
+                        const dnnl::memory& diff_dst, const dnnl::memory* diff_src,
+                        const ConvolutionParameters* parameters, Laps& laps) = 0;
+  // The implementation of each piece it runs ("jit:avx512_core", "gradlab:im2col+sgemm",
+  // "reorder jit:uni", ...); tests rule out "ref".
+  virtual std::vector<std::string> implementations() = 0;
+};
+
+}  // namespace gradlab::onednn

@@ -1,0 +1,29 @@
+// ReLU inside a chain, on whatever layout its input has (layers/relu.h has the math):
+//   forward:   y = max(0, x)
+//   backward:  dx = dy · [y > 0]
+// element by element over the whole buffer: a blocked layout's padding channels hold zeros,
+// which stay zeros both ways, as oneDNN expects of them.
+#pragma once
+
+#include "framework/kernels/onednn/chain/op.h"
+
+namespace gradlab::onednn {
+
+class ReluOp : public Op {
+ public:
+  explicit ReluOp(const dnnl::memory::desc& offered) : layout_(offered) {}
+
+  const dnnl::memory::desc& src_desc() const override { return layout_; }
+  const dnnl::memory::desc& dst_desc() const override { return layout_; }
+  bool reads_dst_in_backward() const override { return true; }
+  void forward(const dnnl::memory& src, const dnnl::memory& dst, const ConvolutionParameters*,
+               Laps& laps) override;
+  void backward(const dnnl::memory& src, const dnnl::memory& dst, const dnnl::memory& diff_dst,
+                const dnnl::memory* diff_src, const ConvolutionParameters*, Laps& laps) override;
+  std::vector<std::string> implementations() override { return {"gradlab:relu"}; }
+
+ private:
+  dnnl::memory::desc layout_;
+};
+
+}  // namespace gradlab::onednn

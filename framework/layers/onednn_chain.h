@@ -1,0 +1,59 @@
+// A run of Conv2d, ReLU and MaxPool2d layers as one step on the oneDNN backend (float32): what
+// Sequential runs in their place (framework/sequential.h). The math is the layers' own, composed,
+// and the parameters stay the layers'; what changes is where the activations live: in the
+// layouts oneDNN's kernels want, from the run's first layer to its last, reordered only where two
+// neighbours disagree and at the two ends, where the step's input and output are ordinary
+// N×C×H×W tensors (kernels/onednn/chain/chain.h; docs/decisions.md, "Chains").
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "framework/kernels/onednn/chain/chain.h"
+#include "framework/layers/conv2d.h"
+
+namespace gradlab {
+
+class OnednnChain : public Layer<float> {
+ public:
+  // The layers, each a Conv2d, ReLU or MaxPool2d that chainable() accepts, at least one Conv2d.
+  explicit OnednnChain(std::vector<Module<float>*> layers);
+
+  // Whether a module can run in a chain: Conv2d, ReLU, or MaxPool2d with at most 256 window
+  // positions.
+  static bool chainable(const Module<float>& module);
+  // The longest run of chainable modules from `first` on, as one step, if it holds a Conv2d;
+  // null otherwise.
+  static std::unique_ptr<OnednnChain> match(const std::vector<Module<float>*>& modules,
+                                            std::size_t first);
+  // How many modules the step stands for.
+  std::size_t module_count() const { return layers_.size(); }
+
+  std::string name() const override;
+  Shape output_shape(const Shape& input_shape) const override;
+  std::size_t forward_flops(const Shape& input_shape) const override;
+
+  // The implementation of every piece the step runs for this input shape (Chain::
+  // implementations), and how many reorders it runs between layers (not at the two ends).
+  std::vector<std::string> implementations(const Shape& input_shape);
+  std::size_t inner_reorders(const Shape& input_shape);
+  // The kernel and what it was told to run, for the benchmark.
+  onednn::Chain& kernel() { return chain_; }
+  const std::vector<onednn::Chain::Layer>& kernel_layers() const { return kernel_layers_; }
+
+ protected:
+  void forward_impl(const Tensor<float>& input, Tensor<float>& output) override;
+  void backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) override;
+
+ private:
+  std::vector<onednn::ConvolutionParameters> parameters();
+  static onednn::Chain::Shape4 shape4(const Shape& shape);
+
+  std::vector<Module<float>*> layers_;
+  std::vector<Conv2d<float>*> convolutions_;
+  std::vector<onednn::Chain::Layer> kernel_layers_;
+  onednn::Chain chain_;
+  Tensor<float> input_;  // X, which the first convolution's backward reads
+};
+
+}  // namespace gradlab
