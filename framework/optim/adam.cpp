@@ -1,6 +1,6 @@
 #include "framework/optim/adam.h"
 
-#include "framework/parallel.h"
+#include "framework/kernels/simd.h"
 
 #include <cmath>
 #include <sstream>
@@ -53,16 +53,18 @@ void Adam<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
   const bool decoupled = decay_ == WeightDecay::decoupled;
   const T l2_coefficient = decoupled ? T(0) : lambda;         // g ← g + λw
   const T decoupled_shrink = decoupled ? lr * lambda : T(0);  // w ← w − lr λ w
-  parallel_for(parameter.value.size(), [=](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      const T g = grad[i] + l2_coefficient * w[i];
-      w[i] -= decoupled_shrink * w[i];
-      m[i] = beta1 * m[i] + (T(1) - beta1) * g;
-      v[i] = beta2 * v[i] + (T(1) - beta2) * g * g;
-      const T m_hat = m[i] / correction1, v_hat = v[i] / correction2;
-      w[i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
-    }
-  });
+  parallel_for_simd(
+      parameter.value.size(), [=](std::size_t begin,
+                                  std::size_t end) __attribute__((always_inline)) {
+        for (std::size_t i = begin; i < end; ++i) {
+          const T g = grad[i] + l2_coefficient * w[i];
+          w[i] -= decoupled_shrink * w[i];
+          m[i] = beta1 * m[i] + (T(1) - beta1) * g;
+          v[i] = beta2 * v[i] + (T(1) - beta2) * g * g;
+          const T m_hat = m[i] / correction1, v_hat = v[i] / correction2;
+          w[i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
+        }
+      });
 }
 
 template class Adam<float>;

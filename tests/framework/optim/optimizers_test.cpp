@@ -1,6 +1,9 @@
 // Each optimizer against values worked by hand from its formula, with the arithmetic written out.
 #include <cmath>
+#include <functional>
+#include <memory>
 
+#include "framework/kernels/simd.h"
 #include "framework/optim/adam.h"
 #include "framework/optim/ema_momentum.h"
 #include "framework/optim/sgd.h"
@@ -103,13 +106,62 @@ TEST_CASE("Adam's L2 decay enters the gradient; AdamW's decays the weight first"
   CHECK(adamw.name() == "AdamW(lr=0.1, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.5)");
 }
 
-TEST_CASE("Optimizers reject bad hyper-parameters naming them and the allowed range", "[optim][errors]") {
+TEST_CASE("Optimizers reject bad hyper-parameters naming them and the allowed range",
+          "[optim][errors]") {
   Scalar p(1.0);
   CHECK_THROWS_WITH(SGD<double>(p.named(), -0.1), "optimizer: lr must be in [0, inf), got -0.1");
   CHECK_THROWS_WITH(SGD<double>(p.named(), 0.1, 1.0), "SGD: momentum must be in [0, 1), got 1");
-  CHECK_THROWS_WITH(SGD<double>(p.named(), 0.1, 0.0, true), Catch::Matchers::Contains("nesterov needs momentum > 0"));
+  CHECK_THROWS_WITH(SGD<double>(p.named(), 0.1, 0.0, true),
+                    Catch::Matchers::Contains("nesterov needs momentum > 0"));
   CHECK_THROWS_WITH(Adam<double>(p.named(), 0.1, 1.0), "Adam: beta1 must be in [0, 1), got 1");
-  CHECK_THROWS_WITH(Adam<double>(p.named(), 0.1, 0.9, -0.1), "Adam: beta2 must be in [0, 1), got -0.1");
-  CHECK_THROWS_WITH(Adam<double>(p.named(), 0.1, 0.9, 0.999, 0.0), "Adam: eps must be in (0, inf), got 0");
-  CHECK_THROWS_WITH(EmaMomentum<double>(p.named(), 0.1, 1.5), "EmaMomentum: beta must be in [0, 1), got 1.5");
+  CHECK_THROWS_WITH(Adam<double>(p.named(), 0.1, 0.9, -0.1),
+                    "Adam: beta2 must be in [0, 1), got -0.1");
+  CHECK_THROWS_WITH(Adam<double>(p.named(), 0.1, 0.9, 0.999, 0.0),
+                    "Adam: eps must be in (0, inf), got 0");
+  CHECK_THROWS_WITH(EmaMomentum<double>(p.named(), 0.1, 1.5),
+                    "EmaMomentum: beta must be in [0, 1), got 1.5");
+}
+
+TEST_CASE("Every update gives bit-identical weights with 8-wide (AVX2) and 4-wide vectors",
+          "[optim][simd]") {
+  // framework/kernels/simd.h compiles the update loops twice; without floating-point contraction
+  // both round alike. Sizes: odd (the vectors' remainders) and above the parallel split.
+  if (cpu_simd_level() != SimdLevel::avx2) {
+    WARN("this CPU has no AVX2: only the portable loops exist, nothing to compare");
+    return;
+  }
+  struct Restore {
+    ~Restore() { set_max_simd_level(SimdLevel::avx2); }
+  } restore;
+  using Make = std::function<std::unique_ptr<Optimizer<float>>(std::vector<NamedParameter<float>>)>;
+  const std::vector<std::pair<std::string, Make>> optimizers{
+      {"SGD", [](auto p) { return std::make_unique<SGD<float>>(p, 0.1, 0.0, false, 0.01); }},
+      {"SGD momentum",
+       [](auto p) { return std::make_unique<SGD<float>>(p, 0.1, 0.9, false, 0.01); }},
+      {"SGD Nesterov",
+       [](auto p) { return std::make_unique<SGD<float>>(p, 0.1, 0.9, true, 0.01); }},
+      {"Adam",
+       [](auto p) { return std::make_unique<Adam<float>>(p, 1e-3, 0.9, 0.999, 1e-8, 0.01); }},
+      {"AdamW", [](auto p) {
+         return std::make_unique<Adam<float>>(p, 1e-3, 0.9, 0.999, 1e-8, 0.01,
+                                              Adam<float>::WeightDecay::decoupled);
+       }}};
+  for (const auto& [name, make] : optimizers)
+    for (std::size_t size : {std::size_t{13}, std::size_t{100003}}) {
+      INFO(name << ", " << size << " weights");
+      std::vector<std::vector<float>> results;
+      for (SimdLevel level : {SimdLevel::avx2, SimdLevel::baseline}) {
+        set_max_simd_level(level);
+        Rng rng(5);
+        Parameter<float> parameter("w", {size});
+        for (float& w : parameter.value) w = static_cast<float>(rng.uniform(-1, 1));
+        auto optimizer = make({{"w", &parameter}});
+        for (int step = 0; step < 5; ++step) {
+          for (float& g : parameter.grad) g = static_cast<float>(rng.uniform(-1, 1));
+          optimizer->step();
+        }
+        results.emplace_back(parameter.value.begin(), parameter.value.end());
+      }
+      CHECK(results[0] == results[1]);
+    }
 }
