@@ -8,6 +8,8 @@
 //                            (else random ones), the training GFLOP/s, and peak resident memory
 //   gradlab_bench profile MODEL BATCH [MNIST] — a training step's time by part: each layer's
 //                            forward and backward, the loss, the optimizer (oneDNN backend)
+//   gradlab_bench overhead MODEL BATCH [MNIST] — a training step against the kernels it contains,
+//                            alternating in one process (see overhead() below)
 //   gradlab_bench machine  — the CPU, and the instruction sets oneDNN and gradlab's own kernels use
 // The reference models: MLP 784-256-128-10 (SGD momentum 0.9, lr 0.1), the LeNet-style CNN and
 // the strided CNN of issue #11 (3×3 convolutions, stride 2 and padding 2, 27, 21 and 33 channels,
@@ -15,6 +17,7 @@
 // everything, and PyTorch on the same work, in one invocation.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -28,12 +31,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/idx.h"
 #include "framework/kernels/gemm.h"
 #include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/onednn/context.h"
 #include "framework/kernels/reference/conv2d.h"
 #include "framework/kernels/simd.h"
+#include "framework/layers/linear.h"
 #include "framework/layers/onednn_chain.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/adam.h"
@@ -129,6 +132,13 @@ class WorkTotals : public onednn::ChainObserver {
       if (key.second == work) sum += value;
     return sum;
   }
+  // The convolution passes: the kernels of a step, apart from its pooling, ReLU and reorders.
+  double convolution_seconds() const {
+    return seconds(onednn::Work::convolution_forward) +
+           seconds(onednn::Work::convolution_backward_data) +
+           seconds(onednn::Work::convolution_backward_weights);
+  }
+  void reset() { totals_.clear(); }
 
  private:
   std::map<std::pair<std::size_t, onednn::Work>, double> totals_;
@@ -294,6 +304,19 @@ nlohmann::json kernels() {
   return {{"kernels", results}, {"threads", onednn::num_threads()}};
 }
 
+// `count` bytes of a file from `offset` on; an error names the file if it holds fewer.
+std::vector<std::uint8_t> read_bytes(const std::string& path, std::size_t offset,
+                                     std::size_t count) {
+  std::ifstream file(path, std::ios::binary);
+  std::vector<std::uint8_t> bytes(count);
+  file.seekg(static_cast<std::streamoff>(offset));
+  file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(count));
+  if (!file)
+    throw std::invalid_argument(path + ": cannot read " + std::to_string(count) +
+                                " bytes from offset " + std::to_string(offset));
+  return bytes;
+}
+
 // One of the reference models with its optimizer, loss and a pool of 8 batches, cycled through:
 // the first 8·batch MNIST training images and labels when a data folder is given (normalised
 // as experiments/mnist_*.json do), else random values shaped like them. The data matters: on
@@ -321,16 +344,17 @@ struct TrainingSetup {
     images.assign(pool, Tensor<float>::from_shape({batch, 1, 28, 28}));
     labels.assign(pool, Labels(batch));
     if (!data_folder.empty()) {
-      const IdxArray pixels = read_idx(data_folder + "/train-images-idx3-ubyte", 3);
-      const IdxArray classes = read_idx(data_folder + "/train-labels-idx1-ubyte", 1);
-      if (classes.data.size() < pool * batch)
-        throw std::invalid_argument(data_folder + ": fewer than " + std::to_string(pool * batch) +
-                                    " training images");
+      // Only the bytes needed (the IDX headers are 16 and 8 bytes; the files are checked by
+      // scripts/fetch-mnist.sh), so that reading 47 MB does not count in the peak memory.
+      const std::vector<std::uint8_t> pixels =
+          read_bytes(data_folder + "/train-images-idx3-ubyte", 16, pool * batch * 784);
+      const std::vector<std::uint8_t> classes =
+          read_bytes(data_folder + "/train-labels-idx1-ubyte", 8, pool * batch);
       for (std::size_t i = 0; i < pool; ++i) {
         for (std::size_t p = 0; p < batch * 784; ++p)
           images[i].data()[p] =
-              static_cast<float>((pixels.data[i * batch * 784 + p] / 255.0 - 0.1307) / 0.3081);
-        for (std::size_t n = 0; n < batch; ++n) labels[i][n] = classes.data[i * batch + n];
+              static_cast<float>((pixels[i * batch * 784 + p] / 255.0 - 0.1307) / 0.3081);
+        for (std::size_t n = 0; n < batch; ++n) labels[i][n] = classes[i * batch + n];
       }
       return;
     }
@@ -435,6 +459,80 @@ nlohmann::json train(const std::string& model_name, const std::string& backend_n
 
 }  // namespace
 
+// A training step against the kernels it contains, measured in one process, alternating, so that
+// both see the machine in the same state (its speed changes by 2× within minutes): in each of
+// `rounds` rounds, a block of training steps — whose convolution passes the chains' observer
+// times as they run — then the model's GEMMs (each Linear layer's forward, backward-weights and,
+// unless the step skips it, backward-data) run alone, as many times. The ratio per round is the
+// step over its convolution passes plus its GEMMs; the report gives the median and the range.
+nlohmann::json overhead(const std::string& model_name, std::size_t batch,
+                        const std::string& data_folder) {
+  TrainingSetup setup(model_name, Backend::onednn, batch, data_folder);
+  Sequential<float>& model = *setup.model;
+  WorkTotals convolutions;
+  for (std::size_t i = 0; i < model.step_count(); ++i)
+    if (auto* chain = dynamic_cast<OnednnChain*>(&model.step(i)))
+      chain->kernel().set_observer(&convolutions);
+  struct Gemm {
+    bool ta, tb;
+    std::size_t M, N, K;
+    std::vector<float> A, B, C;
+  };
+  std::vector<Gemm> gemms;
+  Rng rng(3);
+  for (std::size_t i = 0; i < model.size(); ++i)
+    if (const auto* linear = dynamic_cast<const Linear<float>*>(&model[i])) {
+      const std::size_t in = linear->in_features(), out = linear->out_features();
+      auto add = [&](bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K) {
+        gemms.push_back({ta, tb, M, N, K, random_vector(M * K, rng), random_vector(K * N, rng),
+                         std::vector<float>(M * N)});
+      };
+      add(false, false, batch, out, in);                                  // Y = X W
+      add(true, false, in, out, batch);                                   // dW = Xᵀ dY
+      if (model[i].needs_input_grad()) add(false, true, batch, in, out);  // dX = dY Wᵀ
+    }
+  auto step = [&] {
+    const std::size_t i = setup.next++ % setup.images.size();
+    setup.optimizer->zero_grad();
+    setup.loss.forward(model.forward(setup.images[i]), setup.labels[i]);
+    model.backward(setup.loss.backward());
+    setup.optimizer->step();
+  };
+  for (int i = 0; i < 20; ++i) step();
+  const int rounds = 25, per_block = model_name == "mlp" ? 40 : 8;
+  std::vector<double> steps, kernels, ratios;
+  for (int round = 0; round < rounds; ++round) {
+    convolutions.reset();
+    auto start = Clock::now();
+    for (int s = 0; s < per_block; ++s) step();
+    const double step_seconds =
+        std::chrono::duration<double>(Clock::now() - start).count() / per_block;
+    double kernel_seconds = convolutions.convolution_seconds() / per_block;
+    for (Gemm& g : gemms) {
+      start = Clock::now();
+      for (int s = 0; s < per_block; ++s)
+        gemm(Backend::onednn, g.ta, g.tb, g.M, g.N, g.K, g.A.data(), g.B.data(), g.C.data(), false);
+      kernel_seconds += std::chrono::duration<double>(Clock::now() - start).count() / per_block;
+    }
+    steps.push_back(step_seconds * 1e3);
+    kernels.push_back(kernel_seconds * 1e3);
+    ratios.push_back(step_seconds / kernel_seconds);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  return {{"model", model_name},
+          {"batch", batch},
+          {"threads", onednn::num_threads()},
+          {"rounds", rounds},
+          {"step_ms", median(steps)},
+          {"kernels_ms", median(kernels)},
+          {"ratio", median(ratios)},
+          {"ratio_min", *std::min_element(ratios.begin(), ratios.end())},
+          {"ratio_max", *std::max_element(ratios.begin(), ratios.end())}};
+}
+
 // The CPU this runs on, and the instruction sets the kernels use on it.
 nlohmann::json machine() {
   std::string model = "unknown";
@@ -465,6 +563,10 @@ int main(int argc, char** argv) {
       std::cout << profile(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "").dump(2) << "\n";
       return 0;
     }
+    if (mode == "overhead" && (argc == 4 || argc == 5)) {
+      std::cout << overhead(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "").dump(2) << "\n";
+      return 0;
+    }
     if (mode == "train" && (argc == 5 || argc == 6)) {
       std::cout << train(argv[2], argv[3], std::stoul(argv[4]), argc == 6 ? argv[5] : "").dump(2)
                 << "\n";
@@ -476,6 +578,7 @@ int main(int argc, char** argv) {
   }
   std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet|strided "
                "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile mlp|lenet|strided "
-               "BATCH [MNIST_FOLDER] | gradlab_bench machine\n";
+               "BATCH [MNIST_FOLDER] | gradlab_bench overhead mlp|lenet|strided BATCH "
+               "[MNIST_FOLDER] | gradlab_bench machine\n";
   return 2;
 }

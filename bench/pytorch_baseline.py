@@ -41,10 +41,12 @@ def make_model(name):
 
 def mnist_batches(folder, batch, count):
     """The first count·batch training images and labels of an MNIST folder (raw IDX files)."""
-    with open(f"{folder}/train-images-idx3-ubyte", "rb") as f:
-        pixels = f.read()[16:16 + count * batch * 784]
+    with open(f"{folder}/train-images-idx3-ubyte", "rb") as f:  # only the bytes needed
+        f.seek(16)
+        pixels = f.read(count * batch * 784)
     with open(f"{folder}/train-labels-idx1-ubyte", "rb") as f:
-        classes = f.read()[8:8 + count * batch]
+        f.seek(8)
+        classes = f.read(count * batch)
     x = (torch.frombuffer(bytearray(pixels), dtype=torch.uint8).float() / 255.0 - 0.1307) / 0.3081
     x = x.reshape(count, batch, 1, 28, 28)
     y = torch.frombuffer(bytearray(classes), dtype=torch.uint8).long().reshape(count, batch)

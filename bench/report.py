@@ -103,25 +103,19 @@ def main(folder):
         print(f"| {model} | {gflops[(model, 64)]:.1f} | {gflops[(model, 256)]:.1f} | {100 * share:.0f}% |")
 
     print("\n### Step time against the kernels it contains (oneDNN, batch 64)\n")
-    print("Per round: the measured training step over the sum of the per-kernel benchmark's times for the")
-    print("matmuls and convolution passes that step runs, as it runs them: the CNNs' convolutions inside")
-    print("their chains, without the chains' pooling, ReLU and reorders, which count as the step's own work.\n")
-    print("| model | measured step ms | sum of its oneDNN kernels ms | ratio (min–max over rounds) |")
+    print("`gradlab_bench overhead`: in one process, alternating 25 times, a block of training steps and")
+    print("the model's GEMMs run alone, as many times; the CNNs' convolution passes are timed inside the")
+    print("steps themselves, apart from the chains' pooling, ReLU and reorders, which count as the step's")
+    print("own work. Measuring both in the same minutes matters here: the machine's speed changes by 2×")
+    print("within minutes. Per run the median of its 25 ratios; the table gives the median over runs and")
+    print("the range of all ratios.\n")
+    print("| model | step ms | its kernels ms | step / kernels (range) |")
     print("|---|---|---|---|")
     for model in MODELS:
-        steps = rounds(folder, f"train-{model}-64-onednn")
-        per_round, step_ms, kernel_ms = [], [], []
-        for i, result in kernel_rounds.items():
-            if i not in steps:
-                continue
-            total = sum(k["microseconds"] for k in result["kernels"]
-                        if k["backend"] == "onednn" and k["counted"]
-                        and k["kernel"].startswith(model + " ")) / 1e3
-            step_ms.append(steps[i]["train_step_ms"])
-            kernel_ms.append(total)
-            per_round.append(steps[i]["train_step_ms"] / total)
-        print(f"| {model} | {median(step_ms):.3f} | {median(kernel_ms):.3f} | "
-              f"{median(per_round):.2f} ({min(per_round):.2f}–{max(per_round):.2f}) |")
+        runs = list(rounds(folder, f"overhead-{model}").values())
+        print(f"| {model} | {median(r['step_ms'] for r in runs):.3f} | {median(r['kernels_ms'] for r in runs):.3f} | "
+              f"**{median(r['ratio'] for r in runs):.2f}** ({min(r['ratio_min'] for r in runs):.2f}–"
+              f"{max(r['ratio_max'] for r in runs):.2f}) |")
 
     print("\n### Where a training step's time goes (`gradlab_bench profile`, oneDNN, batch 64)\n")
     for model in ("lenet", "strided", "mlp"):

@@ -37,6 +37,7 @@ for ((rep = 1; rep <= repeats; rep++)); do
   echo "bench: round $rep of $repeats: profile"
   for model in lenet strided mlp; do
     build/gradlab_bench profile "$model" 64 data/mnist >"$out/profile-$model-$rep.json"
+    build/gradlab_bench overhead "$model" 64 data/mnist >"$out/overhead-$model-$rep.json"
   done
   for model in mlp lenet strided; do
     for batch in 64 256; do
