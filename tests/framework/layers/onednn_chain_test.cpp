@@ -334,3 +334,29 @@ TEST_CASE("With every oneDNN kernel refused, chains run im2col + sgemm, say so, 
       capture.any_contains("Conv2d(27 -> 21, kernel_size=3, stride=2, padding=2) on 27×15×15 "
                            "inputs: forward runs gradlab's im2col + sgemm"));
 }
+
+TEST_CASE("A second backward after one forward is refused, naming the layers", "[fusion][errors]") {
+  // The chain's gradients take its activations' buffers (chain.h), so a second backward would
+  // read gradients as activations: a silent wrong answer, refused instead, as PyTorch refuses a
+  // second backward through a freed graph. A forward in between makes it valid again.
+  Rng rng(22);
+  Sequential<float> model;
+  add_layers(
+      model, 3,
+      {{LayerSpec::conv, 8, 3, 1, 1}, {LayerSpec::pool, 0, 2, 2}, {LayerSpec::conv, 4, 3, 1, 1}},
+      true);
+  model.set_backend(Backend::onednn);
+  const Tensor<float> x = to_float(random_tensor({2, 3, 8, 8}, rng));
+  const Tensor<float> dy = to_float(random_tensor({2, 4, 4, 4}, rng));
+  model.forward(x);
+  model.backward(dy);
+  try {
+    model.backward(dy);
+    FAIL("a second backward ran");
+  } catch (const std::logic_error& error) {
+    CHECK(std::string(error.what()).find("layers 0-2: backward called twice after one forward") !=
+          std::string::npos);
+  }
+  model.forward(x);
+  CHECK_NOTHROW(model.backward(dy));
+}

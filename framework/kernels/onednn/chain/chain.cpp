@@ -125,6 +125,7 @@ void Chain::forward(const Shape4& input_shape, const float* x, float* y,
                     const std::vector<ConvolutionParameters>& parameters) {
   Plan& p = plan(input_shape);
   last_ = &p;
+  forward_fresh_ = true;
   p.input.set_data_handle(const_cast<float*>(x));
   p.output.set_data_handle(y);
   memory value = p.input;
@@ -145,6 +146,13 @@ void Chain::forward(const Shape4& input_shape, const float* x, float* y,
 void Chain::backward(const float* dy, float* dx,
                      const std::vector<ConvolutionParameters>& parameters) {
   if (!last_) throw std::logic_error("Chain::backward called before forward");
+  // Gradients have taken activations' buffers: a second backward would read them as
+  // activations. PyTorch refuses a second backward through a freed graph likewise.
+  if (!forward_fresh_)
+    throw std::logic_error(
+        "backward called twice after one forward: a chain's gradients reuse its activations' "
+        "buffers; run forward again first");
+  forward_fresh_ = false;
   Plan& p = *last_;
   p.make_backward();
   const std::size_t L = p.ops.size();

@@ -51,8 +51,9 @@ class Chain {
   // parameters: one entry per convolution, in order.
   void forward(const Shape4& input_shape, const float* x, float* y,
                const std::vector<ConvolutionParameters>& parameters);
-  // The backward pass of the last forward: dy plain, the output's shape; parameter gradients
-  // accumulate; dx (plain, the input's shape) is written unless null.
+  // The backward pass of the last forward, once: dy plain, the output's shape; parameter
+  // gradients accumulate; dx (plain, the input's shape) is written unless null. A second call
+  // without a forward in between throws std::logic_error (gradients take activations' buffers).
   void backward(const float* dy, float* dx, const std::vector<ConvolutionParameters>& parameters);
 
   // The implementation of every piece the chain runs for this input shape, op after op (see
@@ -70,7 +71,8 @@ class Chain {
   std::vector<Layer> ops_;        // the layers, with each convolution's ReLU merged into it
   std::vector<bool> relu_after_;  // ops_[k] is a convolution followed by a ReLU
   std::map<Shape4, std::unique_ptr<Plan>> plans_;
-  Plan* last_ = nullptr;  // the last forward's
+  Plan* last_ = nullptr;        // the last forward's
+  bool forward_fresh_ = false;  // no backward has run since the last forward
   ChainObserver* observer_ = nullptr;
 };
 
