@@ -23,7 +23,8 @@ std::size_t read_bytes(gzFile file, void* buffer, std::size_t size, const std::s
     if (n < 0) {
       int code = 0;
       const char* message = gzerror(file, &code);
-      throw DataError(path + ": read error (" + (message ? message : "unknown") + "); the file is corrupt");
+      throw DataError(path + ": read error (" + (message ? message : "unknown") +
+                      "); the file is corrupt");
     }
     if (n == 0) break;
     total += static_cast<std::size_t>(n);
@@ -38,35 +39,39 @@ IdxArray read_idx(const std::string& path, std::size_t expected_dimensions) {
   if (!file) throw DataError(path + ": cannot open (does the file exist?)");
 
   unsigned char magic[4];
-  if (read_bytes(file.get(), magic, 4, path) != 4) throw DataError(path + ": truncated: shorter than the 4-byte IDX magic");
-  if (magic[0] != 0 || magic[1] != 0) throw DataError(path + ": not an IDX file (magic does not start with two zero bytes)");
+  if (read_bytes(file.get(), magic, 4, path) != 4)
+    throw DataError(path + ": truncated: shorter than the 4-byte IDX magic");
+  if (magic[0] != 0 || magic[1] != 0)
+    throw DataError(path + ": not an IDX file (magic does not start with two zero bytes)");
   if (magic[2] != 0x08) {
     throw DataError(path + ": unsupported IDX element type 0x" + std::to_string(magic[2]) +
                     " (only 0x08, unsigned byte, is supported)");
   }
   if (magic[3] != expected_dimensions) {
-    throw DataError(path + ": expected " + std::to_string(expected_dimensions) + " dimensions, the header says " +
-                    std::to_string(magic[3]));
+    throw DataError(path + ": expected " + std::to_string(expected_dimensions) +
+                    " dimensions, the header says " + std::to_string(magic[3]));
   }
 
   IdxArray array;
   std::size_t elements = 1;
   for (std::size_t d = 0; d < expected_dimensions; ++d) {
     unsigned char size[4];
-    if (read_bytes(file.get(), size, 4, path) != 4) throw DataError(path + ": truncated inside the header");
+    if (read_bytes(file.get(), size, 4, path) != 4)
+      throw DataError(path + ": truncated inside the header");
     const std::uint32_t dim = (std::uint32_t{size[0]} << 24) | (std::uint32_t{size[1]} << 16) |
                               (std::uint32_t{size[2]} << 8) | std::uint32_t{size[3]};
     if (dim == 0) throw DataError(path + ": dimension " + std::to_string(d) + " is 0");
     array.dims.push_back(dim);
     elements *= dim;
-    if (elements > (std::size_t{1} << 34)) throw DataError(path + ": header sizes are implausibly large (corrupt header?)");
+    if (elements > (std::size_t{1} << 34))
+      throw DataError(path + ": header sizes are implausibly large (corrupt header?)");
   }
 
   array.data.resize(elements);
   const std::size_t got = read_bytes(file.get(), array.data.data(), elements, path);
   if (got != elements) {
-    throw DataError(path + ": truncated: the header promises " + std::to_string(elements) + " bytes of data, the file has " +
-                    std::to_string(got));
+    throw DataError(path + ": truncated: the header promises " + std::to_string(elements) +
+                    " bytes of data, the file has " + std::to_string(got));
   }
   unsigned char extra;
   if (read_bytes(file.get(), &extra, 1, path) != 0) {
@@ -76,14 +81,16 @@ IdxArray read_idx(const std::string& path, std::size_t expected_dimensions) {
   return array;
 }
 
-void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& data) {
+void write_idx(const std::string& path, const std::vector<std::uint32_t>& dims,
+               const std::vector<std::uint8_t>& data) {
   std::ofstream out(path, std::ios::binary);
   if (!out) throw DataError(path + ": cannot open for writing");
   const unsigned char magic[4] = {0, 0, 0x08, static_cast<unsigned char>(dims.size())};
   out.write(reinterpret_cast<const char*>(magic), 4);
   for (std::uint32_t dim : dims) {
-    const unsigned char size[4] = {static_cast<unsigned char>(dim >> 24), static_cast<unsigned char>(dim >> 16),
-                                   static_cast<unsigned char>(dim >> 8), static_cast<unsigned char>(dim)};
+    const unsigned char size[4] = {
+        static_cast<unsigned char>(dim >> 24), static_cast<unsigned char>(dim >> 16),
+        static_cast<unsigned char>(dim >> 8), static_cast<unsigned char>(dim)};
     out.write(reinterpret_cast<const char*>(size), 4);
   }
   out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));

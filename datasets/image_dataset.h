@@ -22,9 +22,11 @@ struct ImageDataset {
 // Reads <folder>/<split>-images-idx3-ubyte and <split>-labels-idx1-ubyte, each optionally with
 // .gz (as Debian's Fashion-MNIST ships them); split is "train" or "t10k". Checks that the two
 // files agree on the count and that every label is in [0, classes). Throws DataError.
-ImageDataset load_idx_dataset(const std::string& folder, const std::string& split, std::size_t classes = 10);
+ImageDataset load_idx_dataset(const std::string& folder, const std::string& split,
+                              std::size_t classes = 10);
 
-// Indices [0, count) shuffled by rng, then split: the last round(count · fraction) go to validation.
+// Indices [0, count) shuffled by rng, then split: the last round(count · fraction) go to
+// validation.
 struct Split {
   std::vector<std::size_t> train, validation;
 };
@@ -32,7 +34,8 @@ Split split_indices(std::size_t count, double validation_fraction, Rng& rng);
 
 // Keeps each index whose class c passes a Bernoulli(keep_fraction[c]) draw from rng: for
 // making an imbalanced subset ("all of digits 0–4, 2% of 5–9").
-std::vector<std::size_t> keep_per_class(const std::vector<std::size_t>& indices, const Labels& labels,
+std::vector<std::size_t> keep_per_class(const std::vector<std::size_t>& indices,
+                                        const Labels& labels,
                                         const std::vector<double>& keep_fraction, Rng& rng);
 
 }  // namespace gradlab

@@ -5,8 +5,9 @@
 
 namespace gradlab {
 
-DataLoader::DataLoader(const ImageDataset& data, std::vector<std::size_t> indices, std::size_t batch_size, bool shuffle,
-                       bool drop_last, Normalization normalization)
+DataLoader::DataLoader(const ImageDataset& data, std::vector<std::size_t> indices,
+                       std::size_t batch_size, bool shuffle, bool drop_last,
+                       Normalization normalization)
     : data_(data),
       indices_(std::move(indices)),
       order_(indices_),
@@ -15,9 +16,12 @@ DataLoader::DataLoader(const ImageDataset& data, std::vector<std::size_t> indice
       drop_last_(drop_last),
       normalization_(normalization) {
   if (batch_size == 0) throw std::invalid_argument("DataLoader: batch_size must be >= 1");
-  if (!(normalization.std > 0.0)) throw std::invalid_argument("DataLoader: normalisation std must be > 0");
+  if (!(normalization.std > 0.0))
+    throw std::invalid_argument("DataLoader: normalisation std must be > 0");
   for (std::size_t i : indices_)
-    if (i >= data.count) throw std::invalid_argument("DataLoader: index " + std::to_string(i) + " is past the data set");
+    if (i >= data.count)
+      throw std::invalid_argument("DataLoader: index " + std::to_string(i) +
+                                  " is past the data set");
   // A byte has 256 values: normalise each once, then convert a batch by table look-up.
   lookup_.resize(256);
   for (int p = 0; p < 256; ++p)

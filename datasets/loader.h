@@ -17,8 +17,8 @@ struct Normalization {
 class DataLoader {
  public:
   // data must outlive the loader. drop_last: skip a final partial batch.
-  DataLoader(const ImageDataset& data, std::vector<std::size_t> indices, std::size_t batch_size, bool shuffle,
-             bool drop_last, Normalization normalization);
+  DataLoader(const ImageDataset& data, std::vector<std::size_t> indices, std::size_t batch_size,
+             bool shuffle, bool drop_last, Normalization normalization);
 
   // Oversampling: each epoch draws indices().size() samples from the sampler instead of shuffling.
   // The sampler's weights are per position in indices().

@@ -37,7 +37,8 @@ std::vector<std::size_t> WeightedSampler::sample(std::size_t count, Rng& rng) co
 std::vector<double> class_balancing_weights(const Labels& labels, std::size_t classes) {
   const std::vector<std::size_t> counts = class_counts(labels, classes);
   std::vector<double> weights(labels.size());
-  for (std::size_t i = 0; i < labels.size(); ++i) weights[i] = 1.0 / static_cast<double>(counts[labels[i]]);
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    weights[i] = 1.0 / static_cast<double>(counts[labels[i]]);
   return weights;
 }
 

@@ -48,8 +48,12 @@ std::string Range::describe() const {
          (max_inclusive && !std::isinf(max) ? "]" : ")");
 }
 
-Range at_least(double min) { return {min, INFINITY, true, false}; }
-Range greater_than(double min) { return {min, INFINITY, false, false}; }
+Range at_least(double min) {
+  return {min, INFINITY, true, false};
+}
+Range greater_than(double min) {
+  return {min, INFINITY, false, false};
+}
 
 std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
@@ -103,10 +107,12 @@ long long ConfigObject::integer(const std::string& key, std::optional<long long>
   read_.insert(key);
   if (!has(key) && fallback) return *fallback;
   const nlohmann::json& v = require(key);
-  const std::string allowed = "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  const std::string allowed =
+      "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
   if (!v.is_number_integer()) type_error(key, allowed);
   const long long x = v.get<long long>();
-  if (x < min || x > max) throw ConfigError(key_path(key) + ": must be " + allowed + ", got " + v.dump());
+  if (x < min || x > max)
+    throw ConfigError(key_path(key) + ": must be " + allowed + ", got " + v.dump());
   return x;
 }
 
@@ -138,7 +144,9 @@ ConfigObject ConfigObject::object(const std::string& key) {
   return ConfigObject(require(key), key_path(key));
 }
 
-const nlohmann::json& ConfigObject::json(const std::string& key) { return require(key); }
+const nlohmann::json& ConfigObject::json(const std::string& key) {
+  return require(key);
+}
 
 void ConfigObject::finish() const {
   const std::vector<std::string> known(read_.begin(), read_.end());

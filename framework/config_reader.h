@@ -26,7 +26,7 @@ struct Range {
   std::string describe() const;
 };
 
-Range at_least(double min);    // [min, inf)
+Range at_least(double min);      // [min, inf)
 Range greater_than(double min);  // (min, inf)
 
 // The candidate closest to `word` by edit distance, or "" when none is close.

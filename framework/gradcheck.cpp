@@ -95,8 +95,8 @@ std::vector<GradCheckResult> check_module_gradients(Module<double>& module,
   for (const NamedParameter<double>& named : module.named_parameters())
     variables.push_back({named.name, &named.parameter->value, named.parameter->grad});
 
-  return compare_with_finite_differences([&] { return head.forward(module.forward(x)); },
-                                         variables, options);
+  return compare_with_finite_differences([&] { return head.forward(module.forward(x)); }, variables,
+                                         options);
 }
 
 double max_relative_error(const std::vector<GradCheckResult>& results) {
@@ -114,18 +114,22 @@ double distance_to_kinks(Sequential<double>& model, const Tensor<double>& x) {
     if (dynamic_cast<ReLU<double>*>(&model[i])) {
       for (double z : in) margin = std::min(margin, std::abs(z));
     } else if (auto* pool = dynamic_cast<MaxPool2d<double>*>(&model[i])) {
-      const std::size_t K = pool->kernel_size(), S = pool->stride(), H = in.shape(2), W = in.shape(3);
+      const std::size_t K = pool->kernel_size(), S = pool->stride(), H = in.shape(2),
+                        W = in.shape(3);
       std::vector<double> window;
       for (std::size_t plane = 0; plane < in.shape(0) * in.shape(1); ++plane)
         for (std::size_t i0 = 0; i0 + K <= H; i0 += S)
           for (std::size_t j0 = 0; j0 + K <= W; j0 += S) {
             window.clear();
             for (std::size_t u = 0; u < K; ++u)
-              for (std::size_t v = 0; v < K; ++v) window.push_back(in.data()[plane * H * W + (i0 + u) * W + j0 + v]);
-            std::partial_sort(window.begin(), window.begin() + std::min<std::size_t>(2, window.size()), window.end(),
-                              std::greater<double>());
+              for (std::size_t v = 0; v < K; ++v)
+                window.push_back(in.data()[plane * H * W + (i0 + u) * W + j0 + v]);
+            std::partial_sort(window.begin(),
+                              window.begin() + std::min<std::size_t>(2, window.size()),
+                              window.end(), std::greater<double>());
             // A tie among ReLU zeros is no kink: no gradient flows there either way.
-            if (window.size() > 1 && window[0] != 0.0) margin = std::min(margin, window[0] - window[1]);
+            if (window.size() > 1 && window[0] != 0.0)
+              margin = std::min(margin, window[0] - window[1]);
           }
     }
   }

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "framework/module.h"
-#include "framework/sequential.h"
 #include "framework/random.h"
+#include "framework/sequential.h"
 
 namespace gradlab {
 
@@ -29,10 +29,10 @@ struct GradCheckOptions {
 };
 
 struct GradCheckResult {
-  std::string variable;  // "input", "0.weight", "logits", …
+  std::string variable;   // "input", "0.weight", "logits", …
   std::size_t count = 0;  // elements checked
   double max_relative_error = 0;
-  std::size_t worst_index = 0;  // flat row-major index of the worst element
+  std::size_t worst_index = 0;       // flat row-major index of the worst element
   double analytic = 0, numeric = 0;  // at the worst element
 };
 

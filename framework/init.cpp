@@ -33,13 +33,15 @@ std::string to_string(Init init) {
 
 template <class T>
 void initialize(Tensor<T>& weight, Init init, std::size_t fan_in, std::size_t fan_out, Rng& rng) {
-  if (fan_in == 0 || fan_out == 0) throw std::invalid_argument("initialize: fan_in and fan_out must be > 0");
+  if (fan_in == 0 || fan_out == 0)
+    throw std::invalid_argument("initialize: fan_in and fan_out must be > 0");
   const bool kaiming = init == Init::kaiming_normal || init == Init::kaiming_uniform;
   const double variance = kaiming ? 2.0 / fan_in : 2.0 / (fan_in + fan_out);
   const bool normal = init == Init::kaiming_normal || init == Init::xavier_normal;
   // U(−a, a) has variance a²/3, so a = √(3·variance).
   const double std_dev = std::sqrt(variance), bound = std::sqrt(3.0 * variance);
-  for (T& w : weight) w = static_cast<T>(normal ? std_dev * rng.normal() : rng.uniform(-bound, bound));
+  for (T& w : weight)
+    w = static_cast<T>(normal ? std_dev * rng.normal() : rng.uniform(-bound, bound));
 }
 
 template void initialize<float>(Tensor<float>&, Init, std::size_t, std::size_t, Rng&);

@@ -15,7 +15,8 @@ namespace gradlab {
 template <class Body>
 void parallel_for(std::size_t n, Body&& body, std::size_t work_per_item = 1) {
   constexpr std::size_t kMinimumParallelWork = 1 << 15;
-  if (n * work_per_item < kMinimumParallelWork || n < 2 || omp_get_max_threads() == 1 || omp_in_parallel()) {
+  if (n * work_per_item < kMinimumParallelWork || n < 2 || omp_get_max_threads() == 1 ||
+      omp_in_parallel()) {
     body(std::size_t{0}, n);
     return;
   }

@@ -11,7 +11,9 @@ namespace gradlab {
 template <class T>
 struct Parameter {
   Parameter(std::string name, const Shape& shape)
-      : name(std::move(name)), value(Tensor<T>::from_shape(shape)), grad(Tensor<T>::from_shape(shape)) {
+      : name(std::move(name)),
+        value(Tensor<T>::from_shape(shape)),
+        grad(Tensor<T>::from_shape(shape)) {
     value.fill(T(0));
     grad.fill(T(0));
   }

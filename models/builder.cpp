@@ -13,7 +13,8 @@
 namespace gradlab {
 
 const std::vector<std::string>& layer_types() {
-  static const std::vector<std::string> types{"linear", "conv2d", "maxpool2d", "dropout", "relu", "sigmoid", "tanh", "flatten"};
+  static const std::vector<std::string> types{"linear", "conv2d",  "maxpool2d", "dropout",
+                                              "relu",   "sigmoid", "tanh",      "flatten"};
   return types;
 }
 
@@ -21,18 +22,22 @@ nlohmann::json named_model_layers(ConfigObject& spec, std::size_t classes) {
   const std::string name = spec.string("name", std::nullopt, {"mlp", "lenet"});
   nlohmann::json layers = nlohmann::json::array();
   if (name == "mlp") {
-    const nlohmann::json hidden = spec.has("hidden") ? spec.json("hidden") : nlohmann::json{256, 128};
+    const nlohmann::json hidden =
+        spec.has("hidden") ? spec.json("hidden") : nlohmann::json{256, 128};
     if (!hidden.is_array() || hidden.empty())
-      throw ConfigError(spec.key_path("hidden") + ": expected a non-empty list of layer sizes, got " + hidden.dump());
+      throw ConfigError(spec.key_path("hidden") +
+                        ": expected a non-empty list of layer sizes, got " + hidden.dump());
     layers.push_back({{"type", "flatten"}});
     for (std::size_t i = 0; i < hidden.size(); ++i) {
       if (!hidden[i].is_number_integer() || hidden[i].get<long long>() < 1)
-        throw ConfigError(spec.key_path("hidden") + "[" + std::to_string(i) + "]: expected an integer >= 1, got " + hidden[i].dump());
+        throw ConfigError(spec.key_path("hidden") + "[" + std::to_string(i) +
+                          "]: expected an integer >= 1, got " + hidden[i].dump());
       layers.push_back({{"type", "linear"}, {"out_features", hidden[i]}});
       layers.push_back({{"type", "relu"}});
     }
     layers.push_back({{"type", "linear"}, {"out_features", classes}});
-  } else {  // lenet: conv(16, 5×5, pad 2)-ReLU-pool 2-conv(32, 5×5, pad 2)-ReLU-pool 2-flatten-128-ReLU-classes
+  } else {  // lenet: conv(16, 5×5, pad 2)-ReLU-pool 2-conv(32, 5×5, pad 2)-ReLU-pool
+            // 2-flatten-128-ReLU-classes
     layers = nlohmann::json::parse(R"([
       {"type": "conv2d", "out_channels": 16, "kernel_size": 5, "padding": 2}, {"type": "relu"},
       {"type": "maxpool2d", "kernel_size": 2},
@@ -46,7 +51,8 @@ nlohmann::json named_model_layers(ConfigObject& spec, std::size_t classes) {
 
 namespace {
 
-std::size_t size_key(ConfigObject& layer, const std::string& key, std::optional<long long> fallback, long long min = 1) {
+std::size_t size_key(ConfigObject& layer, const std::string& key, std::optional<long long> fallback,
+                     long long min = 1) {
   return static_cast<std::size_t>(layer.integer(key, fallback, min, 1 << 20));
 }
 
@@ -55,22 +61,25 @@ void check_given(ConfigObject& layer, const std::string& key, std::size_t inferr
   if (!layer.has(key)) return;
   const std::size_t given = size_key(layer, key, std::nullopt);
   if (given != inferred) {
-    throw ConfigError(layer.key_path(key) + ": is " + std::to_string(given) + " but the previous layer outputs " +
-                      std::to_string(inferred));
+    throw ConfigError(layer.key_path(key) + ": is " + std::to_string(given) +
+                      " but the previous layer outputs " + std::to_string(inferred));
   }
 }
 
 template <class T>
-std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, Rng& rng, std::uint64_t dropout_seed) {
+std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, Rng& rng,
+                                       std::uint64_t dropout_seed) {
   const std::string type = layer.string("type", std::nullopt, layer_types());
   auto init = [&] {
-    const std::string name = layer.string("init", "kaiming_uniform",
-                                          {"kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal"});
+    const std::string name =
+        layer.string("init", "kaiming_uniform",
+                     {"kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal"});
     return parse_init(name);
   };
   if (type == "linear") {
     if (input.size() != 2) {
-      throw ConfigError(layer.path() + ": linear needs [N, features] input, the previous layer outputs " +
+      throw ConfigError(layer.path() +
+                        ": linear needs [N, features] input, the previous layer outputs " +
                         to_string(input) + " (add a flatten layer)");
     }
     check_given(layer, "in_features", input[1]);
@@ -80,7 +89,9 @@ std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, 
   }
   if (type == "conv2d") {
     if (input.size() != 4) {
-      throw ConfigError(layer.path() + ": conv2d needs [N, C, H, W] input, the previous layer outputs " + to_string(input));
+      throw ConfigError(layer.path() +
+                        ": conv2d needs [N, C, H, W] input, the previous layer outputs " +
+                        to_string(input));
     }
     check_given(layer, "in_channels", input[1]);
     const std::size_t out = size_key(layer, "out_channels", std::nullopt);
@@ -92,9 +103,11 @@ std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, 
   }
   if (type == "maxpool2d") {
     const std::size_t kernel = size_key(layer, "kernel_size", std::nullopt);
-    return std::make_unique<MaxPool2d<T>>(kernel, size_key(layer, "stride", static_cast<long long>(kernel)));
+    return std::make_unique<MaxPool2d<T>>(
+        kernel, size_key(layer, "stride", static_cast<long long>(kernel)));
   }
-  if (type == "dropout") return std::make_unique<Dropout<T>>(layer.number("p", 0.5, {0.0, 1.0}), dropout_seed);
+  if (type == "dropout")
+    return std::make_unique<Dropout<T>>(layer.number("p", 0.5, {0.0, 1.0}), dropout_seed);
   if (type == "relu") return std::make_unique<ReLU<T>>();
   if (type == "sigmoid") return std::make_unique<Sigmoid<T>>();
   if (type == "tanh") return std::make_unique<Tanh<T>>();
@@ -104,13 +117,15 @@ std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, 
 }  // namespace
 
 template <class T>
-std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec_json, const Shape& sample_shape, std::size_t classes,
+std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec_json,
+                                           const Shape& sample_shape, std::size_t classes,
                                            std::uint64_t seed) {
   ConfigObject spec(spec_json, "model");
   nlohmann::json named_layers;
   const nlohmann::json* layers = nullptr;
   if (spec.has("name")) {
-    if (spec.has("layers")) throw ConfigError("model: give either \"name\" or \"layers\", not both");
+    if (spec.has("layers"))
+      throw ConfigError("model: give either \"name\" or \"layers\", not both");
     named_layers = named_model_layers(spec, classes);
     layers = &named_layers;
   } else {
@@ -125,7 +140,8 @@ std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec_json, cons
   Shape shape{1};
   shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
   for (std::size_t i = 0; i < layers->size(); ++i) {
-    const std::string path = spec.has("name") ? "model(" + spec_json.at("name").get<std::string>() + ").layers[" + std::to_string(i) + "]"
+    const std::string path = spec.has("name") ? "model(" + spec_json.at("name").get<std::string>() +
+                                                    ").layers[" + std::to_string(i) + "]"
                                               : "model.layers[" + std::to_string(i) + "]";
     ConfigObject layer((*layers)[i], path);
     std::unique_ptr<Module<T>> module = build_layer<T>(layer, shape, rng, seed + 1000003 * (i + 1));
@@ -138,13 +154,17 @@ std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec_json, cons
     model->add(std::move(module));
   }
   if (shape.size() != 2 || shape[1] != classes) {
-    throw ConfigError("model: the last layer outputs " + to_string(shape) + " per batch, but the data set has " +
-                      std::to_string(classes) + " classes (expected [N, " + std::to_string(classes) + "])");
+    throw ConfigError("model: the last layer outputs " + to_string(shape) +
+                      " per batch, but the data set has " + std::to_string(classes) +
+                      " classes (expected [N, " + std::to_string(classes) + "])");
   }
   return model;
 }
 
-template std::unique_ptr<Sequential<float>> build_model<float>(const nlohmann::json&, const Shape&, std::size_t, std::uint64_t);
-template std::unique_ptr<Sequential<double>> build_model<double>(const nlohmann::json&, const Shape&, std::size_t, std::uint64_t);
+template std::unique_ptr<Sequential<float>> build_model<float>(const nlohmann::json&, const Shape&,
+                                                               std::size_t, std::uint64_t);
+template std::unique_ptr<Sequential<double>> build_model<double>(const nlohmann::json&,
+                                                                 const Shape&, std::size_t,
+                                                                 std::uint64_t);
 
 }  // namespace gradlab

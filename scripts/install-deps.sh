@@ -4,6 +4,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkgconf
+  clang-format                          # scripts/check-format.sh (CI checks the formatting)
   libxtensor-dev xtl-dev libxsimd-dev   # tensors
   nlohmann-json3-dev                    # configs, checkpoint headers
   catch2                                # tests (v2)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The README's second command: install what is missing, build, run every test.
+# The README's second command: install what is missing, check the formatting, build, run every
+# test.
 # Usage: scripts/test.sh [--sanitize]   (--sanitize: the same tests under ASan + UBSan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/check-format.sh
 scripts/build.sh "$@"
 build_dir=build
 [[ "${1:-}" == "--sanitize" ]] && build_dir=build-asan

@@ -50,7 +50,8 @@ class TensorEquals : public Catch::MatcherBase<Tensor<T>> {
  public:
   explicit TensorEquals(Tensor<T> expected) : expected_(std::move(expected)) {}
   bool match(const Tensor<T>& actual) const override {
-    return shape_of(actual) == shape_of(expected_) && std::equal(actual.begin(), actual.end(), expected_.begin());
+    return shape_of(actual) == shape_of(expected_) &&
+           std::equal(actual.begin(), actual.end(), expected_.begin());
   }
   std::string describe() const override {
     std::ostringstream out;
@@ -71,7 +72,8 @@ TensorEquals<T> Equals(const Tensor<T>& expected) {
 // tolerance (absolute), printing both tensors on failure.
 class TensorAllClose : public Catch::MatcherBase<Tensor<double>> {
  public:
-  TensorAllClose(Tensor<double> expected, double tolerance) : expected_(std::move(expected)), tolerance_(tolerance) {}
+  TensorAllClose(Tensor<double> expected, double tolerance)
+      : expected_(std::move(expected)), tolerance_(tolerance) {}
   bool match(const Tensor<double>& actual) const override {
     if (shape_of(actual) != shape_of(expected_)) return false;
     for (std::size_t i = 0; i < actual.size(); ++i)

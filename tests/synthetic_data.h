@@ -12,16 +12,19 @@
 
 namespace gradlab::testing {
 
-inline void write_synthetic_split(const std::string& folder, const std::string& split, std::uint32_t count, Rng& rng) {
+inline void write_synthetic_split(const std::string& folder, const std::string& split,
+                                  std::uint32_t count, Rng& rng) {
   std::vector<std::uint8_t> images(std::size_t{count} * 28 * 28), labels(count);
   for (std::uint32_t n = 0; n < count; ++n) {
     const int c = static_cast<int>(rng.below(10));
     labels[n] = static_cast<std::uint8_t>(c);
-    const std::size_t top = 2 + (c / 5) * 13, left = 1 + (c % 5) * 5;  // 2 rows × 5 columns of blocks
+    const std::size_t top = 2 + (c / 5) * 13,
+                      left = 1 + (c % 5) * 5;  // 2 rows × 5 columns of blocks
     for (std::size_t i = 0; i < 28; ++i)
       for (std::size_t j = 0; j < 28; ++j) {
         const bool block = i >= top && i < top + 6 && j >= left && j < left + 6;
-        images[n * 784 + i * 28 + j] = static_cast<std::uint8_t>(block ? 200 + rng.below(56) : rng.below(60));
+        images[n * 784 + i * 28 + j] =
+            static_cast<std::uint8_t>(block ? 200 + rng.below(56) : rng.below(60));
       }
   }
   write_idx(folder + "/" + split + "-images-idx3-ubyte", {count, 28, 28}, images);
@@ -29,7 +32,8 @@ inline void write_synthetic_split(const std::string& folder, const std::string& 
 }
 
 // A fresh folder under the system temp directory with train (n_train) and t10k (n_test) splits.
-inline std::string make_synthetic_dataset(const std::string& name, std::uint32_t n_train, std::uint32_t n_test) {
+inline std::string make_synthetic_dataset(const std::string& name, std::uint32_t n_train,
+                                          std::uint32_t n_test) {
   const std::filesystem::path folder = temp_folder("data_" + name);
   Rng rng(1234);
   write_synthetic_split(folder.string(), "train", n_train, rng);

@@ -19,8 +19,9 @@ std::string number_text(double x) {
 }
 }  // namespace
 
-void save_checkpoint(const std::string& path, Sequential<float>& model, const Optimizer<float>* optimizer,
-                     const TrainingProgress& progress, const nlohmann::json& config, const Shape& sample_shape,
+void save_checkpoint(const std::string& path, Sequential<float>& model,
+                     const Optimizer<float>* optimizer, const TrainingProgress& progress,
+                     const nlohmann::json& config, const Shape& sample_shape,
                      const std::function<void()>& before_rename) {
   SafetensorsFile file;
   file.metadata["format"] = kFormat;
@@ -39,7 +40,8 @@ void save_checkpoint(const std::string& path, Sequential<float>& model, const Op
     file.metadata["optimizer"] = optimizer->name();
     file.metadata["optimizer_steps"] = std::to_string(state.steps);
     file.metadata["learning_rate"] = number_text(state.learning_rate);
-    for (const auto& [name, buffer] : state.buffers) file.tensors.emplace_back("optimizer." + name, buffer);
+    for (const auto& [name, buffer] : state.buffers)
+      file.tensors.emplace_back("optimizer." + name, buffer);
   }
   save_safetensors(path, file, before_rename);
 }
@@ -49,10 +51,12 @@ Checkpoint read_checkpoint(const std::string& path) {
   const auto& metadata = checkpoint.file.metadata;
   auto get = [&](const std::string& key) -> const std::string& {
     const auto it = metadata.find(key);
-    if (it == metadata.end()) throw DataError(path + ": not a gradlab checkpoint (no '" + key + "' in its metadata)");
+    if (it == metadata.end())
+      throw DataError(path + ": not a gradlab checkpoint (no '" + key + "' in its metadata)");
     return it->second;
   };
-  if (get("format") != kFormat) throw DataError(path + ": unknown checkpoint format '" + get("format") + "'");
+  if (get("format") != kFormat)
+    throw DataError(path + ": unknown checkpoint format '" + get("format") + "'");
   try {
     checkpoint.config = nlohmann::json::parse(get("config"));
     checkpoint.sample_shape = nlohmann::json::parse(get("sample_shape")).get<Shape>();
@@ -70,27 +74,31 @@ Checkpoint read_checkpoint(const std::string& path) {
 }
 
 namespace {
-const Tensor<float>& find_tensor(const Checkpoint& checkpoint, const std::string& name, const Shape& shape) {
+const Tensor<float>& find_tensor(const Checkpoint& checkpoint, const std::string& name,
+                                 const Shape& shape) {
   for (const auto& [tensor_name, tensor] : checkpoint.file.tensors) {
     if (tensor_name != name) continue;
     if (shape_of(tensor) != shape) {
-      throw DataError(checkpoint.path + ": tensor '" + name + "' has shape " + to_string(shape_of(tensor)) +
-                      ", the model needs " + to_string(shape));
+      throw DataError(checkpoint.path + ": tensor '" + name + "' has shape " +
+                      to_string(shape_of(tensor)) + ", the model needs " + to_string(shape));
     }
     return tensor;
   }
-  throw DataError(checkpoint.path + ": has no tensor '" + name + "' (a checkpoint of a different model?)");
+  throw DataError(checkpoint.path + ": has no tensor '" + name +
+                  "' (a checkpoint of a different model?)");
 }
 }  // namespace
 
 void restore_model(const Checkpoint& checkpoint, Sequential<float>& model) {
   std::vector<std::pair<Parameter<float>*, const Tensor<float>*>> copies;
   for (const NamedParameter<float>& named : model.named_parameters())
-    copies.emplace_back(named.parameter, &find_tensor(checkpoint, "model." + named.name, shape_of(named.parameter->value)));
+    copies.emplace_back(named.parameter, &find_tensor(checkpoint, "model." + named.name,
+                                                      shape_of(named.parameter->value)));
   std::vector<std::pair<Rng*, std::string>> rngs;
   for (const auto& [name, rng] : model.named_rngs()) {
     const auto it = checkpoint.file.metadata.find("rng." + name);
-    if (it == checkpoint.file.metadata.end()) throw DataError(checkpoint.path + ": has no state for the RNG of layer " + name);
+    if (it == checkpoint.file.metadata.end())
+      throw DataError(checkpoint.path + ": has no state for the RNG of layer " + name);
     rngs.emplace_back(rng, it->second);
   }
   for (auto& [parameter, tensor] : copies) parameter->value = *tensor;
@@ -99,7 +107,8 @@ void restore_model(const Checkpoint& checkpoint, Sequential<float>& model) {
 
 void restore_optimizer(const Checkpoint& checkpoint, Optimizer<float>& optimizer) {
   OptimizerState<float> state = optimizer.state();  // names and shapes this optimizer expects
-  for (auto& [name, buffer] : state.buffers) buffer = find_tensor(checkpoint, "optimizer." + name, shape_of(buffer));
+  for (auto& [name, buffer] : state.buffers)
+    buffer = find_tensor(checkpoint, "optimizer." + name, shape_of(buffer));
   const auto steps = checkpoint.file.metadata.find("optimizer_steps");
   const auto rate = checkpoint.file.metadata.find("learning_rate");
   if (steps == checkpoint.file.metadata.end() || rate == checkpoint.file.metadata.end())

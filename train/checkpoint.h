@@ -25,8 +25,9 @@ struct TrainingProgress {
 };
 
 // sample_shape: one input's C × H × W, so tools can check inputs before they reach the model.
-void save_checkpoint(const std::string& path, Sequential<float>& model, const Optimizer<float>* optimizer,
-                     const TrainingProgress& progress, const nlohmann::json& config, const Shape& sample_shape,
+void save_checkpoint(const std::string& path, Sequential<float>& model,
+                     const Optimizer<float>* optimizer, const TrainingProgress& progress,
+                     const nlohmann::json& config, const Shape& sample_shape,
                      const std::function<void()>& before_rename = {});
 
 struct Checkpoint {

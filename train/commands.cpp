@@ -26,7 +26,8 @@ namespace {
 
 constexpr std::size_t kClasses = 10;
 
-ExperimentConfig load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
+ExperimentConfig load_experiment(const std::string& path,
+                                 const std::vector<std::string>& overrides) {
   nlohmann::json config = load_json_file(path);
   for (const std::string& assignment : overrides) apply_override(config, assignment);
   try {
@@ -54,7 +55,8 @@ struct LoadedModel {
 LoadedModel load_model(const std::string& checkpoint_path, const std::string& backend) {
   LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
   loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
-  loaded.model = build_model<float>(loaded.config.model, loaded.checkpoint.sample_shape, kClasses, loaded.config.seed);
+  loaded.model = build_model<float>(loaded.config.model, loaded.checkpoint.sample_shape, kClasses,
+                                    loaded.config.seed);
   loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
   restore_model(loaded.checkpoint, *loaded.model);
   loaded.model->eval();
@@ -65,7 +67,8 @@ void print_probabilities(const std::string& label, const float* logits) {
   // softmax, stable: subtract the max.
   const float m = *std::max_element(logits, logits + kClasses);
   double p[kClasses], sum = 0;
-  for (std::size_t c = 0; c < kClasses; ++c) sum += (p[c] = std::exp(static_cast<double>(logits[c] - m)));
+  for (std::size_t c = 0; c < kClasses; ++c)
+    sum += (p[c] = std::exp(static_cast<double>(logits[c] - m)));
   std::size_t best = 0;
   for (std::size_t c = 0; c < kClasses; ++c) {
     p[c] /= sum;
@@ -78,10 +81,11 @@ void print_probabilities(const std::string& label, const float* logits) {
 
 }  // namespace
 
-int train_command(const std::string& config_path, std::vector<std::string> overrides, const std::string& resume_dir,
-                  const std::string& backend) {
+int train_command(const std::string& config_path, std::vector<std::string> overrides,
+                  const std::string& resume_dir, const std::string& backend) {
   if (!backend.empty()) overrides.push_back("backend=" + backend);
-  const std::string base = resume_dir.empty() ? config_path : (fs::path(resume_dir) / "config.json").string();
+  const std::string base =
+      resume_dir.empty() ? config_path : (fs::path(resume_dir) / "config.json").string();
   ExperimentConfig config = load_experiment(base, overrides);
   if (!resume_dir.empty()) config.output = resume_dir;
   TrainOptions options;
@@ -96,13 +100,14 @@ int train_command(const std::string& config_path, std::vector<std::string> overr
   return 0;
 }
 
-int eval_command(const std::string& checkpoint_path, const std::string& data_dir, const std::string& backend) {
+int eval_command(const std::string& checkpoint_path, const std::string& data_dir,
+                 const std::string& backend) {
   LoadedModel loaded = load_model(checkpoint_path, backend);
   const std::string folder = data_dir.empty() ? loaded.config.data.folder : data_dir;
   const ImageDataset test = load_idx_dataset(folder, "t10k", kClasses);
   if (Shape{test.channels, test.height, test.width} != loaded.checkpoint.sample_shape) {
-    throw DataError(folder + ": images are " + to_string({test.channels, test.height, test.width}) + ", the model takes " +
-                    to_string(loaded.checkpoint.sample_shape));
+    throw DataError(folder + ": images are " + to_string({test.channels, test.height, test.width}) +
+                    ", the model takes " + to_string(loaded.checkpoint.sample_shape));
   }
   std::vector<std::size_t> indices(test.count);
   for (std::size_t i = 0; i < test.count; ++i) indices[i] = i;
@@ -110,12 +115,15 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
   SoftmaxCrossEntropy<float> loss;  // unweighted: the reported loss is comparable across runs
   const ClassificationMetrics metrics = evaluate(*loaded.model, loss, loader, kClasses);
   std::printf("%s on %s (%zu images)\n", checkpoint_path.c_str(), folder.c_str(), metrics.count());
-  std::printf("loss %.4f  accuracy %.2f%%  balanced accuracy %.2f%%  macro-F1 %.4f\n", metrics.loss(),
-              100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(), metrics.macro_f1());
+  std::printf("loss %.4f  accuracy %.2f%%  balanced accuracy %.2f%%  macro-F1 %.4f\n",
+              metrics.loss(), 100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(),
+              metrics.macro_f1());
   const auto precision = metrics.precision(), recall = metrics.recall(), f1 = metrics.f1();
   std::printf("class  precision  recall  f1\n");
-  for (std::size_t c = 0; c < kClasses; ++c) std::printf("%5zu  %9.4f  %6.4f  %.4f\n", c, precision[c], recall[c], f1[c]);
-  std::printf("confusion matrix (rows: true class, columns: predicted)\n%s", metrics.format_confusion().c_str());
+  for (std::size_t c = 0; c < kClasses; ++c)
+    std::printf("%5zu  %9.4f  %6.4f  %.4f\n", c, precision[c], recall[c], f1[c]);
+  std::printf("confusion matrix (rows: true class, columns: predicted)\n%s",
+              metrics.format_confusion().c_str());
   return 0;
 }
 
@@ -124,7 +132,9 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
   LoadedModel loaded = load_model(checkpoint_path, backend);
   const Shape& shape = loaded.checkpoint.sample_shape;  // C, H, W
   const Normalization& norm = loaded.config.data.normalization;
-  auto normalise = [&](std::uint8_t p) { return static_cast<float>((p / 255.0 - norm.mean) / norm.std); };
+  auto normalise = [&](std::uint8_t p) {
+    return static_cast<float>((p / 255.0 - norm.mean) / norm.std);
+  };
   for (const std::string& path : images) {
     std::vector<std::uint8_t> pixels;
     std::size_t count = 1, height, width;
@@ -138,14 +148,16 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
       pixels = std::move(image.pixels);
     }
     if (shape[0] != 1 || height != shape[1] || width != shape[2]) {
-      throw DataError(path + ": image is " + std::to_string(height) + "x" + std::to_string(width) + ", the model takes " +
-                      std::to_string(shape[1]) + "x" + std::to_string(shape[2]) + " grayscale");
+      throw DataError(path + ": image is " + std::to_string(height) + "x" + std::to_string(width) +
+                      ", the model takes " + std::to_string(shape[1]) + "x" +
+                      std::to_string(shape[2]) + " grayscale");
     }
     Tensor<float> batch = Tensor<float>::from_shape({count, 1, height, width});
     for (std::size_t i = 0; i < pixels.size(); ++i) batch.data()[i] = normalise(pixels[i]);
     const Tensor<float>& logits = loaded.model->forward(batch);
     for (std::size_t n = 0; n < count; ++n)
-      print_probabilities(count == 1 ? path : path + "[" + std::to_string(n) + "]", logits.data() + n * kClasses);
+      print_probabilities(count == 1 ? path : path + "[" + std::to_string(n) + "]",
+                          logits.data() + n * kClasses);
   }
   return 0;
 }
@@ -156,22 +168,24 @@ int summary_command(const std::string& config_path, const std::vector<std::strin
   auto model = build_model<float>(config.model, sample, kClasses, config.seed);
   Shape shape{1};
   shape.insert(shape.end(), sample.begin(), sample.end());
-  std::printf("%-5s %-52s %-18s %12s %14s\n", "layer", "module", "output shape", "parameters", "forward FLOPs");
+  std::printf("%-5s %-52s %-18s %12s %14s\n", "layer", "module", "output shape", "parameters",
+              "forward FLOPs");
   std::printf("%-5s %-52s %-18s %12s %14s\n", "", "input", to_string(shape).c_str(), "", "");
   for (std::size_t i = 0; i < model->size(); ++i) {
     Module<float>& module = (*model)[i];
     const std::size_t flops = module.forward_flops(shape);
     shape = module.output_shape(shape);
-    std::printf("%-5zu %-52s %-18s %12zu %14zu\n", i, module.name().c_str(), to_string(shape).c_str(),
-                module.parameter_count(), flops);
+    std::printf("%-5zu %-52s %-18s %12zu %14zu\n", i, module.name().c_str(),
+                to_string(shape).c_str(), module.parameter_count(), flops);
   }
-  std::printf("total: %zu parameters (%.2f MB as float32), %zu forward FLOPs per image\n", model->parameter_count(),
-              model->parameter_count() * 4.0 / 1e6, model->forward_flops(Shape{1, sample[0], sample[1], sample[2]}));
+  std::printf("total: %zu parameters (%.2f MB as float32), %zu forward FLOPs per image\n",
+              model->parameter_count(), model->parameter_count() * 4.0 / 1e6,
+              model->forward_flops(Shape{1, sample[0], sample[1], sample[2]}));
   return 0;
 }
 
-int gradcheck_command(const std::string& config_path, const std::vector<std::string>& overrides, std::size_t batch,
-                      std::size_t elements) {
+int gradcheck_command(const std::string& config_path, const std::vector<std::string>& overrides,
+                      std::size_t batch, std::size_t elements) {
   const ExperimentConfig config = load_experiment(config_path, overrides);
   const Shape sample = sample_shape_of(config);
   auto model = build_model<double>(config.model, sample, kClasses, config.seed);
@@ -193,21 +207,28 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
     margin = distance_to_kinks(*model, x);
   }
 
-  const std::unique_ptr<ClassificationLoss<double>> loss = make_loss<double>(config.loss, nullptr, kClasses);
-  if (config.loss.class_weights == "balanced")  // they come from the training labels, which are not loaded here
-    std::printf("note: \"balanced\" class weights depend on the training labels; checking with unit weights\n");
-  const LossHead head{[&](const Tensor<double>& logits) { return static_cast<double>(loss->forward(logits, labels)); },
+  const std::unique_ptr<ClassificationLoss<double>> loss =
+      make_loss<double>(config.loss, nullptr, kClasses);
+  if (config.loss.class_weights ==
+      "balanced")  // they come from the training labels, which are not loaded here
+    std::printf(
+        "note: \"balanced\" class weights depend on the training labels; checking with unit "
+        "weights\n");
+  const LossHead head{[&](const Tensor<double>& logits) {
+                        return static_cast<double>(loss->forward(logits, labels));
+                      },
                       [&] { return loss->backward(); }};
   GradCheckOptions options;
   options.max_elements_per_variable = elements;
   options.seed = config.seed;
   model->set_needs_input_grad(true);
   const auto results = check_module_gradients(*model, x, head, options);
-  std::printf("gradcheck of %s on %s random inputs, %s; distance to the nearest kink %.2e\n", config_path.c_str(),
-              to_string(shape).c_str(), loss->name().c_str(), margin);
+  std::printf("gradcheck of %s on %s random inputs, %s; distance to the nearest kink %.2e\n",
+              config_path.c_str(), to_string(shape).c_str(), loss->name().c_str(), margin);
   std::printf("%s", format_results(results).c_str());
   const double worst = max_relative_error(results);
-  std::printf("worst relative error %.2e: %s\n", worst, worst <= 1e-6 ? "PASS (<= 1e-6)" : "FAIL (> 1e-6)");
+  std::printf("worst relative error %.2e: %s\n", worst,
+              worst <= 1e-6 ? "PASS (<= 1e-6)" : "FAIL (> 1e-6)");
   return worst <= 1e-6 ? 0 : 1;
 }
 

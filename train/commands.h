@@ -10,21 +10,23 @@ namespace gradlab {
 // gradlab train CONFIG [--set k=v]... [--resume RUN_DIR]. With --resume, the run's own
 // config.json is the base (CONFIG may be omitted) and --set overrides it (e.g. epochs=10).
 // --backend B is the same as --set backend=B.
-int train_command(const std::string& config_path, std::vector<std::string> overrides, const std::string& resume_dir,
-                  const std::string& backend);
+int train_command(const std::string& config_path, std::vector<std::string> overrides,
+                  const std::string& resume_dir, const std::string& backend);
 
 // gradlab eval CHECKPOINT [--data DIR]: metrics and confusion matrix on the test split (t10k).
-int eval_command(const std::string& checkpoint_path, const std::string& data_dir, const std::string& backend);
+int eval_command(const std::string& checkpoint_path, const std::string& data_dir,
+                 const std::string& backend);
 
 // gradlab predict CHECKPOINT IMAGE...: class and probabilities per image (PGM, PNG or IDX).
-int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images, const std::string& backend);
+int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images,
+                    const std::string& backend);
 
 // gradlab summary CONFIG: each layer, its output shape, parameter count and FLOPs.
 int summary_command(const std::string& config_path, const std::vector<std::string>& overrides);
 
 // gradlab gradcheck CONFIG: float64 finite-difference check of the configured model and loss on
 // `batch` random inputs, up to `elements` elements per parameter; exit 1 if any error > 1e-6.
-int gradcheck_command(const std::string& config_path, const std::vector<std::string>& overrides, std::size_t batch,
-                      std::size_t elements);
+int gradcheck_command(const std::string& config_path, const std::vector<std::string>& overrides,
+                      std::size_t batch, std::size_t elements);
 
 }  // namespace gradlab

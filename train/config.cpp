@@ -18,13 +18,17 @@ nlohmann::json load_json_file(const std::string& path) {
   } catch (const nlohmann::json::parse_error& error) {
     // nlohmann reports a byte offset; turn it into line:column.
     std::ifstream again(path);
-    const std::string text((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+    const std::string text((std::istreambuf_iterator<char>(again)),
+                           std::istreambuf_iterator<char>());
     std::size_t line = 1, column = 1;
     for (std::size_t i = 0; i + 1 < error.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') ++line, column = 1;
-      else ++column;
+      if (text[i] == '\n')
+        ++line, column = 1;
+      else
+        ++column;
     }
-    throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) + ": invalid JSON: " + error.what());
+    throw ConfigError(path + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                      ": invalid JSON: " + error.what());
   }
 }
 
@@ -49,7 +53,8 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
       if (close == std::string::npos) throw ConfigError("--set " + path + ": unclosed '['");
       const std::size_t index = std::stoul(path.substr(i + 1, close - i - 1));
       if (!node->is_array() || index >= node->size())
-        throw ConfigError("--set " + path + ": " + walked + " has no element [" + std::to_string(index) + "]");
+        throw ConfigError("--set " + path + ": " + walked + " has no element [" +
+                          std::to_string(index) + "]");
       node = &(*node)[index];
       walked += path.substr(i, close - i + 1);
       i = close + 1;
@@ -59,7 +64,8 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
     const std::size_t end = path.find_first_of(".[", i);
     const std::string key = path.substr(i, end == std::string::npos ? std::string::npos : end - i);
     const bool last = end == std::string::npos;
-    if (!node->is_object()) throw ConfigError("--set " + path + ": " + walked + " is not an object");
+    if (!node->is_object())
+      throw ConfigError("--set " + path + ": " + walked + " is not an object");
     walked += (walked.empty() ? "" : ".") + key;
     if (last) {
       (*node)[key] = value;  // a new key here is checked by parse_experiment like any other
@@ -76,12 +82,13 @@ namespace {
 
 std::vector<double> number_list(ConfigObject& object, const std::string& key, const Range& range) {
   const nlohmann::json& list = object.json(key);
-  if (!list.is_array()) throw ConfigError(object.key_path(key) + ": expected a list of numbers, got " + list.dump());
+  if (!list.is_array())
+    throw ConfigError(object.key_path(key) + ": expected a list of numbers, got " + list.dump());
   std::vector<double> numbers;
   for (std::size_t i = 0; i < list.size(); ++i) {
     if (!list[i].is_number() || !range.contains(list[i].get<double>())) {
-      throw ConfigError(object.key_path(key) + "[" + std::to_string(i) + "]: expected a number in " + range.describe() +
-                        ", got " + list[i].dump());
+      throw ConfigError(object.key_path(key) + "[" + std::to_string(i) +
+                        "]: expected a number in " + range.describe() + ", got " + list[i].dump());
     }
     numbers.push_back(list[i].get<double>());
   }
@@ -93,16 +100,19 @@ std::vector<double> number_list(ConfigObject& object, const std::string& key, co
 ExperimentConfig parse_experiment(const nlohmann::json& config, const std::string& name) {
   ExperimentConfig experiment;
   ConfigObject root(config, "");
-  experiment.seed = static_cast<std::uint64_t>(root.integer("seed", 42, 0, std::numeric_limits<long long>::max()));
+  experiment.seed = static_cast<std::uint64_t>(
+      root.integer("seed", 42, 0, std::numeric_limits<long long>::max()));
 
   {  // data
     ConfigObject data = root.object("data");
     DataConfig& d = experiment.data;
     d.dataset = data.string("dataset", std::nullopt, {"mnist", "fashion_mnist", "idx"});
     const std::string default_folder = d.dataset == "mnist" ? "data/mnist"
-                                       : d.dataset == "fashion_mnist" ? "/usr/share/datasets/fashion-mnist"
-                                                                      : "";
-    d.folder = data.string("folder", d.dataset == "idx" ? std::nullopt : std::optional<std::string>(default_folder));
+                                       : d.dataset == "fashion_mnist"
+                                           ? "/usr/share/datasets/fashion-mnist"
+                                           : "";
+    d.folder = data.string(
+        "folder", d.dataset == "idx" ? std::nullopt : std::optional<std::string>(default_folder));
     d.validation_split = data.number("validation_split", 0.1, {0.0, 1.0, true, false});
     if (data.has("normalize")) {
       ConfigObject normalize = data.object("normalize");
@@ -113,7 +123,8 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     if (data.has("keep_fraction")) {
       d.keep_fraction = number_list(data, "keep_fraction", {0.0, 1.0});
       if (d.keep_fraction.size() != 10)
-        throw ConfigError("data.keep_fraction: expected one fraction per class (10), got " + std::to_string(d.keep_fraction.size()));
+        throw ConfigError("data.keep_fraction: expected one fraction per class (10), got " +
+                          std::to_string(d.keep_fraction.size()));
     }
     d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
     d.oversample = data.boolean("oversample", false);
@@ -121,7 +132,8 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   }
 
   experiment.model = root.json("model");
-  if (!experiment.model.is_object()) throw ConfigError("model: expected an object, got " + experiment.model.dump());
+  if (!experiment.model.is_object())
+    throw ConfigError("model: expected an object, got " + experiment.model.dump());
 
   {  // loss
     LossConfig& l = experiment.loss;
@@ -132,7 +144,9 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
         const nlohmann::json& weights = loss.json("class_weights");
         if (weights.is_string()) {
           if (weights != "balanced")
-            throw ConfigError("loss.class_weights: expected \"balanced\" or a list of weights, got " + weights.dump());
+            throw ConfigError(
+                "loss.class_weights: expected \"balanced\" or a list of weights, got " +
+                weights.dump());
           l.class_weights = "balanced";
         } else {
           l.class_weights = "list";
@@ -148,9 +162,11 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   }
 
   const nlohmann::json& optimizer = root.json("optimizer");
-  if (!optimizer.is_object()) throw ConfigError("optimizer: expected an object, got " + optimizer.dump());
+  if (!optimizer.is_object())
+    throw ConfigError("optimizer: expected an object, got " + optimizer.dump());
   experiment.optimizer = optimizer;
-  experiment.schedule = root.has("schedule") ? root.json("schedule") : nlohmann::json{{"type", "constant"}};
+  experiment.schedule =
+      root.has("schedule") ? root.json("schedule") : nlohmann::json{{"type", "constant"}};
 
   if (root.has("gradient_clipping")) {
     ConfigObject clip = root.object("gradient_clipping");
@@ -160,15 +176,18 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   }
   experiment.epochs = static_cast<std::size_t>(root.integer("epochs", std::nullopt, 1, 100000));
   experiment.batch_size = static_cast<std::size_t>(root.integer("batch_size", 64, 1, 1 << 20));
-  experiment.log_every_steps = static_cast<std::size_t>(root.integer("log_every_steps", 0, 0, 1LL << 40));
+  experiment.log_every_steps =
+      static_cast<std::size_t>(root.integer("log_every_steps", 0, 0, 1LL << 40));
   if (root.has("early_stopping")) {
     ConfigObject stopping = root.object("early_stopping");
     experiment.early_stopping_metric =
-        stopping.string("metric", "val_accuracy", {"val_loss", "val_accuracy", "val_macro_f1", "val_balanced_accuracy"});
+        stopping.string("metric", "val_accuracy",
+                        {"val_loss", "val_accuracy", "val_macro_f1", "val_balanced_accuracy"});
     experiment.patience = static_cast<std::size_t>(stopping.integer("patience", 0, 0, 100000));
     stopping.finish();
   }
-  experiment.backend = root.string("backend", to_string(default_backend()), {"onednn", "reference"});
+  experiment.backend =
+      root.string("backend", to_string(default_backend()), {"onednn", "reference"});
   experiment.output = root.string("output", "runs/" + name);
   root.finish();
 
@@ -184,14 +203,16 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   r["seed"] = experiment.seed;
   r["data"]["folder"] = experiment.data.folder;
   r["data"]["validation_split"] = experiment.data.validation_split;
-  r["data"]["normalize"] = {{"mean", experiment.data.normalization.mean}, {"std", experiment.data.normalization.std}};
+  r["data"]["normalize"] = {{"mean", experiment.data.normalization.mean},
+                            {"std", experiment.data.normalization.std}};
   r["data"]["limit"] = experiment.data.limit;
   r["data"]["oversample"] = experiment.data.oversample;
   if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};
   r["schedule"] = experiment.schedule;
   r["batch_size"] = experiment.batch_size;
   r["log_every_steps"] = experiment.log_every_steps;
-  r["early_stopping"] = {{"metric", experiment.early_stopping_metric}, {"patience", experiment.patience}};
+  r["early_stopping"] = {{"metric", experiment.early_stopping_metric},
+                         {"patience", experiment.patience}};
   r["backend"] = experiment.backend;
   r["output"] = experiment.output;
   return experiment;

@@ -20,20 +20,26 @@ ClassificationMetrics::ClassificationMetrics(std::size_t classes)
     : classes_(classes), confusion_(classes, std::vector<std::size_t>(classes, 0)) {}
 
 void ClassificationMetrics::add_prediction(int label, int predicted) {
-  if (label < 0 || predicted < 0 || static_cast<std::size_t>(label) >= classes_ || static_cast<std::size_t>(predicted) >= classes_)
-    throw std::invalid_argument("ClassificationMetrics: class index outside [0, " + std::to_string(classes_) + ")");
+  if (label < 0 || predicted < 0 || static_cast<std::size_t>(label) >= classes_ ||
+      static_cast<std::size_t>(predicted) >= classes_)
+    throw std::invalid_argument("ClassificationMetrics: class index outside [0, " +
+                                std::to_string(classes_) + ")");
   ++confusion_[label][predicted];
   ++count_;
 }
 
-void ClassificationMetrics::add(const Tensor<float>& logits, const Labels& labels, double mean_loss) {
+void ClassificationMetrics::add(const Tensor<float>& logits, const Labels& labels,
+                                double mean_loss) {
   const std::vector<int> predicted = argmax_rows(logits);
   for (std::size_t n = 0; n < labels.size(); ++n) add_prediction(labels[n], predicted[n]);
-  loss_sum_ += mean_loss * static_cast<double>(labels.size());  // the mean over samples, across batches
+  loss_sum_ +=
+      mean_loss * static_cast<double>(labels.size());  // the mean over samples, across batches
   loss_count_ += labels.size();
 }
 
-double ClassificationMetrics::loss() const { return loss_count_ ? loss_sum_ / static_cast<double>(loss_count_) : 0.0; }
+double ClassificationMetrics::loss() const {
+  return loss_count_ ? loss_sum_ / static_cast<double>(loss_count_) : 0.0;
+}
 
 double ClassificationMetrics::accuracy() const {
   std::size_t correct = 0;
@@ -46,7 +52,8 @@ std::vector<double> ClassificationMetrics::precision() const {
   for (std::size_t c = 0; c < classes_; ++c) {
     std::size_t predicted = 0;
     for (std::size_t t = 0; t < classes_; ++t) predicted += confusion_[t][c];
-    if (predicted) result[c] = static_cast<double>(confusion_[c][c]) / static_cast<double>(predicted);
+    if (predicted)
+      result[c] = static_cast<double>(confusion_[c][c]) / static_cast<double>(predicted);
   }
   return result;
 }
@@ -77,13 +84,19 @@ double mean(const std::vector<double>& values) {
 }
 }  // namespace
 
-double ClassificationMetrics::balanced_accuracy() const { return mean(recall()); }
-double ClassificationMetrics::macro_f1() const { return mean(f1()); }
+double ClassificationMetrics::balanced_accuracy() const {
+  return mean(recall());
+}
+double ClassificationMetrics::macro_f1() const {
+  return mean(f1());
+}
 
 nlohmann::json ClassificationMetrics::to_json() const {
-  return {{"count", count_},         {"loss", loss()},           {"accuracy", accuracy()},
-          {"balanced_accuracy", balanced_accuracy()}, {"macro_f1", macro_f1()}, {"precision", precision()},
-          {"recall", recall()},      {"f1", f1()},               {"confusion", confusion_}};
+  return {{"count", count_},        {"loss", loss()},
+          {"accuracy", accuracy()}, {"balanced_accuracy", balanced_accuracy()},
+          {"macro_f1", macro_f1()}, {"precision", precision()},
+          {"recall", recall()},     {"f1", f1()},
+          {"confusion", confusion_}};
 }
 
 std::string ClassificationMetrics::format_confusion() const {

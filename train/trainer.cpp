@@ -24,7 +24,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 // Each epoch's shuffling draws from its own Rng, derived from the seed and the epoch number, so
 // a resumed run shuffles exactly as an uninterrupted one (splitmix64-style mixing of the two).
@@ -83,25 +85,29 @@ void truncate_metrics(const fs::path& path, std::size_t epoch) {
 }  // namespace
 
 template <class T>
-std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const Labels* train_labels, std::size_t classes) {
+std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const Labels* train_labels,
+                                                 std::size_t classes) {
   if (loss.type == "focal") return std::make_unique<FocalLoss<T>>(loss.gamma, loss.weights);
   std::vector<double> weights;
-  if (loss.class_weights == "balanced" && train_labels) weights = balanced_class_weights(*train_labels, classes);
+  if (loss.class_weights == "balanced" && train_labels)
+    weights = balanced_class_weights(*train_labels, classes);
   if (loss.class_weights == "list") {
     if (loss.weights.size() != classes) {
-      throw ConfigError("loss.class_weights: expected " + std::to_string(classes) + " weights (one per class), got " +
-                        std::to_string(loss.weights.size()));
+      throw ConfigError("loss.class_weights: expected " + std::to_string(classes) +
+                        " weights (one per class), got " + std::to_string(loss.weights.size()));
     }
     weights = loss.weights;
   }
   return std::make_unique<SoftmaxCrossEntropy<T>>(weights);
 }
 
-template std::unique_ptr<ClassificationLoss<float>> make_loss<float>(const LossConfig&, const Labels*, std::size_t);
-template std::unique_ptr<ClassificationLoss<double>> make_loss<double>(const LossConfig&, const Labels*, std::size_t);
+template std::unique_ptr<ClassificationLoss<float>> make_loss<float>(const LossConfig&,
+                                                                     const Labels*, std::size_t);
+template std::unique_ptr<ClassificationLoss<double>> make_loss<double>(const LossConfig&,
+                                                                       const Labels*, std::size_t);
 
-ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss, DataLoader& loader,
-                               std::size_t classes) {
+ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
+                               DataLoader& loader, std::size_t classes) {
   ClassificationMetrics metrics(classes);
   Tensor<float> images;
   Labels labels;
@@ -116,13 +122,15 @@ ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<floa
   return metrics;
 }
 
-TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options, std::ostream& log) {
+TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options,
+                             std::ostream& log) {
   const Clock::time_point run_start = Clock::now();
   constexpr std::size_t classes = 10;
 
   // Data: bytes in memory; the subset, imbalance and validation split all drawn from the seed.
   const ImageDataset train_set = load_idx_dataset(config.data.folder, "train", classes);
-  std::vector<std::size_t> indices(config.data.limit ? std::min(config.data.limit, train_set.count) : train_set.count);
+  std::vector<std::size_t> indices(config.data.limit ? std::min(config.data.limit, train_set.count)
+                                                     : train_set.count);
   for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
   Rng data_rng(config.seed + 1);
   if (!config.data.keep_fraction.empty())
@@ -130,18 +138,22 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   Split split = split_indices(indices.size(), config.data.validation_split, data_rng);
   for (std::size_t& i : split.train) i = indices[i];
   for (std::size_t& i : split.validation) i = indices[i];
-  if (split.train.empty()) throw ConfigError("data: no training images left after limit, keep_fraction and validation_split");
+  if (split.train.empty())
+    throw ConfigError(
+        "data: no training images left after limit, keep_fraction and validation_split");
   Labels train_labels;
   for (std::size_t i : split.train) train_labels.push_back(train_set.labels[i]);
 
-  DataLoader train_loader(train_set, split.train, config.batch_size, true, false, config.data.normalization);
+  DataLoader train_loader(train_set, split.train, config.batch_size, true, false,
+                          config.data.normalization);
   std::unique_ptr<WeightedSampler> sampler;
   if (config.data.oversample) {
     sampler = std::make_unique<WeightedSampler>(class_balancing_weights(train_labels, classes));
     train_loader.set_sampler(sampler.get());
   }
   // Evaluation uses the training batch size: each new batch size costs oneDNN plans and buffers.
-  DataLoader validation_loader(train_set, split.validation, config.batch_size, false, false, config.data.normalization);
+  DataLoader validation_loader(train_set, split.validation, config.batch_size, false, false,
+                               config.data.normalization);
 
   // Model, loss, optimizer, schedule: all built (and so validated) before the first step.
   const Shape sample_shape{train_set.channels, train_set.height, train_set.width};
@@ -150,16 +162,20 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   model->set_needs_input_grad(false);
   onednn::enable_flush_to_zero();
   auto loss = make_loss<float>(config.loss, &train_labels, classes);
-  auto optimizer = make_optimizer<float>(ConfigObject(config.optimizer, "optimizer"), model->named_parameters());
+  auto optimizer =
+      make_optimizer<float>(ConfigObject(config.optimizer, "optimizer"), model->named_parameters());
   const double base_lr = optimizer->learning_rate();
   const std::size_t steps_per_epoch = train_loader.batches_per_epoch();
   auto schedule = make_schedule(ConfigObject(config.schedule, "schedule"), base_lr, steps_per_epoch,
                                 steps_per_epoch * config.epochs);
 
   // The run folder.
-  const fs::path run_dir = options.resume_dir.empty() ? fs::path(config.output) : fs::path(options.resume_dir);
-  const fs::path checkpoints = run_dir / "checkpoints", last_path = checkpoints / "last.safetensors",
-                 best_path = checkpoints / "best.safetensors", metrics_path = run_dir / "metrics.jsonl";
+  const fs::path run_dir =
+      options.resume_dir.empty() ? fs::path(config.output) : fs::path(options.resume_dir);
+  const fs::path checkpoints = run_dir / "checkpoints",
+                 last_path = checkpoints / "last.safetensors",
+                 best_path = checkpoints / "best.safetensors",
+                 metrics_path = run_dir / "metrics.jsonl";
   TrainingProgress progress;
   if (!options.resume_dir.empty()) {
     const Checkpoint checkpoint = read_checkpoint(last_path.string());
@@ -167,20 +183,25 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
     restore_optimizer(checkpoint, *optimizer);
     progress = checkpoint.progress;
     truncate_metrics(metrics_path, progress.epoch);
-    log << "resuming " << run_dir.string() << " after epoch " << progress.epoch << " (step " << progress.step << ")\n";
+    log << "resuming " << run_dir.string() << " after epoch " << progress.epoch << " (step "
+        << progress.step << ")\n";
   } else if (fs::exists(last_path)) {
-    throw ConfigError(run_dir.string() + " already holds a run; resume it with --resume " + run_dir.string() +
-                      " or choose another output folder (--set output=...)");
+    throw ConfigError(run_dir.string() + " already holds a run; resume it with --resume " +
+                      run_dir.string() + " or choose another output folder (--set output=...)");
   }
   fs::create_directories(checkpoints);
   write_file_atomically((run_dir / "config.json").string(), config.resolved.dump(2) + "\n");
 
   log << "run folder: " << run_dir.string() << "\n"
-      << "data: " << config.data.folder << ", " << split.train.size() << " training / " << split.validation.size()
-      << " validation images" << (config.data.oversample ? " (oversampled)" : "") << "\n"
-      << "model: " << model->parameter_count() << " parameters, " << model->forward_flops(Shape{1, sample_shape[0], sample_shape[1], sample_shape[2]}) << " forward FLOPs per image\n"
-      << "loss: " << loss->name() << "; optimizer: " << optimizer->name() << "; schedule: " << schedule->name()
-      << "; backend: " << config.backend << " (" << onednn::num_threads() << " threads)\n";
+      << "data: " << config.data.folder << ", " << split.train.size() << " training / "
+      << split.validation.size() << " validation images"
+      << (config.data.oversample ? " (oversampled)" : "") << "\n"
+      << "model: " << model->parameter_count() << " parameters, "
+      << model->forward_flops(Shape{1, sample_shape[0], sample_shape[1], sample_shape[2]})
+      << " forward FLOPs per image\n"
+      << "loss: " << loss->name() << "; optimizer: " << optimizer->name()
+      << "; schedule: " << schedule->name() << "; backend: " << config.backend << " ("
+      << onednn::num_threads() << " threads)\n";
 
   Tensor<float> images;
   Labels labels;
@@ -201,16 +222,21 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
       const double batch_loss = loss->forward(logits, labels);
       const std::size_t step = progress.step + 1;
       if (!std::isfinite(batch_loss)) {
-        throw DivergedError("step " + std::to_string(step) + " (epoch " + std::to_string(epoch) + "): the loss is " +
-                            std::to_string(batch_loss) + "; stopping. Lower the learning rate or clip gradients. " +
-                            (progress.epoch > 0 ? "The last good checkpoint is " + last_path.string() : "No checkpoint was written."));
+        throw DivergedError("step " + std::to_string(step) + " (epoch " + std::to_string(epoch) +
+                            "): the loss is " + std::to_string(batch_loss) +
+                            "; stopping. Lower the learning rate or clip gradients. " +
+                            (progress.epoch > 0
+                                 ? "The last good checkpoint is " + last_path.string()
+                                 : "No checkpoint was written."));
       }
       train_metrics.add(logits, labels, batch_loss);
       model->backward(loss->backward());
       if (!all_finite(parameters)) {
         throw DivergedError("step " + std::to_string(step) + " (epoch " + std::to_string(epoch) +
                             "): a gradient is NaN or infinite; stopping. " +
-                            (progress.epoch > 0 ? "The last good checkpoint is " + last_path.string() : "No checkpoint was written."));
+                            (progress.epoch > 0
+                                 ? "The last good checkpoint is " + last_path.string()
+                                 : "No checkpoint was written."));
       }
       if (config.clip_max_norm > 0) clip_grad_norm(parameters, config.clip_max_norm);
       if (config.clip_max_value > 0) clip_grad_value(parameters, config.clip_max_value);
@@ -219,16 +245,18 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
       ++batch;
       seen += labels.size();
       if (config.log_every_steps && step % config.log_every_steps == 0)
-        append_line(metrics_path, {{"epoch", epoch}, {"step", step}, {"lr", lr}, {"train_loss", batch_loss}});
+        append_line(metrics_path,
+                    {{"epoch", epoch}, {"step", step}, {"lr", lr}, {"train_loss", batch_loss}});
       const double elapsed = seconds_since(epoch_start);
       if (options.progress_bar && (elapsed - last_draw > 0.2 || batch == steps_per_epoch)) {
         last_draw = elapsed;
         const double fraction = static_cast<double>(batch) / static_cast<double>(steps_per_epoch);
         const int filled = static_cast<int>(fraction * 30);
-        std::fprintf(stderr, "\repoch %zu/%zu [%-30s] %3d%%  loss %.4f  %.0f img/s  left %s  ", epoch, config.epochs,
-                     std::string(static_cast<std::size_t>(filled), '=').c_str(), static_cast<int>(fraction * 100),
-                     train_metrics.loss(), seen / std::max(elapsed, 1e-9),
-                     format_duration(elapsed / fraction * (1 - fraction)).c_str());
+        std::fprintf(
+            stderr, "\repoch %zu/%zu [%-30s] %3d%%  loss %.4f  %.0f img/s  left %s  ", epoch,
+            config.epochs, std::string(static_cast<std::size_t>(filled), '=').c_str(),
+            static_cast<int>(fraction * 100), train_metrics.loss(), seen / std::max(elapsed, 1e-9),
+            format_duration(elapsed / fraction * (1 - fraction)).c_str());
       }
     }
     const double train_seconds = seconds_since(epoch_start);
@@ -263,34 +291,42 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
     append_line(metrics_path, line);
 
     char text[256];
-    std::snprintf(text, sizeof text, "epoch %zu/%zu  loss %.4f  train acc %.2f%%", epoch, config.epochs,
-                  train_metrics.loss(), 100 * train_metrics.accuracy());
+    std::snprintf(text, sizeof text, "epoch %zu/%zu  loss %.4f  train acc %.2f%%", epoch,
+                  config.epochs, train_metrics.loss(), 100 * train_metrics.accuracy());
     log << text;
     if (line.contains("val_accuracy")) {
-      std::snprintf(text, sizeof text, "  val loss %.4f  val acc %.2f%%", line["val_loss"].get<double>(),
-                    100 * line["val_accuracy"].get<double>());
+      std::snprintf(text, sizeof text, "  val loss %.4f  val acc %.2f%%",
+                    line["val_loss"].get<double>(), 100 * line["val_accuracy"].get<double>());
       log << text;
     }
     std::snprintf(text, sizeof text, "  %.1f s  %.0f img/s  lr %.3g\n", train_seconds,
                   line["images_per_second"].get<double>(), optimizer->learning_rate());
     log << text << std::flush;
 
-    save_checkpoint(last_path.string(), *model, optimizer.get(), progress, config.resolved, sample_shape);
-    if (improved || split.validation.empty()) save_checkpoint(best_path.string(), *model, optimizer.get(), progress, config.resolved, sample_shape);
+    save_checkpoint(last_path.string(), *model, optimizer.get(), progress, config.resolved,
+                    sample_shape);
+    if (improved || split.validation.empty())
+      save_checkpoint(best_path.string(), *model, optimizer.get(), progress, config.resolved,
+                      sample_shape);
     if (options.stop_after_epoch == epoch && epoch < config.epochs) {
-      log << "stopping after epoch " << epoch << " as asked; continue with --resume " << run_dir.string() << "\n";
-      return {run_dir.string(), nlohmann::json{{"epochs_run", progress.epoch}, {"stopped_early", true}}};
+      log << "stopping after epoch " << epoch << " as asked; continue with --resume "
+          << run_dir.string() << "\n";
+      return {run_dir.string(),
+              nlohmann::json{{"epochs_run", progress.epoch}, {"stopped_early", true}}};
     }
     if (config.patience && progress.epochs_without_improvement >= config.patience) {
-      log << "early stopping: " << config.early_stopping_metric << " has not improved for " << config.patience
-          << " epochs (best " << progress.best_metric << " at epoch " << progress.best_epoch << ")\n";
+      log << "early stopping: " << config.early_stopping_metric << " has not improved for "
+          << config.patience << " epochs (best " << progress.best_metric << " at epoch "
+          << progress.best_epoch << ")\n";
       break;
     }
   }
 
   // Final metrics, of the best checkpoint's weights, on the held-out test split if it exists.
-  nlohmann::json final_metrics{{"epochs_run", progress.epoch}, {"steps", progress.step},
-                               {"best_epoch", progress.best_epoch}, {"seed", config.seed},
+  nlohmann::json final_metrics{{"epochs_run", progress.epoch},
+                               {"steps", progress.step},
+                               {"best_epoch", progress.best_epoch},
+                               {"seed", config.seed},
                                {"wall_seconds", seconds_since(run_start)}};
   if (fs::exists(best_path)) restore_model(read_checkpoint(best_path.string()), *model);
   if (!last_validation.is_null()) {
@@ -300,13 +336,16 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
     const ImageDataset test_set = load_idx_dataset(config.data.folder, "t10k", classes);
     std::vector<std::size_t> test_indices(test_set.count);
     for (std::size_t i = 0; i < test_set.count; ++i) test_indices[i] = i;
-    DataLoader test_loader(test_set, test_indices, config.batch_size, false, false, config.data.normalization);
+    DataLoader test_loader(test_set, test_indices, config.batch_size, false, false,
+                           config.data.normalization);
     const ClassificationMetrics test = evaluate(*model, *loss, test_loader, classes);
     final_metrics["test"] = test.to_json();
     char text[160];
-    std::snprintf(text, sizeof text, "test (%zu images, weights of epoch %zu): accuracy %.2f%%  balanced %.2f%%  macro-F1 %.4f\n",
-                  test.count(), progress.best_epoch ? progress.best_epoch : progress.epoch, 100 * test.accuracy(),
-                  100 * test.balanced_accuracy(), test.macro_f1());
+    std::snprintf(text, sizeof text,
+                  "test (%zu images, weights of epoch %zu): accuracy %.2f%%  balanced %.2f%%  "
+                  "macro-F1 %.4f\n",
+                  test.count(), progress.best_epoch ? progress.best_epoch : progress.epoch,
+                  100 * test.accuracy(), 100 * test.balanced_accuracy(), test.macro_f1());
     log << text;
   } catch (const DataError& error) {
     log << "no test split evaluated: " << error.what() << "\n";

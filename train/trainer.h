@@ -19,8 +19,9 @@
 namespace gradlab {
 
 struct TrainOptions {
-  std::string resume_dir;       // continue the run in this folder from its last checkpoint
-  bool progress_bar = false;    // redraw a progress line (on a terminal) instead of one line per epoch
+  std::string resume_dir;  // continue the run in this folder from its last checkpoint
+  bool progress_bar =
+      false;  // redraw a progress line (on a terminal) instead of one line per epoch
   // Stop after this epoch as if interrupted (0 = run to the end): the run can be resumed later,
   // e.g. to split a long run across sessions; the tests use it to simulate a crash.
   std::size_t stop_after_epoch = 0;
@@ -28,7 +29,8 @@ struct TrainOptions {
 
 struct TrainResult {
   std::string run_dir;
-  nlohmann::json final_metrics;  // {"epochs_run", "best_epoch", "validation": {...}, "test": {...}, ...}
+  nlohmann::json
+      final_metrics;  // {"epochs_run", "best_epoch", "validation": {...}, "test": {...}, ...}
 };
 
 // Thrown when a step's loss or gradients are NaN or infinite; the message names the step.
@@ -40,13 +42,15 @@ class DivergedError : public std::runtime_error {
 // The configured loss. "balanced" class weights are computed from train_labels; where no
 // training labels are at hand (train_labels null: gradlab gradcheck) they are all 1.
 template <class T>
-std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const Labels* train_labels, std::size_t classes);
+std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const Labels* train_labels,
+                                                 std::size_t classes);
 
 // Loss and predictions of the model over a whole loader, in eval mode; the model is left in
 // training mode.
-ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss, DataLoader& loader,
-                               std::size_t classes);
+ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
+                               DataLoader& loader, std::size_t classes);
 
-TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options, std::ostream& log);
+TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options,
+                             std::ostream& log);
 
 }  // namespace gradlab

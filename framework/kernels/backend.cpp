@@ -11,7 +11,9 @@ Backend parse_backend(const std::string& name) {
   throw std::invalid_argument("unknown backend '" + name + "' (valid: onednn, reference)");
 }
 
-std::string to_string(Backend backend) { return backend == Backend::onednn ? "onednn" : "reference"; }
+std::string to_string(Backend backend) {
+  return backend == Backend::onednn ? "onednn" : "reference";
+}
 
 Backend default_backend() {
   const char* name = std::getenv("GRADLAB_BACKEND");

@@ -10,7 +10,7 @@
 namespace gradlab {
 
 template <class T>
-void gemm(Backend backend, bool transpose_a, bool transpose_b, std::size_t M, std::size_t N, std::size_t K,
-          const T* A, const T* B, T* C, bool accumulate);
+void gemm(Backend backend, bool transpose_a, bool transpose_b, std::size_t M, std::size_t N,
+          std::size_t K, const T* A, const T* B, T* C, bool accumulate);
 
 }  // namespace gradlab

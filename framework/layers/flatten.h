@@ -16,7 +16,8 @@ class Flatten : public Layer<T> {
 
   Shape output_shape(const Shape& input_shape) const override {
     if (input_shape.size() < 2)
-      throw ShapeError(name() + ": expected input of rank >= 2 [N, ...], got " + to_string(input_shape));
+      throw ShapeError(name() + ": expected input of rank >= 2 [N, ...], got " +
+                       to_string(input_shape));
     std::size_t features = 1;
     for (std::size_t d = 1; d < input_shape.size(); ++d) features *= input_shape[d];
     return {input_shape[0], features};

@@ -9,8 +9,9 @@ std::vector<std::size_t> class_counts(const Labels& labels, std::size_t classes)
   std::vector<std::size_t> counts(classes, 0);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] < 0 || static_cast<std::size_t>(labels[i]) >= classes) {
-      throw std::invalid_argument("class_counts: label " + std::to_string(labels[i]) + " at index " +
-                                  std::to_string(i) + " is outside [0, " + std::to_string(classes) + ")");
+      throw std::invalid_argument("class_counts: label " + std::to_string(labels[i]) +
+                                  " at index " + std::to_string(i) + " is outside [0, " +
+                                  std::to_string(classes) + ")");
     }
     ++counts[labels[i]];
   }

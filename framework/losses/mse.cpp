@@ -5,8 +5,8 @@ namespace gradlab {
 template <class T>
 T MSELoss<T>::forward(const Tensor<T>& prediction, const Tensor<T>& target) {
   if (shape_of(prediction) != shape_of(target)) {
-    throw ShapeError(name() + ": prediction " + to_string(shape_of(prediction)) +
-                     " and target " + to_string(shape_of(target)) + " must have the same shape");
+    throw ShapeError(name() + ": prediction " + to_string(shape_of(prediction)) + " and target " +
+                     to_string(shape_of(target)) + " must have the same shape");
   }
   if (prediction.size() == 0) throw ShapeError(name() + ": empty prediction");
   const std::size_t M = prediction.size();

@@ -50,7 +50,9 @@ T SoftmaxCrossEntropy<T>::forward(const Tensor<T>& logits, const Labels& labels)
                      " class weights for logits of " + std::to_string(C) + " classes");
   }
   // Sample weights w_{y_n} (all 1 when unweighted) and their sum, the normaliser.
-  auto weight = [&](std::size_t n) { return class_weights_.empty() ? T(1) : static_cast<T>(class_weights_[labels[n]]); };
+  auto weight = [&](std::size_t n) {
+    return class_weights_.empty() ? T(1) : static_cast<T>(class_weights_[labels[n]]);
+  };
   T weight_sum = 0;
   for (std::size_t n = 0; n < N; ++n) weight_sum += weight(n);
   if (!(weight_sum > T(0))) {
@@ -73,7 +75,8 @@ T SoftmaxCrossEntropy<T>::forward(const Tensor<T>& logits, const Labels& labels)
   for (std::size_t n = 0; n < N; ++n) {
     const T scale = weight(n) / weight_sum;
     for (std::size_t c = 0; c < C; ++c)
-      grad_(n, c) = (probabilities_(n, c) - (static_cast<int>(c) == labels[n] ? T(1) : T(0))) * scale;
+      grad_(n, c) =
+          (probabilities_(n, c) - (static_cast<int>(c) == labels[n] ? T(1) : T(0))) * scale;
   }
   has_forward_ = true;
   return total / weight_sum;
@@ -85,8 +88,10 @@ const Tensor<T>& SoftmaxCrossEntropy<T>::backward() const {
   return grad_;
 }
 
-template void check_logits_and_labels<float>(const std::string&, const Tensor<float>&, const Labels&);
-template void check_logits_and_labels<double>(const std::string&, const Tensor<double>&, const Labels&);
+template void check_logits_and_labels<float>(const std::string&, const Tensor<float>&,
+                                             const Labels&);
+template void check_logits_and_labels<double>(const std::string&, const Tensor<double>&,
+                                              const Labels&);
 template class SoftmaxCrossEntropy<float>;
 template class SoftmaxCrossEntropy<double>;
 

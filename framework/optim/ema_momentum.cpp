@@ -5,7 +5,8 @@
 namespace gradlab {
 
 template <class T>
-EmaMomentum<T>::EmaMomentum(std::vector<NamedParameter<T>> parameters, double learning_rate, double beta)
+EmaMomentum<T>::EmaMomentum(std::vector<NamedParameter<T>> parameters, double learning_rate,
+                            double beta)
     : Optimizer<T>(std::move(parameters), learning_rate, {"velocity"}), beta_(beta) {
   check_hyperparameter(beta >= 0.0 && beta < 1.0, "EmaMomentum", "beta", "[0, 1)", beta);
 }

@@ -41,7 +41,8 @@ void Optimizer<T>::set_learning_rate(double learning_rate) {
 template <class T>
 void Optimizer<T>::step() {
   ++steps_;
-  for (std::size_t i = 0; i < parameters_.size(); ++i) update(*parameters_[i].parameter, buffers_[i]);
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    update(*parameters_[i].parameter, buffers_[i]);
 }
 
 template <class T>
@@ -62,7 +63,8 @@ template <class T>
 void Optimizer<T>::load_state(const OptimizerState<T>& state) {
   const std::size_t expected = parameters_.size() * buffer_names_.size();
   if (state.buffers.size() != expected) {
-    throw std::invalid_argument(name() + ": optimizer state has " + std::to_string(state.buffers.size()) +
+    throw std::invalid_argument(name() + ": optimizer state has " +
+                                std::to_string(state.buffers.size()) +
                                 " buffers, these parameters need " + std::to_string(expected));
   }
   // Check everything before changing anything, so a bad state leaves the optimizer intact.
@@ -71,7 +73,9 @@ void Optimizer<T>::load_state(const OptimizerState<T>& state) {
     for (std::size_t b = 0; b < buffer_names_.size(); ++b, ++k) {
       const std::string want = parameters_[i].name + "." + buffer_names_[b];
       const auto& [have, tensor] = state.buffers[k];
-      if (have != want) throw std::invalid_argument(name() + ": expected state buffer '" + want + "', found '" + have + "'");
+      if (have != want)
+        throw std::invalid_argument(name() + ": expected state buffer '" + want + "', found '" +
+                                    have + "'");
       if (shape_of(tensor) != shape_of(buffers_[i][b])) {
         throw std::invalid_argument(name() + ": state buffer '" + want + "' has shape " +
                                     to_string(shape_of(tensor)) + ", expected " +

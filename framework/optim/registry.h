@@ -4,8 +4,8 @@
 // Adding an optimizer is one new file plus one entry here.
 //
 //   type            keys (defaults)                                         rule
-//   "sgd"           lr, momentum (0), nesterov (false), weight_decay (0)    PyTorch SGD (heavy ball)
-//   "ema_momentum"  lr, beta (0.9)                                          v ← βv + (1−β)g
+//   "sgd"           lr, momentum (0), nesterov (false), weight_decay (0)    PyTorch SGD (heavy
+//   ball) "ema_momentum"  lr, beta (0.9)                                          v ← βv + (1−β)g
 //   "adam"          lr (0.001), beta1 (0.9), beta2 (0.999), eps (1e-8),     Adam, L2 decay
 //                   weight_decay (0)
 //   "adamw"         as adam, weight_decay (0.01)                            decoupled decay
@@ -28,11 +28,12 @@ namespace gradlab {
 const std::vector<std::string>& optimizer_types();
 
 template <class T>
-std::unique_ptr<Optimizer<T>> make_optimizer(ConfigObject spec, std::vector<NamedParameter<T>> parameters);
+std::unique_ptr<Optimizer<T>> make_optimizer(ConfigObject spec,
+                                             std::vector<NamedParameter<T>> parameters);
 
 // Epoch-based settings become step counts through steps_per_epoch; total_steps is the run's length.
 // base_lr is the optimizer's lr (for min_lr).
-std::unique_ptr<Schedule> make_schedule(ConfigObject spec, double base_lr, std::size_t steps_per_epoch,
-                                        std::size_t total_steps);
+std::unique_ptr<Schedule> make_schedule(ConfigObject spec, double base_lr,
+                                        std::size_t steps_per_epoch, std::size_t total_steps);
 
 }  // namespace gradlab

@@ -39,25 +39,29 @@ TEST_CASE("IDX round trip, plain and gzipped", "[idx]") {
   CHECK(read_idx((folder / "a-idx3-ubyte.gz").string(), 3).data == data);
 }
 
-TEST_CASE("IDX reader reports truncated, wrong-magic, wrong-dimension and over-long files", "[idx][errors]") {
+TEST_CASE("IDX reader reports truncated, wrong-magic, wrong-dimension and over-long files",
+          "[idx][errors]") {
   const fs::path folder = temp_folder("idx_bad");
   const std::string path = (folder / "x").string();
   write_idx(path, {4, 2, 2}, std::vector<std::uint8_t>(16, 7));
   const std::string good = read_bytes(path);
 
   write_bytes(path, good.substr(0, good.size() - 3));
-  CHECK_THROWS_WITH(read_idx(path, 3), path + ": truncated: the header promises 16 bytes of data, the file has 13");
+  CHECK_THROWS_WITH(read_idx(path, 3),
+                    path + ": truncated: the header promises 16 bytes of data, the file has 13");
   write_bytes(path, good.substr(0, 6));
   CHECK_THROWS_WITH(read_idx(path, 3), path + ": truncated inside the header");
   write_bytes(path, std::string("\x01\0\x08\x03", 4) + good.substr(4));
-  CHECK_THROWS_WITH(read_idx(path, 3), path + ": not an IDX file (magic does not start with two zero bytes)");
+  CHECK_THROWS_WITH(read_idx(path, 3),
+                    path + ": not an IDX file (magic does not start with two zero bytes)");
   write_bytes(path, std::string("\0\0\x0d\x03", 4) + good.substr(4));
   CHECK_THROWS_WITH(read_idx(path, 3), Catch::Matchers::Contains("unsupported IDX element type"));
   write_bytes(path, good);
   CHECK_THROWS_WITH(read_idx(path, 1), path + ": expected 1 dimensions, the header says 3");
   write_bytes(path, good + "extra");
   CHECK_THROWS_WITH(read_idx(path, 3), Catch::Matchers::Contains("longer than its header says"));
-  CHECK_THROWS_WITH(read_idx((folder / "missing").string(), 3), Catch::Matchers::EndsWith("cannot open (does the file exist?)"));
+  CHECK_THROWS_WITH(read_idx((folder / "missing").string(), 3),
+                    Catch::Matchers::EndsWith("cannot open (does the file exist?)"));
   // A corrupt gzip stream.
   write_bytes(path + ".gz", std::string("\x1f\x8b\x08\x00garbagegarbage", 16));
   CHECK_THROWS_AS(read_idx(path + ".gz", 3), DataError);
@@ -65,7 +69,8 @@ TEST_CASE("IDX reader reports truncated, wrong-magic, wrong-dimension and over-l
 
 TEST_CASE("An image data set checks that images and labels agree", "[idx][errors]") {
   const fs::path folder = temp_folder("idx_dataset");
-  write_idx((folder / "train-images-idx3-ubyte").string(), {3, 2, 2}, std::vector<std::uint8_t>(12, 1));
+  write_idx((folder / "train-images-idx3-ubyte").string(), {3, 2, 2},
+            std::vector<std::uint8_t>(12, 1));
   write_idx((folder / "train-labels-idx1-ubyte").string(), {3}, {0, 9, 4});
   const ImageDataset data = load_idx_dataset(folder.string(), "train");
   CHECK(data.count == 3);
@@ -73,9 +78,12 @@ TEST_CASE("An image data set checks that images and labels agree", "[idx][errors
   CHECK(data.labels == Labels{0, 9, 4});
 
   write_idx((folder / "train-labels-idx1-ubyte").string(), {2}, {0, 9});
-  CHECK_THROWS_WITH(load_idx_dataset(folder.string(), "train"), Catch::Matchers::Contains("has 3 images but") &&
-                                                                     Catch::Matchers::Contains("has 2 labels"));
+  CHECK_THROWS_WITH(
+      load_idx_dataset(folder.string(), "train"),
+      Catch::Matchers::Contains("has 3 images but") && Catch::Matchers::Contains("has 2 labels"));
   write_idx((folder / "train-labels-idx1-ubyte").string(), {3}, {0, 10, 4});
-  CHECK_THROWS_WITH(load_idx_dataset(folder.string(), "train"), Catch::Matchers::EndsWith("label 10 at index 1 is outside [0, 10)"));
-  CHECK_THROWS_WITH(load_idx_dataset(folder.string(), "t10k"), Catch::Matchers::Contains("t10k-images-idx3-ubyte: not found"));
+  CHECK_THROWS_WITH(load_idx_dataset(folder.string(), "train"),
+                    Catch::Matchers::EndsWith("label 10 at index 1 is outside [0, 10)"));
+  CHECK_THROWS_WITH(load_idx_dataset(folder.string(), "t10k"),
+                    Catch::Matchers::Contains("t10k-images-idx3-ubyte: not found"));
 }

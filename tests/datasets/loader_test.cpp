@@ -11,7 +11,7 @@ ImageDataset tiny_dataset(std::size_t count) {
   ImageDataset data;
   data.count = count, data.height = 1, data.width = 2, data.classes = 10;
   for (std::size_t i = 0; i < count; ++i) {
-    data.pixels.push_back(static_cast<std::uint8_t>(i));        // first pixel = the index
+    data.pixels.push_back(static_cast<std::uint8_t>(i));  // first pixel = the index
     data.pixels.push_back(255);
     data.labels.push_back(static_cast<int>(i % 10));
   }
@@ -51,7 +51,8 @@ TEST_CASE("DataLoader shuffles each epoch from its Rng, visiting every index onc
     Tensor<float> x;
     Labels y;
     while (loader.next(x, y))
-      for (std::size_t n = 0; n < y.size(); ++n) order.push_back(static_cast<std::size_t>(std::lround(x(n, 0, 0, 0) * 255)));
+      for (std::size_t n = 0; n < y.size(); ++n)
+        order.push_back(static_cast<std::size_t>(std::lround(x(n, 0, 0, 0) * 255)));
     return order;
   };
   const auto a = epoch_order(1), b = epoch_order(1), c = epoch_order(2);
@@ -78,8 +79,9 @@ TEST_CASE("Validation split and per-class subsets are seeded and disjoint", "[lo
   for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
   Rng keep_rng(4);
   const auto kept = keep_per_class(indices, labels, {1.0, 0.1, 0, 0, 0, 0, 0, 0, 0, 0}, keep_rng);
-  const auto odd = std::count_if(kept.begin(), kept.end(), [](std::size_t i) { return i % 2 == 1; });
-  CHECK(kept.size() - odd == 1000);  // all of class 0
+  const auto odd =
+      std::count_if(kept.begin(), kept.end(), [](std::size_t i) { return i % 2 == 1; });
+  CHECK(kept.size() - odd == 1000);      // all of class 0
   CHECK(odd == Approx(100).margin(47));  // Binomial(1000, 0.1): sd ≈ 9.5; allow 5 sd
   CHECK_THROWS_AS(split_indices(10, 1.0, rng), std::invalid_argument);
 }

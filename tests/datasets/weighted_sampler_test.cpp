@@ -24,14 +24,16 @@ TEST_CASE("Class-balancing weights oversample the rare class to parity", "[sampl
   std::size_t rare = 0;
   const std::size_t n = 20000;
   for (std::size_t i : sampler.sample(n, rng)) rare += labels[i] == 1;
-  CHECK(static_cast<double>(rare) / n == Approx(0.5).margin(0.018));  // 5 sd of Binomial(20000, 1/2)
+  CHECK(static_cast<double>(rare) / n ==
+        Approx(0.5).margin(0.018));  // 5 sd of Binomial(20000, 1/2)
 }
 
 TEST_CASE("WeightedSampler is seeded and rejects bad weights", "[sampler][errors]") {
   WeightedSampler sampler({1.0, 2.0, 3.0, 4.0});
   Rng a(9), b(9);
   CHECK(sampler.sample(50, a) == sampler.sample(50, b));
-  CHECK_THROWS_WITH(WeightedSampler({1.0, -1.0}), "WeightedSampler: weight 1 must be finite and >= 0, got -1.000000");
+  CHECK_THROWS_WITH(WeightedSampler({1.0, -1.0}),
+                    "WeightedSampler: weight 1 must be finite and >= 0, got -1.000000");
   CHECK_THROWS_WITH(WeightedSampler({0.0, 0.0}), "WeightedSampler: the weights sum to 0");
   CHECK_THROWS_AS(WeightedSampler({}), std::invalid_argument);
 }

@@ -45,14 +45,16 @@ TEST_CASE("chain rule: MSE(sigmoid(Wx + b), y) by hand", "[chain_rule][gradcheck
   linear.weight().value = Tensor<double>{{W[0][0], W[0][1]}, {W[1][0], W[1][1]}};
   linear.bias().value = Tensor<double>{b[0], b[1]};
   MSELoss<double> mse;
-  const double loss = mse.forward(model.forward(Tensor<double>{{x[0], x[1]}}), Tensor<double>{{y[0], y[1]}});
+  const double loss =
+      mse.forward(model.forward(Tensor<double>{{x[0], x[1]}}), Tensor<double>{{y[0], y[1]}});
   const Tensor<double>& dx = model.backward(mse.backward());
 
   CHECK(loss == Approx(L).epsilon(1e-14));
   for (int i = 0; i < 2; ++i) {
     CHECK(dx(0, i) == Approx(dL_dx[i]).epsilon(1e-14));
     CHECK(linear.bias().grad(i) == Approx(dL_dz[i]).epsilon(1e-14));
-    for (int j = 0; j < 2; ++j) CHECK(linear.weight().grad(i, j) == Approx(dL_dW[i][j]).epsilon(1e-14));
+    for (int j = 0; j < 2; ++j)
+      CHECK(linear.weight().grad(i, j) == Approx(dL_dW[i][j]).epsilon(1e-14));
   }
 
   // And all three agree with finite differences.

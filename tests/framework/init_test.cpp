@@ -55,6 +55,7 @@ TEST_CASE("The same seed gives bit-identical weights", "[init]") {
 TEST_CASE("Initialiser names parse, and unknown names list the valid ones", "[init][errors]") {
   CHECK(parse_init("xavier_uniform") == Init::xavier_uniform);
   CHECK(to_string(Init::kaiming_normal) == "kaiming_normal");
-  CHECK_THROWS_WITH(parse_init("he"), "unknown initialiser 'he' (valid: kaiming_normal, "
-                                      "kaiming_uniform, xavier_normal, xavier_uniform)");
+  CHECK_THROWS_WITH(parse_init("he"),
+                    "unknown initialiser 'he' (valid: kaiming_normal, "
+                    "kaiming_uniform, xavier_normal, xavier_uniform)");
 }

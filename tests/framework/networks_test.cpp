@@ -20,7 +20,8 @@ struct Batch {
 };
 
 // Draws inputs until the evaluation is at least 1e-3 from every kink (≫ h = 1e-5).
-Batch batch_away_from_kinks(Sequential<double>& model, const Shape& shape, std::size_t classes, Rng& rng) {
+Batch batch_away_from_kinks(Sequential<double>& model, const Shape& shape, std::size_t classes,
+                            Rng& rng) {
   for (int attempt = 0; attempt < 200; ++attempt) {
     Batch batch{random_tensor(shape, rng), Labels(shape[0])};
     for (int& y : batch.labels) y = static_cast<int>(rng.below(classes));
@@ -42,11 +43,13 @@ TEST_CASE("gradcheck: whole MLP with softmax cross-entropy", "[gradcheck][networ
     Rng rng(300 + N);
     auto model = make_mlp<double>({6, 8, 5, 3}, rng);
     for (Parameter<double>* p : model->parameters())
-      if (p->name == "bias") for (double& b : p->value) b = rng.uniform(-0.5, 0.5);
+      if (p->name == "bias")
+        for (double& b : p->value) b = rng.uniform(-0.5, 0.5);
     const Batch batch = batch_away_from_kinks(*model, {N, 6}, 3, rng);
     SoftmaxCrossEntropy<double> loss;
-    require_gradients_match("MLP 6-8-5-3 N=" + std::to_string(N),
-                            check_module_gradients(*model, batch.x, cross_entropy_head(loss, batch.labels)));
+    require_gradients_match(
+        "MLP 6-8-5-3 N=" + std::to_string(N),
+        check_module_gradients(*model, batch.x, cross_entropy_head(loss, batch.labels)));
   }
 }
 
@@ -58,8 +61,9 @@ TEST_CASE("gradcheck: whole MLP with tanh", "[gradcheck][network]") {
   model.emplace<Linear<double>>(7, 5, rng, Init::xavier_normal);
   const Batch batch{random_tensor({3, 4}, rng), {0, 4, 2}};
   SoftmaxCrossEntropy<double> loss;
-  require_gradients_match("MLP 4-7(tanh)-5 N=3",
-                          check_module_gradients(model, batch.x, cross_entropy_head(loss, batch.labels)));
+  require_gradients_match(
+      "MLP 4-7(tanh)-5 N=3",
+      check_module_gradients(model, batch.x, cross_entropy_head(loss, batch.labels)));
 }
 
 TEST_CASE("gradcheck: whole CNN conv-relu-maxpool-flatten-linear with cross-entropy",
@@ -86,7 +90,8 @@ TEST_CASE("gradcheck: whole CNN conv-relu-maxpool-flatten-linear with cross-entr
 
     const Batch batch = batch_away_from_kinks(model, c.input, 4, rng);
     SoftmaxCrossEntropy<double> loss;
-    require_gradients_match("CNN on " + to_string(c.input) + " " + conv.name(),
-                            check_module_gradients(model, batch.x, cross_entropy_head(loss, batch.labels)));
+    require_gradients_match(
+        "CNN on " + to_string(c.input) + " " + conv.name(),
+        check_module_gradients(model, batch.x, cross_entropy_head(loss, batch.labels)));
   }
 }

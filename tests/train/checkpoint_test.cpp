@@ -33,7 +33,8 @@ TEST_CASE("safetensors files have the documented layout", "[checkpoint]") {
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::uint64_t length = 0;
-  for (int i = 0; i < 8; ++i) length |= std::uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    length |= std::uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
   CHECK((8 + length) % 8 == 0);
   const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, length));
   CHECK(header["a"]["dtype"] == "F32");
@@ -54,7 +55,8 @@ TEST_CASE("safetensors files have the documented layout", "[checkpoint]") {
   CHECK(loaded.tensors[1].second(0) == 5.0f);
 }
 
-TEST_CASE("A checkpoint restores weights, optimizer state and dropout RNG exactly", "[checkpoint]") {
+TEST_CASE("A checkpoint restores weights, optimizer state and dropout RNG exactly",
+          "[checkpoint]") {
   const fs::path path = temp_folder("ckpt_roundtrip") / "last.safetensors";
   auto model = small_model(1);
   Adam<float> adam(model->named_parameters(), 0.01);
@@ -87,14 +89,15 @@ TEST_CASE("A checkpoint restores weights, optimizer state and dropout RNG exactl
   CHECK(std::equal(dropout_a.mask().begin(), dropout_a.mask().end(), dropout_b.mask().begin()));
 }
 
-TEST_CASE("An interrupted checkpoint write leaves the previous checkpoint loadable", "[checkpoint]") {
+TEST_CASE("An interrupted checkpoint write leaves the previous checkpoint loadable",
+          "[checkpoint]") {
   const fs::path path = temp_folder("ckpt_atomic") / "last.safetensors";
   auto model = small_model(1);
   save_checkpoint(path.string(), *model, nullptr, {1, 10, 0.5, 1, 0}, {{"v", 1}}, {1, 2, 2});
   for (Parameter<float>* p : model->parameters()) p->value.fill(42.0f);
   // Simulate a crash after the new file is written but before it replaces the old one.
-  CHECK_THROWS_AS(save_checkpoint(path.string(), *model, nullptr, {2, 20, 0.6, 2, 0}, {{"v", 2}}, {1, 2, 2},
-                                  [] { throw std::runtime_error("simulated crash"); }),
+  CHECK_THROWS_AS(save_checkpoint(path.string(), *model, nullptr, {2, 20, 0.6, 2, 0}, {{"v", 2}},
+                                  {1, 2, 2}, [] { throw std::runtime_error("simulated crash"); }),
                   std::runtime_error);
   const Checkpoint checkpoint = read_checkpoint(path.string());
   CHECK(checkpoint.progress.epoch == 1);
@@ -102,7 +105,8 @@ TEST_CASE("An interrupted checkpoint write leaves the previous checkpoint loadab
   CHECK(checkpoint.file.tensors[0].second(0, 0) != 42.0f);
 }
 
-TEST_CASE("Broken or foreign checkpoints are rejected with the file and the fault", "[checkpoint][errors]") {
+TEST_CASE("Broken or foreign checkpoints are rejected with the file and the fault",
+          "[checkpoint][errors]") {
   const fs::path folder = temp_folder("ckpt_broken");
   const std::string path = (folder / "c.safetensors").string();
   auto model = small_model(1);
@@ -112,16 +116,19 @@ TEST_CASE("Broken or foreign checkpoints are rejected with the file and the faul
   in.close();
 
   std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() - 10);
-  CHECK_THROWS_WITH(read_checkpoint(path), Catch::Matchers::Contains("do not fit its shape") && Catch::Matchers::Contains("truncated"));
+  CHECK_THROWS_WITH(read_checkpoint(path), Catch::Matchers::Contains("do not fit its shape") &&
+                                               Catch::Matchers::Contains("truncated"));
   std::ofstream(path, std::ios::binary) << bytes.substr(0, 5);
-  CHECK_THROWS_WITH(read_checkpoint(path), path + ": truncated: shorter than the 8-byte safetensors header length");
+  CHECK_THROWS_WITH(read_checkpoint(path),
+                    path + ": truncated: shorter than the 8-byte safetensors header length");
   std::ofstream(path, std::ios::binary) << std::string("\x10\0\0\0\0\0\0\0{not json}      ", 24);
   CHECK_THROWS_WITH(read_checkpoint(path), Catch::Matchers::Contains("header is not valid JSON"));
 
   SafetensorsFile foreign;
   foreign.tensors.emplace_back("w", Tensor<float>{1});
   save_safetensors(path, foreign);
-  CHECK_THROWS_WITH(read_checkpoint(path), path + ": not a gradlab checkpoint (no 'format' in its metadata)");
+  CHECK_THROWS_WITH(read_checkpoint(path),
+                    path + ": not a gradlab checkpoint (no 'format' in its metadata)");
 
   save_checkpoint(path, *model, nullptr, {}, {}, {1, 2, 2});
   Rng rng(1);

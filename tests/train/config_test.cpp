@@ -46,37 +46,49 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
   };
   CHECK(error_of(with("/epochs", 0)) == "epochs: must be an integer in [1, 100000], got 0");
   CHECK(error_of(with("/epochs", "3")) == "epochs: expected an integer in [1, 100000], got \"3\"");
-  CHECK(error_of(with("/epoch", 3)) == "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
-                                       "data, early_stopping, epochs, gradient_clipping, log_every_steps, loss, model, "
-                                       "optimizer, output, schedule, seed)");
+  CHECK(error_of(with("/epoch", 3)) ==
+        "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
+        "data, early_stopping, epochs, gradient_clipping, log_every_steps, loss, model, "
+        "optimizer, output, schedule, seed)");
   CHECK(error_of(with("/data/dataset", "mnsit")) ==
-        "data.dataset: unknown value \"mnsit\"; did you mean \"mnist\"? (allowed: mnist, fashion_mnist, idx)");
-  CHECK(error_of(with("/data/validation_split", 1.5)) == "data.validation_split: must be in [0, 1), got 1.5");
+        "data.dataset: unknown value \"mnsit\"; did you mean \"mnist\"? (allowed: mnist, "
+        "fashion_mnist, idx)");
+  CHECK(error_of(with("/data/validation_split", 1.5)) ==
+        "data.validation_split: must be in [0, 1), got 1.5");
   CHECK(error_of(with("/model/layers/1/out_featurs", 5)) ==
-        "model.layers[1].out_featurs: unknown key; did you mean \"out_features\"? (valid keys: bias, in_features, init, "
+        "model.layers[1].out_featurs: unknown key; did you mean \"out_features\"? (valid keys: "
+        "bias, in_features, init, "
         "out_features, type)");
   CHECK(error_of(with("/model/layers/2/type", "rleu")) ==
-        "model.layers[2].type: unknown value \"rleu\"; did you mean \"relu\"? (allowed: linear, conv2d, maxpool2d, dropout, "
+        "model.layers[2].type: unknown value \"rleu\"; did you mean \"relu\"? (allowed: linear, "
+        "conv2d, maxpool2d, dropout, "
         "relu, sigmoid, tanh, flatten)");
-  CHECK(error_of(with("/model/layers/1/in_features", 100)) == "model.layers[1].in_features: is 100 but the previous layer outputs 784");
+  CHECK(error_of(with("/model/layers/1/in_features", 100)) ==
+        "model.layers[1].in_features: is 100 but the previous layer outputs 784");
   CHECK(error_of(with("/model/layers/3/out_features", 7)) ==
-        "model: the last layer outputs [1, 7] per batch, but the data set has 10 classes (expected [N, 10])");
+        "model: the last layer outputs [1, 7] per batch, but the data set has 10 classes (expected "
+        "[N, 10])");
   CHECK(error_of(with("/loss", {{"type", "cross_entropy"}, {"class_weights", "balance"}})) ==
         "loss.class_weights: expected \"balanced\" or a list of weights, got \"balance\"");
 }
 
-TEST_CASE("A model whose shapes do not chain is rejected before training, naming the layer", "[config][errors]") {
+TEST_CASE("A model whose shapes do not chain is rejected before training, naming the layer",
+          "[config][errors]") {
   nlohmann::json config = minimal();
   config["model"] = nlohmann::json::parse(R"({"layers": [
       {"type": "conv2d", "out_channels": 4, "kernel_size": 5}, {"type": "maxpool2d", "kernel_size": 2},
       {"type": "conv2d", "out_channels": 4, "kernal": 3}]})");
   CHECK(error_of(config) == "model.layers[2].kernel_size: missing (required)");
   config["model"]["layers"][2] = {{"type", "conv2d"}, {"out_channels", 4}, {"kernel_size", 13}};
-  CHECK_THAT(error_of(config), Catch::Matchers::StartsWith("model.layers[2]: the shapes do not chain: Conv2d(4 -> 4, kernel_size=13") &&
-                                   Catch::Matchers::Contains("input [1, 4, 12, 12] is too small"));
+  CHECK_THAT(error_of(config),
+             Catch::Matchers::StartsWith(
+                 "model.layers[2]: the shapes do not chain: Conv2d(4 -> 4, kernel_size=13") &&
+                 Catch::Matchers::Contains("input [1, 4, 12, 12] is too small"));
   config["model"]["layers"][2] = {{"type", "linear"}, {"out_features", 10}};
-  CHECK(error_of(config) == "model.layers[2]: linear needs [N, features] input, the previous layer outputs [1, 4, 12, 12] "
-                            "(add a flatten layer)");
+  CHECK(error_of(config) ==
+        "model.layers[2]: linear needs [N, features] input, the previous layer outputs [1, 4, 12, "
+        "12] "
+        "(add a flatten layer)");
 }
 
 TEST_CASE("Config overrides from --set reach nested keys and list elements", "[config]") {
@@ -91,11 +103,14 @@ TEST_CASE("Config overrides from --set reach nested keys and list elements", "[c
   CHECK(config["model"]["layers"][1]["out_features"] == 64);
   CHECK(config["data"]["dataset"] == "fashion_mnist");
   CHECK(parse_experiment(config, "x").patience == 2);
-  CHECK_THROWS_WITH(apply_override(config, "model.layers[9].type=relu"), "--set model.layers[9].type: model.layers has no element [9]");
+  CHECK_THROWS_WITH(apply_override(config, "model.layers[9].type=relu"),
+                    "--set model.layers[9].type: model.layers has no element [9]");
   CHECK_THROWS_WITH(apply_override(config, "epochs"), "--set epochs: expected key.path=value");
-  apply_override(config, "optimizer.lrr=0.1");  // a typo is caught by the parser, like any unknown key
-  CHECK_THROWS_WITH(parse_experiment(config, "x"), "optimizer.lrr: unknown key; did you mean \"lr\"? (valid keys: lr, "
-                                                   "momentum, nesterov, type, weight_decay)");
+  apply_override(config,
+                 "optimizer.lrr=0.1");  // a typo is caught by the parser, like any unknown key
+  CHECK_THROWS_WITH(parse_experiment(config, "x"),
+                    "optimizer.lrr: unknown key; did you mean \"lr\"? (valid keys: lr, "
+                    "momentum, nesterov, type, weight_decay)");
 }
 
 TEST_CASE("Named models build the documented architectures", "[config][models]") {
@@ -104,6 +119,7 @@ TEST_CASE("Named models build the documented architectures", "[config][models]")
   CHECK(lenet->parameter_count() == 416 + 12832 + 200832 + 1290);
   auto mlp = build_model<float>({{"name", "mlp"}, {"hidden", {256, 128}}}, {1, 28, 28}, 10, 1);
   CHECK(mlp->parameter_count() == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
-  CHECK_THROWS_WITH(build_model<float>({{"name", "lenet5"}}, {1, 28, 28}, 10, 1),
-                    "model.name: unknown value \"lenet5\"; did you mean \"lenet\"? (allowed: mlp, lenet)");
+  CHECK_THROWS_WITH(
+      build_model<float>({{"name", "lenet5"}}, {1, 28, 28}, 10, 1),
+      "model.name: unknown value \"lenet5\"; did you mean \"lenet\"? (allowed: mlp, lenet)");
 }

@@ -33,7 +33,7 @@ TEST_CASE("Metrics give 0, not NaN, for classes never predicted or present", "[m
 TEST_CASE("Batch losses average over samples, not batches", "[metrics]") {
   ClassificationMetrics metrics(2);
   metrics.add(Tensor<float>{{1, 0}, {1, 0}, {1, 0}}, {0, 0, 0}, 1.0);  // 3 samples, mean loss 1
-  metrics.add(Tensor<float>{{0, 1}}, {0}, 5.0);                         // 1 sample, loss 5
+  metrics.add(Tensor<float>{{0, 1}}, {0}, 5.0);                        // 1 sample, loss 5
   CHECK(metrics.loss() == Approx((3 * 1.0 + 5.0) / 4));
   CHECK(metrics.accuracy() == 0.75);
 }

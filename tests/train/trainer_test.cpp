@@ -13,7 +13,8 @@ using namespace gradlab;
 namespace fs = std::filesystem;
 
 namespace {
-ExperimentConfig small_experiment(const std::string& data, const std::string& output, std::size_t epochs) {
+ExperimentConfig small_experiment(const std::string& data, const std::string& output,
+                                  std::size_t epochs) {
   nlohmann::json config = nlohmann::json::parse(R"({
     "seed": 7,
     "data": {"dataset": "idx", "validation_split": 0.2},
@@ -28,7 +29,9 @@ ExperimentConfig small_experiment(const std::string& data, const std::string& ou
   config["epochs"] = epochs;
   return parse_experiment(config, "small");
 }
-std::string temp_run(const std::string& name) { return testing::temp_folder("run_" + name).string(); }
+std::string temp_run(const std::string& name) {
+  return testing::temp_folder("run_" + name).string();
+}
 }  // namespace
 
 TEST_CASE("Training on synthetic data learns and writes a complete run folder", "[trainer]") {
@@ -40,15 +43,17 @@ TEST_CASE("Training on synthetic data learns and writes a complete run folder", 
   // Ten well-separated blocks: chance is 10%; a working pipeline gets nearly all of them.
   CHECK(result.final_metrics["test"]["accuracy"].get<double>() >= 0.95);
   CHECK(result.final_metrics["test"]["count"] == 300);
-  for (const char* file : {"config.json", "metrics.jsonl", "final_metrics.json", "checkpoints/last.safetensors",
-                           "checkpoints/best.safetensors"})
+  for (const char* file : {"config.json", "metrics.jsonl", "final_metrics.json",
+                           "checkpoints/last.safetensors", "checkpoints/best.safetensors"})
     CHECK(fs::exists(fs::path(run) / file));
   std::ifstream metrics(fs::path(run) / "metrics.jsonl");
   std::size_t lines = 0;
-  for (std::string line; std::getline(metrics, line); ++lines) CHECK(nlohmann::json::parse(line).contains("val_accuracy"));
+  for (std::string line; std::getline(metrics, line); ++lines)
+    CHECK(nlohmann::json::parse(line).contains("val_accuracy"));
   CHECK(lines == 3);
   // A second run into the same folder must not overwrite the first.
-  CHECK_THROWS_WITH(train_experiment(small_experiment(data, run, 3), {}, log), Catch::Matchers::Contains("already holds a run"));
+  CHECK_THROWS_WITH(train_experiment(small_experiment(data, run, 3), {}, log),
+                    Catch::Matchers::Contains("already holds a run"));
 }
 
 TEST_CASE("Resuming a run gives bit-identical weights to a run never stopped", "[trainer]") {
@@ -70,7 +75,8 @@ TEST_CASE("Resuming a run gives bit-identical weights to a run never stopped", "
   for (std::size_t i = 0; i < a.file.tensors.size(); ++i) {
     INFO(a.file.tensors[i].first);
     CHECK(a.file.tensors[i].first == b.file.tensors[i].first);
-    CHECK(std::equal(a.file.tensors[i].second.begin(), a.file.tensors[i].second.end(), b.file.tensors[i].second.begin()));
+    CHECK(std::equal(a.file.tensors[i].second.begin(), a.file.tensors[i].second.end(),
+                     b.file.tensors[i].second.begin()));
   }
   CHECK(b.progress.step == a.progress.step);
   std::ifstream metrics(fs::path(stopped) / "metrics.jsonl");
@@ -86,13 +92,16 @@ TEST_CASE("A diverging run stops with a message naming the step", "[trainer][err
   config.optimizer = {{"type", "sgd"}, {"lr", 1e30}};
   config.schedule = {{"type", "constant"}};
   std::ostringstream log;
-  CHECK_THROWS_WITH(train_experiment(config, {}, log),
-                    Catch::Matchers::Matches("step [0-9]+ \\(epoch 1\\): (the loss is .*|a gradient is NaN or infinite); stopping.*No checkpoint was written\\."));
+  CHECK_THROWS_WITH(
+      train_experiment(config, {}, log),
+      Catch::Matchers::Matches("step [0-9]+ \\(epoch 1\\): (the loss is .*|a gradient is NaN or "
+                               "infinite); stopping.*No checkpoint was written\\."));
   CHECK(!fs::exists(fs::path(run) / "checkpoints" / "last.safetensors"));
 }
 
 TEST_CASE("A missing data folder is reported with the path and the fix", "[trainer][errors]") {
   std::ostringstream log;
-  CHECK_THROWS_WITH(train_experiment(small_experiment("/nonexistent/folder", temp_run("missing"), 1), {}, log),
-                    Catch::Matchers::StartsWith("/nonexistent/folder/train-images-idx3-ubyte: not found"));
+  CHECK_THROWS_WITH(
+      train_experiment(small_experiment("/nonexistent/folder", temp_run("missing"), 1), {}, log),
+      Catch::Matchers::StartsWith("/nonexistent/folder/train-images-idx3-ubyte: not found"));
 }

@@ -135,7 +135,8 @@ ImageKernel image_kernel(const reference::Conv2dGeometry&) {
 }  // namespace
 
 bool BlockedBackwardWeights::supports(const reference::Conv2dGeometry& g, std::size_t block) {
-  return simd_level() == SimdLevel::avx2 && image_kernel(g) != nullptr && block % kLanes == 0 && block > 0;
+  return simd_level() == SimdLevel::avx2 && image_kernel(g) != nullptr && block % kLanes == 0 &&
+         block > 0;
 }
 
 void BlockedBackwardWeights::run(const reference::Conv2dGeometry& g, const float* x,

@@ -5,9 +5,9 @@
 // portable four-wide vectors for any window, AVX2 for 2 × 2 windows with stride 2 when the CPU
 // has it. oneDNN 2.6's own pooling on this layout took 1.1 ms forward and 0.8 ms backward for
 // 64×16×28×28 on this AVX2 machine — more than the convolution before it; these take 0.09 ms
-// each way with AVX2 (0.16 and 0.14 ms four-wide), on 2 threads. The math is layers/maxpool2d.h's (K × K windows, stride S, no padding,
-// the first maximum in row-major order wins a tie); the fused block that uses them is tested
-// against that layer.
+// each way with AVX2 (0.16 and 0.14 ms four-wide), on 2 threads. The math is layers/maxpool2d.h's
+// (K × K windows, stride S, no padding, the first maximum in row-major order wins a tie); the fused
+// block that uses them is tested against that layer.
 //   forward:   y[…, i, j, ·] = max_{u,v} x[…, i·S + u, j·S + v, ·],  argmax = u·K + v of the max
 //   backward:  dx[…, i·S + u, j·S + v, ·] += g[…, i, j, ·] where argmax = u·K + v, with
 //              g = dy, or g = dy · [y > 0] when a ReLU came before the pooling: ReLU's backward

@@ -2,9 +2,9 @@
 
 #include <omp.h>
 
-#include <utility>
-#include <xmmintrin.h>
 #include <pmmintrin.h>
+#include <xmmintrin.h>
+#include <utility>
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -24,7 +24,9 @@ void set_num_threads(int threads) {
   if (threads > 0) omp_set_num_threads(threads);
 }
 
-int num_threads() { return omp_get_max_threads(); }
+int num_threads() {
+  return omp_get_max_threads();
+}
 
 void enable_flush_to_zero() {
   // MXCSR is per thread: set it in the calling thread and in each OpenMP worker.
@@ -40,11 +42,16 @@ void enable_flush_to_zero() {
 std::string cpu_isa() {
   using isa = dnnl::cpu_isa;
   // Longest first: the names of the sets that contain the others.
-  const std::pair<isa, const char*> names[] = {
-      {isa::avx512_core_amx, "avx512_core_amx"}, {isa::avx512_core_bf16, "avx512_core_bf16"},
-      {isa::avx512_core_vnni, "avx512_core_vnni"}, {isa::avx512_core, "avx512_core"},
-      {isa::avx512_mic_4ops, "avx512_mic_4ops"}, {isa::avx512_mic, "avx512_mic"},
-      {isa::avx2_vnni, "avx2_vnni"}, {isa::avx2, "avx2"}, {isa::avx, "avx"}, {isa::sse41, "sse41"}};
+  const std::pair<isa, const char*> names[] = {{isa::avx512_core_amx, "avx512_core_amx"},
+                                               {isa::avx512_core_bf16, "avx512_core_bf16"},
+                                               {isa::avx512_core_vnni, "avx512_core_vnni"},
+                                               {isa::avx512_core, "avx512_core"},
+                                               {isa::avx512_mic_4ops, "avx512_mic_4ops"},
+                                               {isa::avx512_mic, "avx512_mic"},
+                                               {isa::avx2_vnni, "avx2_vnni"},
+                                               {isa::avx2, "avx2"},
+                                               {isa::avx, "avx"},
+                                               {isa::sse41, "sse41"}};
   const auto effective = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
   for (const auto& [set, name] : names)
     if ((effective & static_cast<unsigned>(set)) == static_cast<unsigned>(set)) return name;

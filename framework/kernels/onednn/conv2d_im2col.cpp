@@ -93,8 +93,8 @@ std::vector<std::vector<float>>& Im2colConvolution::thread_buffers(
   return buffers;
 }
 
-void Im2colConvolution::forward(const reference::Conv2dGeometry& g, const float* x,
-                                const float* w, const float* b, float* y) {
+void Im2colConvolution::forward(const reference::Conv2dGeometry& g, const float* x, const float* w,
+                                const float* b, float* y) {
   const std::size_t R = g.C_in * g.K * g.K, Q = g.H_out * g.W_out;
   auto& cols = thread_buffers(cols_);
   for_image_ranges(g.N, cols.size(), [&](std::size_t t, std::size_t first, std::size_t end) {

@@ -8,7 +8,7 @@
 namespace gradlab::onednn {
 
 // Throws std::runtime_error if oneDNN reports a failure (dnnl::sgemm returns a status).
-void sgemm(bool transpose_a, bool transpose_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
-           const float* B, float* C, bool accumulate);
+void sgemm(bool transpose_a, bool transpose_b, std::size_t M, std::size_t N, std::size_t K,
+           const float* A, const float* B, float* C, bool accumulate);
 
 }  // namespace gradlab::onednn

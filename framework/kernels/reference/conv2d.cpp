@@ -17,7 +17,15 @@ Conv2dGeometry make_conv2d_geometry(std::size_t N, std::size_t C_in, std::size_t
                                 std::to_string(H) + "x" + std::to_string(W) + " with padding " +
                                 std::to_string(P) + " (output size would be < 1)");
   }
-  return {N, C_in, H, W, C_out, K, S, P, static_cast<std::size_t>(h_span) / S + 1,
+  return {N,
+          C_in,
+          H,
+          W,
+          C_out,
+          K,
+          S,
+          P,
+          static_cast<std::size_t>(h_span) / S + 1,
           static_cast<std::size_t>(w_span) / S + 1};
 }
 
@@ -108,9 +116,9 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
         }
 }
 
-#define GRADLAB_INSTANTIATE(T)                                                                \
-  template void conv2d_forward<T>(const Conv2dGeometry&, const T*, const T*, const T*, T*);   \
-  template void conv2d_backward_data<T>(const Conv2dGeometry&, const T*, const T*, T*);       \
+#define GRADLAB_INSTANTIATE(T)                                                              \
+  template void conv2d_forward<T>(const Conv2dGeometry&, const T*, const T*, const T*, T*); \
+  template void conv2d_backward_data<T>(const Conv2dGeometry&, const T*, const T*, T*);     \
   template void conv2d_backward_weights<T>(const Conv2dGeometry&, const T*, const T*, T*, T*);
 GRADLAB_INSTANTIATE(float)
 GRADLAB_INSTANTIATE(double)

@@ -24,8 +24,7 @@ struct Conv2dGeometry {
 
 // Fills H_out and W_out from the rest; throws std::invalid_argument if either would be < 1.
 Conv2dGeometry make_conv2d_geometry(std::size_t N, std::size_t C_in, std::size_t H, std::size_t W,
-                                    std::size_t C_out, std::size_t K, std::size_t S,
-                                    std::size_t P);
+                                    std::size_t C_out, std::size_t K, std::size_t S, std::size_t P);
 
 // b may be null (no bias).
 template <class T>

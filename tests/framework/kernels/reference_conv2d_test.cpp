@@ -55,7 +55,8 @@ TEST_CASE("conv2d geometry: output size formula and too-small inputs", "[kernels
   CHECK(g.H_out == 14);
   CHECK(g.W_out == 14);
   CHECK(make_conv2d_geometry(1, 1, 8, 9, 1, 3, 2, 0).W_out == 4);  // floor((9 − 3)/2) + 1
-  CHECK_THROWS_WITH(make_conv2d_geometry(1, 1, 2, 9, 1, 5, 1, 1),
-                    "conv2d: kernel 5 does not fit input 2x9 with padding 1 (output size would be < 1)");
+  CHECK_THROWS_WITH(
+      make_conv2d_geometry(1, 1, 2, 9, 1, 5, 1, 1),
+      "conv2d: kernel 5 does not fit input 2x9 with padding 1 (output size would be < 1)");
   CHECK_THROWS_AS(make_conv2d_geometry(1, 1, 8, 8, 1, 3, 0, 0), std::invalid_argument);
 }

@@ -7,14 +7,17 @@ using namespace gradlab::testing;
 
 namespace {
 // x = [[1,2,3],[4,5,6],[7,8,9]] as 1 × 1 × 3 × 3, w = [[1,2],[3,4]] as 1 × 1 × 2 × 2.
-Tensor<double> worked_input() { return Tensor<double>{{{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}}}; }
+Tensor<double> worked_input() {
+  return Tensor<double>{{{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}}};
+}
 void set_worked_weights(Conv2d<double>& conv) {
   conv.weight().value = Tensor<double>{{{{1, 2}, {3, 4}}}};
   conv.bias().value = Tensor<double>{0.5};
 }
 }  // namespace
 
-TEST_CASE("Conv2d forward is cross-correlation (worked example, stride 1, no padding)", "[conv2d]") {
+TEST_CASE("Conv2d forward is cross-correlation (worked example, stride 1, no padding)",
+          "[conv2d]") {
   Rng rng(1);
   Conv2d<double> conv(1, 1, 2, rng);
   set_worked_weights(conv);
@@ -81,7 +84,7 @@ TEST_CASE("gradcheck: Conv2d without bias", "[gradcheck][conv2d]") {
   Rng rng(7);
   Conv2d<double> conv(2, 3, 3, rng, 1, 1, Init::xavier_uniform, /*bias=*/false);
   CHECK(conv.named_parameters().size() == 1);
-  require_gradients_match(conv.name() + " no bias",
-                          check_module_gradients(conv, random_tensor({2, 2, 5, 5}, rng),
-                                                 random_projection_head(6)));
+  require_gradients_match(
+      conv.name() + " no bias",
+      check_module_gradients(conv, random_tensor({2, 2, 5, 5}, rng), random_projection_head(6)));
 }

@@ -13,8 +13,10 @@ TEST_CASE("Dropout zeroes a fraction p and scales the rest by 1/(1-p)", "[dropou
   const Tensor<double>& y = dropout.forward(x);
   std::size_t zeros = 0;
   for (double v : y) {
-    if (v == 0.0) ++zeros;
-    else REQUIRE(v == Approx(2.0 / (1 - p)).epsilon(1e-15));
+    if (v == 0.0)
+      ++zeros;
+    else
+      REQUIRE(v == Approx(2.0 / (1 - p)).epsilon(1e-15));
   }
   // 100,000 Bernoulli(0.3) draws: standard deviation of the fraction ≈ 0.00145; allow 5σ.
   CHECK(static_cast<double>(zeros) / x.size() == Approx(p).margin(0.0073));
@@ -52,9 +54,9 @@ TEST_CASE("gradcheck: Dropout with a fixed mask", "[gradcheck][dropout]") {
   for (const Shape& shape : {Shape{1, 5}, Shape{3, 7}, Shape{2, 3, 4, 5}}) {
     Dropout<double> dropout(0.4, 77);
     dropout.freeze_mask(true);  // the first forward draws the mask; the check reuses it
-    require_gradients_match("Dropout(p=0.4) " + to_string(shape),
-                            check_module_gradients(dropout, random_tensor(shape, rng),
-                                                   random_projection_head(9)));
+    require_gradients_match(
+        "Dropout(p=0.4) " + to_string(shape),
+        check_module_gradients(dropout, random_tensor(shape, rng), random_projection_head(9)));
     std::size_t dropped = 0;
     for (double m : dropout.mask()) dropped += m == 0.0;
     CHECK(dropped > 0);  // the check covered dropped elements too

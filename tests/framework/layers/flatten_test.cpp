@@ -20,8 +20,8 @@ TEST_CASE("gradcheck: Flatten", "[gradcheck][flatten]") {
   Rng rng(21);
   for (const Shape& shape : {Shape{1, 3}, Shape{2, 3, 5, 4}, Shape{3, 1, 7, 2}}) {
     Flatten<double> flatten;
-    require_gradients_match("Flatten " + to_string(shape),
-                            check_module_gradients(flatten, random_tensor(shape, rng),
-                                                   random_projection_head(4)));
+    require_gradients_match(
+        "Flatten " + to_string(shape),
+        check_module_gradients(flatten, random_tensor(shape, rng), random_projection_head(4)));
   }
 }

@@ -25,7 +25,7 @@ TEST_CASE("Linear backward accumulates into dW and db", "[linear]") {
   layer.forward(x);
   const Tensor<double>& dx = layer.backward(tensor({1, 1}, {1}));
   CHECK_THAT(dx, Equals(Tensor<double>{{3, -1}}));  // dY Wᵀ
-  layer.backward(tensor({1, 1}, {1}));   // a second backward adds the same again
+  layer.backward(tensor({1, 1}, {1}));              // a second backward adds the same again
   CHECK_THAT(layer.weight().grad, Equals(tensor({2, 1}, {2, 4})));  // 2 × Xᵀ dY
   CHECK_THAT(layer.bias().grad, Equals(tensor({1}, {2})));
 }
@@ -35,8 +35,8 @@ TEST_CASE("gradcheck: Linear", "[gradcheck][linear]") {
     std::size_t N, D_in, D_out;
     bool bias;
   };
-  const Case cases[] = {{1, 1, 1, true}, {1, 5, 3, true}, {3, 5, 4, true}, {7, 3, 11, true},
-                        {4, 6, 2, false}};
+  const Case cases[] = {
+      {1, 1, 1, true}, {1, 5, 3, true}, {3, 5, 4, true}, {7, 3, 11, true}, {4, 6, 2, false}};
   for (const Case& c : cases) {
     Rng rng(100 + c.N * 10 + c.D_in);
     Linear<double> layer(c.D_in, c.D_out, rng, Init::xavier_normal, c.bias);

@@ -18,7 +18,8 @@ TEST_CASE("Balanced class weights are N / (K n_c)", "[class_weights]") {
   CHECK_THROWS_AS(class_counts({0, 3}, 3), std::invalid_argument);
 }
 
-TEST_CASE("Weighted cross-entropy normalises by the sum of weights, as PyTorch", "[class_weights][cross_entropy]") {
+TEST_CASE("Weighted cross-entropy normalises by the sum of weights, as PyTorch",
+          "[class_weights][cross_entropy]") {
   SoftmaxCrossEntropy<double> loss({1.0, 3.0});
   // Row 0: z = [0, 0], y = 0 → ℓ = log 2. Row 1: z = [log 3, 0], y = 1 → p = [3/4, 1/4], ℓ = log 4.
   // L = (1·log 2 + 3·log 4) / (1 + 3) = 7 log(2) / 4.
@@ -36,7 +37,8 @@ TEST_CASE("Weighted cross-entropy rejects bad weights", "[class_weights][errors]
   CHECK_THROWS_WITH(SoftmaxCrossEntropy<double>({1.0, -2.0}),
                     "SoftmaxCrossEntropy: class weight 1 must be finite and >= 0, got -2.000000");
   SoftmaxCrossEntropy<double> three({1, 1, 1});
-  CHECK_THROWS_WITH(three.forward(Tensor<double>{{0, 0}}, {0}), "SoftmaxCrossEntropy: 3 class weights for logits of 2 classes");
+  CHECK_THROWS_WITH(three.forward(Tensor<double>{{0, 0}}, {0}),
+                    "SoftmaxCrossEntropy: 3 class weights for logits of 2 classes");
   SoftmaxCrossEntropy<double> zero({0, 1});
   CHECK_THROWS_WITH(zero.forward(Tensor<double>{{0, 0}}, {0}),
                     "SoftmaxCrossEntropy: the class weights of this batch's labels sum to 0");
@@ -53,6 +55,8 @@ TEST_CASE("gradcheck: weighted softmax cross-entropy", "[gradcheck][class_weight
     loss.forward(logits, labels);
     require_gradients_match(
         "SoftmaxCrossEntropy weighted N=" + std::to_string(N),
-        check_loss_input(logits, [&](const Tensor<double>& z) { return loss.forward(z, labels); }, loss.backward(), "logits"));
+        check_loss_input(
+            logits, [&](const Tensor<double>& z) { return loss.forward(z, labels); },
+            loss.backward(), "logits"));
   }
 }

@@ -19,7 +19,8 @@ TEST_CASE("Focal loss on worked examples", "[focal]") {
   CHECK(focal.backward()(0, 1) == Approx(0.5 * factor).epsilon(1e-15));
   // α per class multiplies the sample's loss: α_0 = 0.25.
   FocalLoss<double> weighted(2.0, {0.25, 1.0});
-  CHECK(weighted.forward(Tensor<double>{{0, 0}}, {0}) == Approx(0.25 * std::log(2.0) / 4).epsilon(1e-15));
+  CHECK(weighted.forward(Tensor<double>{{0, 0}}, {0}) ==
+        Approx(0.25 * std::log(2.0) / 4).epsilon(1e-15));
 }
 
 TEST_CASE("Focal loss with gamma 0 is cross-entropy", "[focal]") {
@@ -30,7 +31,8 @@ TEST_CASE("Focal loss with gamma 0 is cross-entropy", "[focal]") {
   SoftmaxCrossEntropy<double> cross_entropy;
   CHECK(focal.forward(z, y) == Approx(cross_entropy.forward(z, y)).epsilon(1e-14));
   for (std::size_t i = 0; i < z.size(); ++i)
-    CHECK(focal.backward().data()[i] == Approx(cross_entropy.backward().data()[i]).epsilon(1e-14).margin(1e-16));
+    CHECK(focal.backward().data()[i] ==
+          Approx(cross_entropy.backward().data()[i]).epsilon(1e-14).margin(1e-16));
 }
 
 TEST_CASE("Focal loss is finite at a certain prediction and at +-1000", "[focal]") {
@@ -51,7 +53,11 @@ TEST_CASE("gradcheck: focal loss", "[gradcheck][focal]") {
     std::vector<double> alpha;
     std::size_t N, C;
   };
-  const Case cases[] = {{0.0, {}, 3, 4}, {0.5, {}, 1, 3}, {2.0, {}, 5, 10}, {2.0, {0.25, 0.75, 1.0}, 6, 3}, {5.0, {}, 4, 2}};
+  const Case cases[] = {{0.0, {}, 3, 4},
+                        {0.5, {}, 1, 3},
+                        {2.0, {}, 5, 10},
+                        {2.0, {0.25, 0.75, 1.0}, 6, 3},
+                        {5.0, {}, 4, 2}};
   for (const Case& c : cases) {
     FocalLoss<double> focal(c.gamma, c.alpha);
     const Tensor<double> logits = random_tensor({c.N, c.C}, rng, -3, 3);
@@ -59,8 +65,10 @@ TEST_CASE("gradcheck: focal loss", "[gradcheck][focal]") {
     for (int& y : labels) y = static_cast<int>(rng.below(c.C));
     focal.forward(logits, labels);
     require_gradients_match(
-        "FocalLoss gamma=" + std::to_string(c.gamma) + (c.alpha.empty() ? "" : " with alpha") + " N=" + std::to_string(c.N),
-        check_loss_input(logits, [&](const Tensor<double>& z) { return focal.forward(z, labels); }, focal.backward(),
-                         "logits"));
+        "FocalLoss gamma=" + std::to_string(c.gamma) + (c.alpha.empty() ? "" : " with alpha") +
+            " N=" + std::to_string(c.N),
+        check_loss_input(
+            logits, [&](const Tensor<double>& z) { return focal.forward(z, labels); },
+            focal.backward(), "logits"));
   }
 }

@@ -14,8 +14,9 @@ TEST_CASE("MSE is the mean of squared differences (worked example)", "[mse]") {
 
 TEST_CASE("MSE rejects mismatched shapes", "[mse][errors]") {
   MSELoss<double> mse;
-  CHECK_THROWS_WITH(mse.forward(Tensor<double>::from_shape({2, 3}), Tensor<double>::from_shape({3, 2})),
-                    "MSELoss: prediction [2, 3] and target [3, 2] must have the same shape");
+  CHECK_THROWS_WITH(
+      mse.forward(Tensor<double>::from_shape({2, 3}), Tensor<double>::from_shape({3, 2})),
+      "MSELoss: prediction [2, 3] and target [3, 2] must have the same shape");
   CHECK_THROWS_AS(mse.backward(), std::logic_error);
 }
 
@@ -27,7 +28,8 @@ TEST_CASE("gradcheck: MSE", "[gradcheck][mse]") {
     mse.forward(prediction, target);
     require_gradients_match(
         "MSELoss " + to_string(shape),
-        check_loss_input(prediction, [&](const Tensor<double>& p) { return mse.forward(p, target); },
-                         mse.backward(), "prediction"));
+        check_loss_input(
+            prediction, [&](const Tensor<double>& p) { return mse.forward(p, target); },
+            mse.backward(), "prediction"));
   }
 }

@@ -60,7 +60,8 @@ TEST_CASE("gradcheck: softmax cross-entropy", "[gradcheck][cross_entropy]") {
     loss.forward(logits, labels);
     require_gradients_match(
         "SoftmaxCrossEntropy N=" + std::to_string(c.N) + " C=" + std::to_string(c.C),
-        check_loss_input(logits, [&](const Tensor<double>& z) { return loss.forward(z, labels); },
-                         loss.backward(), "logits"));
+        check_loss_input(
+            logits, [&](const Tensor<double>& z) { return loss.forward(z, labels); },
+            loss.backward(), "logits"));
   }
 }

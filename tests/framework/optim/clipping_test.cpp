@@ -17,12 +17,14 @@ TEST_CASE("clip_grad_norm scales all gradients to the global L2 norm", "[optim][
   // Below the limit nothing changes.
   CHECK(clip_grad_norm<double>({&a, &b}, 10.0) == Approx(5.0 * scale).epsilon(1e-15));
   CHECK(b.grad(0) == Approx(4.0 * scale).epsilon(1e-15));
-  CHECK_THROWS_WITH(clip_grad_norm<double>({&a}, 0.0), "clip_grad_norm: max_norm must be in (0, inf), got 0");
+  CHECK_THROWS_WITH(clip_grad_norm<double>({&a}, 0.0),
+                    "clip_grad_norm: max_norm must be in (0, inf), got 0");
 }
 
 TEST_CASE("clip_grad_value clamps each element", "[optim][clipping]") {
   Parameter<float> a("a", {4});
   a.grad = Tensor<float>{-3.0f, -0.5f, 0.25f, 7.0f};
   clip_grad_value<float>({&a}, 1.0);
-  CHECK(std::vector<float>(a.grad.begin(), a.grad.end()) == std::vector<float>{-1.0f, -0.5f, 0.25f, 1.0f});
+  CHECK(std::vector<float>(a.grad.begin(), a.grad.end()) ==
+        std::vector<float>{-1.0f, -0.5f, 0.25f, 1.0f});
 }

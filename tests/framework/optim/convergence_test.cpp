@@ -14,8 +14,10 @@ namespace {
 
 // Runs `steps` steps of the optimizer made by `make` on f with gradient `grad`, from x0.
 using Gradient = std::function<void(const double* x, double* g)>;
-std::vector<double> minimise(const std::function<std::unique_ptr<Optimizer<double>>(std::vector<NamedParameter<double>>)>& make,
-                             const Gradient& grad, std::vector<double> x0, int steps) {
+std::vector<double> minimise(
+    const std::function<std::unique_ptr<Optimizer<double>>(std::vector<NamedParameter<double>>)>&
+        make,
+    const Gradient& grad, std::vector<double> x0, int steps) {
   Parameter<double> x("x", {x0.size()});
   std::copy(x0.begin(), x0.end(), x.value.begin());
   auto optimizer = make({{"x", &x}});
@@ -53,11 +55,15 @@ struct Named {
 TEST_CASE("Every optimizer minimises a convex quadratic to 1e-6", "[optim][convergence]") {
   const Named optimizers[] = {
       {"sgd", [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 0.15); }},
-      {"sgd momentum", [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 0.05, 0.9); }},
-      {"sgd nesterov", [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 0.05, 0.9, true); }},
-      {"ema momentum", [](auto p) { return std::make_unique<EmaMomentum<double>>(std::move(p), 0.15, 0.9); }},
+      {"sgd momentum",
+       [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 0.05, 0.9); }},
+      {"sgd nesterov",
+       [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 0.05, 0.9, true); }},
+      {"ema momentum",
+       [](auto p) { return std::make_unique<EmaMomentum<double>>(std::move(p), 0.15, 0.9); }},
       {"adam", [](auto p) { return std::make_unique<Adam<double>>(std::move(p), 0.05); }},
-      {"adamw", [](auto p) {
+      {"adamw",
+       [](auto p) {
          return std::make_unique<Adam<double>>(std::move(p), 0.05, 0.9, 0.999, 1e-8, 0.0,
                                                Adam<double>::WeightDecay::decoupled);
        }},
@@ -69,12 +75,16 @@ TEST_CASE("Every optimizer minimises a convex quadratic to 1e-6", "[optim][conve
   }
 }
 
-TEST_CASE("Every optimizer minimises the Rosenbrock function from (-1.5, 2) to 1e-3", "[optim][convergence]") {
+TEST_CASE("Every optimizer minimises the Rosenbrock function from (-1.5, 2) to 1e-3",
+          "[optim][convergence]") {
   const Named optimizers[] = {
       {"sgd", [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 1e-3); }},
-      {"sgd momentum", [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 2e-4, 0.9); }},
-      {"sgd nesterov", [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 2e-4, 0.9, true); }},
-      {"ema momentum", [](auto p) { return std::make_unique<EmaMomentum<double>>(std::move(p), 1e-3, 0.9); }},
+      {"sgd momentum",
+       [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 2e-4, 0.9); }},
+      {"sgd nesterov",
+       [](auto p) { return std::make_unique<SGD<double>>(std::move(p), 2e-4, 0.9, true); }},
+      {"ema momentum",
+       [](auto p) { return std::make_unique<EmaMomentum<double>>(std::move(p), 1e-3, 0.9); }},
       {"adam", [](auto p) { return std::make_unique<Adam<double>>(std::move(p), 1e-2); }},
   };
   for (const Named& optimizer : optimizers) {

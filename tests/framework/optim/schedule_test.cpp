@@ -49,11 +49,13 @@ TEST_CASE("Schedules from JSON convert epochs to steps", "[schedule][config]") {
   CHECK(decay->factor(20) == Approx(0.1).epsilon(1e-15));
 
   const nlohmann::json typo = {{"type", "cosine"}, {"min_lrr", 0.01}};
-  CHECK_THROWS_WITH(make_schedule(ConfigObject(typo, "schedule"), 0.1, 10, 50),
-                    Catch::Matchers::StartsWith("schedule.min_lrr: unknown key; did you mean \"min_lr\"?"));
+  CHECK_THROWS_WITH(
+      make_schedule(ConfigObject(typo, "schedule"), 0.1, 10, 50),
+      Catch::Matchers::StartsWith("schedule.min_lrr: unknown key; did you mean \"min_lr\"?"));
   const nlohmann::json bad_type = {{"type", "cosin"}};
   CHECK_THROWS_WITH(make_schedule(ConfigObject(bad_type, "schedule"), 0.1, 10, 50),
-                    "schedule.type: unknown value \"cosin\"; did you mean \"cosine\"? (allowed: constant, step, cosine)");
+                    "schedule.type: unknown value \"cosin\"; did you mean \"cosine\"? (allowed: "
+                    "constant, step, cosine)");
 }
 
 TEST_CASE("A schedule drives the optimizer's learning rate", "[schedule]") {
