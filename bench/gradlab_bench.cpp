@@ -31,16 +31,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "framework/kernels/gemm.h"
+#include "framework/fusion/onednn_chain.h"
+#include "framework/kernels/backend.h"
 #include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/onednn/context.h"
 #include "framework/kernels/reference/conv2d.h"
 #include "framework/kernels/simd.h"
 #include "framework/layers/linear.h"
-#include "framework/layers/onednn_chain.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/adam.h"
 #include "framework/optim/sgd.h"
+#include "framework/runtime.h"
 #include "models/builder.h"
 
 using namespace gradlab;
@@ -80,9 +81,9 @@ nlohmann::json bench_gemm(const std::string& name, Backend backend, bool ta, boo
                           std::size_t N, std::size_t K, Rng& rng) {
   const auto A = random_vector(M * K, rng), B = random_vector(K * N, rng);
   std::vector<float> C(M * N);
-  const double seconds =
-      time_per_run([&] { gemm(backend, ta, tb, M, N, K, A.data(), B.data(), C.data(), false); },
-                   backend == Backend::reference ? 0.2 : 0.3);
+  const double seconds = time_per_run(
+      [&] { kernels<float>(backend).gemm(ta, tb, M, N, K, A.data(), B.data(), C.data(), false); },
+      backend == Backend::reference ? 0.2 : 0.3);
   const double flops = 2.0 * M * N * K;
   return {{"kernel", name},
           {"backend", to_string(backend)},
@@ -259,7 +260,7 @@ std::vector<onednn::Chain::Layer> chain_layers(const std::string& model_name) {
   return chain->kernel_layers();
 }
 
-nlohmann::json kernels() {
+nlohmann::json kernel_benchmarks() {
   Rng rng(1);
   nlohmann::json results = nlohmann::json::array();
   const std::size_t B = 64;
@@ -301,7 +302,7 @@ nlohmann::json kernels() {
     results.push_back(bench_reference_conv("lenet conv1 1->16", pass, conv1, rng));
   for (const char* pass : {"forward", "backward_data", "backward_weights"})
     results.push_back(bench_reference_conv("lenet conv2 16->32", pass, conv2, rng));
-  return {{"kernels", results}, {"threads", onednn::num_threads()}};
+  return {{"kernels", results}, {"threads", num_threads()}};
 }
 
 // `count` bytes of a file from `offset` on; an error names the file if it holds fewer.
@@ -332,7 +333,7 @@ struct TrainingSetup {
 
   TrainingSetup(const std::string& model_name, Backend backend, std::size_t batch,
                 const std::string& data_folder) {
-    onednn::enable_flush_to_zero();
+    enable_flush_to_zero();
     model = build_model<float>(model_spec(model_name), {1, 28, 28}, 10, 42);
     model->set_backend(backend);
     model->set_needs_input_grad(false);
@@ -417,7 +418,7 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch,
   add("optimizer step", step_seconds);
   return {{"model", model_name},
           {"batch", batch},
-          {"threads", onednn::num_threads()},
+          {"threads", num_threads()},
           {"step_microseconds", total * 1e6},
           {"parts", parts}};
 }
@@ -448,7 +449,7 @@ nlohmann::json train(const std::string& model_name, const std::string& backend_n
           {"backend", backend_name},
           {"batch", batch},
           {"data", data_folder.empty() ? "random" : "mnist"},
-          {"threads", onednn::num_threads()},
+          {"threads", num_threads()},
           {"train_step_ms", step_seconds * 1e3},
           {"train_images_per_second", batch / step_seconds},
           {"forward_flops_per_image", forward_flops},
@@ -500,7 +501,7 @@ nlohmann::json overhead(const std::string& model_name, std::size_t batch,
   };
   for (int i = 0; i < 20; ++i) step();
   const int rounds = 25, per_block = model_name == "mlp" ? 40 : 8;
-  std::vector<double> steps, kernels, ratios;
+  std::vector<double> steps, kernel_times, ratios;
   for (int round = 0; round < rounds; ++round) {
     convolutions.reset();
     auto start = Clock::now();
@@ -511,11 +512,12 @@ nlohmann::json overhead(const std::string& model_name, std::size_t batch,
     for (Gemm& g : gemms) {
       start = Clock::now();
       for (int s = 0; s < per_block; ++s)
-        gemm(Backend::onednn, g.ta, g.tb, g.M, g.N, g.K, g.A.data(), g.B.data(), g.C.data(), false);
+        kernels<float>(Backend::onednn)
+            .gemm(g.ta, g.tb, g.M, g.N, g.K, g.A.data(), g.B.data(), g.C.data(), false);
       kernel_seconds += std::chrono::duration<double>(Clock::now() - start).count() / per_block;
     }
     steps.push_back(step_seconds * 1e3);
-    kernels.push_back(kernel_seconds * 1e3);
+    kernel_times.push_back(kernel_seconds * 1e3);
     ratios.push_back(step_seconds / kernel_seconds);
   }
   auto median = [](std::vector<double> v) {
@@ -524,10 +526,10 @@ nlohmann::json overhead(const std::string& model_name, std::size_t batch,
   };
   return {{"model", model_name},
           {"batch", batch},
-          {"threads", onednn::num_threads()},
+          {"threads", num_threads()},
           {"rounds", rounds},
           {"step_ms", median(steps)},
-          {"kernels_ms", median(kernels)},
+          {"kernels_ms", median(kernel_times)},
           {"ratio", median(ratios)},
           {"ratio_min", *std::min_element(ratios.begin(), ratios.end())},
           {"ratio_max", *std::max_element(ratios.begin(), ratios.end())}};
@@ -556,7 +558,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (mode == "kernels" && argc == 2) {
-      std::cout << kernels().dump(2) << "\n";
+      std::cout << kernel_benchmarks().dump(2) << "\n";
       return 0;
     }
     if (mode == "profile" && (argc == 4 || argc == 5)) {

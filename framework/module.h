@@ -76,8 +76,8 @@ class Module {
   // and restore them and a resumed run draws the same masks.
   virtual std::vector<std::pair<std::string, Rng*>> named_rngs() { return {}; }
 
-  // Which kernels run: oneDNN or the reference loops (float64 always runs the reference).
-  // Starts at default_backend(); containers pass it to their children.
+  // Which kernels run (framework/kernels/backend.h; float64 always runs the reference loops).
+  // oneDNN unless set; containers pass it to their children.
   virtual void set_backend(Backend backend) { backend_ = backend; }
   Backend backend() const { return backend_; }
 
@@ -93,7 +93,7 @@ class Module {
   std::vector<Parameter<T>*> parameters_;
   bool training_ = true;
   bool needs_input_grad_ = true;
-  Backend backend_ = default_backend();
+  Backend backend_ = Backend::onednn;
 };
 
 template <class T>

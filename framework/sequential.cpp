@@ -1,8 +1,6 @@
 #include "framework/sequential.h"
 
-#include <type_traits>
-
-#include "framework/layers/onednn_chain.h"
+#include "framework/fusion/plan.h"
 
 namespace gradlab {
 
@@ -28,26 +26,9 @@ void Sequential<T>::add(std::unique_ptr<Module<T>> module) {
 
 template <class T>
 void Sequential<T>::plan_steps() {
-  steps_.clear();
-  fused_.clear();
   std::vector<Module<T>*> modules;
   for (const auto& module : modules_) modules.push_back(module.get());
-  for (std::size_t i = 0; i < modules_.size();) {
-    if constexpr (std::is_same_v<T, float>) {
-      if (this->backend() == Backend::onednn) {
-        if (auto chain = OnednnChain::match(modules, i)) {
-          chain->set_needs_input_grad(modules_[i]->needs_input_grad());
-          const std::size_t count = chain->module_count();
-          steps_.push_back({chain.get(), i, i + count - 1});
-          fused_.push_back(std::move(chain));
-          i += count;
-          continue;
-        }
-      }
-    }
-    steps_.push_back({modules_[i].get(), i, i});
-    ++i;
-  }
+  steps_ = gradlab::plan_steps(this->backend(), modules);
 }
 
 template <class T>
@@ -67,7 +48,7 @@ template <class T>
 const Tensor<T>& Sequential<T>::forward(const Tensor<T>& input) {
   if (modules_.empty()) throw std::logic_error("Sequential::forward: the model has no layers");
   const Tensor<T>* x = &input;
-  for (const Step& step : steps_) {
+  for (const Step<T>& step : steps_) {
     try {
       x = &step.module->forward(*x);
     } catch (const ShapeError& error) {
@@ -91,7 +72,7 @@ const Tensor<T>& Sequential<T>::backward(const Tensor<T>& grad_output) {
   if (modules_.empty()) throw std::logic_error("Sequential::backward: the model has no layers");
   const Tensor<T>* grad = &grad_output;
   for (std::size_t i = steps_.size(); i-- > 0;) {
-    const Step& step = steps_[i];
+    const Step<T>& step = steps_[i];
     try {
       grad = &step.module->backward(*grad);
     } catch (const ShapeError& error) {

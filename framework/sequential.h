@@ -3,16 +3,16 @@
 //   backward:  runs each module's backward in reverse order (the chain rule)
 // Parameters are named by position: "0.weight", "2.bias", as in PyTorch.
 //
-// What runs is a list of steps, each a module or a fused run of modules: on the oneDNN backend
-// (float32), a run of Conv2d, ReLU and MaxPool2d layers holding a Conv2d becomes one OnednnChain
-// step, which keeps the activations in oneDNN's layouts from end to end
-// (layers/onednn_chain.h). The modules, their parameters and their names are the same either way.
+// What runs is the backend's plan of steps (framework/fusion/plan.h), each a module or one fused
+// module standing for a run of them. The modules, their parameters and their names are the same
+// either way.
 #pragma once
 
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include "framework/fusion/plan.h"
 #include "framework/module.h"
 
 namespace gradlab {
@@ -63,13 +63,8 @@ class Sequential : public Module<T> {
   // Rebuilds steps_ from modules_, fusing where the backend allows.
   void plan_steps();
 
-  struct Step {
-    Module<T>* module;
-    std::size_t first, last;  // the modules it runs, for error messages
-  };
   std::vector<std::unique_ptr<Module<T>>> modules_;
-  std::vector<std::unique_ptr<Module<T>>> fused_;  // the chains among steps_
-  std::vector<Step> steps_;
+  std::vector<Step<T>> steps_;
 };
 
 }  // namespace gradlab

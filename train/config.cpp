@@ -186,8 +186,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     experiment.patience = static_cast<std::size_t>(stopping.integer("patience", 0, 0, 100000));
     stopping.finish();
   }
-  experiment.backend =
-      root.string("backend", to_string(default_backend()), {"onednn", "reference"});
+  experiment.backend = root.string("backend", to_string(default_backend()), backend_names());
   experiment.output = root.string("output", "runs/" + name);
   root.finish();
 

@@ -5,7 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "framework/kernels/onednn/context.h"
+#include "framework/kernels/backend.h"
+#include "framework/runtime.h"
 #include "train/commands.h"
 #include "train/demo.h"
 #include "train/pca.h"
@@ -20,6 +21,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string config, checkpoint, resume, data, backend;
+  // The backends' names, for --backend's help and check.
+  const std::vector<std::string> backend_names = gradlab::backend_names();
+  std::string backend_list;
+  for (const std::string& name : backend_names)
+    backend_list += (backend_list.empty() ? "" : " or ") + name;
   int threads = 0;
   app.add_option("--threads", threads,
                  "compute threads (OpenMP), default $OMP_NUM_THREADS or all cores")
@@ -30,8 +36,8 @@ int main(int argc, char** argv) {
   CLI::App* train = app.add_subcommand("train", "train a model from a JSON experiment config");
   train->add_option("config", config, "experiment config (JSON); optional with --resume");
   train->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
-  train->add_option("--backend", backend, "kernels: onednn or reference (overrides the config)")
-      ->check(CLI::IsMember({"onednn", "reference"}));
+  train->add_option("--backend", backend, "kernels: " + backend_list + " (overrides the config)")
+      ->check(CLI::IsMember(backend_names));
   train->add_option("--resume", resume, "continue the run in this folder from its last checkpoint")
       ->check(CLI::ExistingDirectory);
 
@@ -39,15 +45,15 @@ int main(int argc, char** argv) {
       app.add_subcommand("eval", "metrics and confusion matrix of a checkpoint on a test set");
   eval->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
   eval->add_option("--data", data, "folder of IDX files (default: the checkpoint's data folder)");
-  eval->add_option("--backend", backend, "kernels: onednn or reference")
-      ->check(CLI::IsMember({"onednn", "reference"}));
+  eval->add_option("--backend", backend, "kernels: " + backend_list)
+      ->check(CLI::IsMember(backend_names));
 
   CLI::App* predict =
       app.add_subcommand("predict", "class and probabilities for images (PGM, PNG or IDX)");
   predict->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
   predict->add_option("images", images, "image files")->required();
-  predict->add_option("--backend", backend, "kernels: onednn or reference")
-      ->check(CLI::IsMember({"onednn", "reference"}));
+  predict->add_option("--backend", backend, "kernels: " + backend_list)
+      ->check(CLI::IsMember(backend_names));
 
   CLI::App* summary = app.add_subcommand(
       "summary", "each layer of a config's model: output shape, parameters, FLOPs");
@@ -97,7 +103,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    gradlab::onednn::set_num_threads(threads);
+    gradlab::set_num_threads(threads);
     if (*train) {
       if (config.empty() && resume.empty())
         throw CLI::ValidationError("train: give a CONFIG file, or --resume RUN_DIR");

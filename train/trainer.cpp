@@ -7,11 +7,11 @@
 #include <fstream>
 
 #include "datasets/idx.h"
-#include "framework/kernels/onednn/context.h"
 #include "framework/losses/class_weights.h"
 #include "framework/losses/focal_loss.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/registry.h"
+#include "framework/runtime.h"
 #include "models/builder.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
@@ -160,7 +160,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   auto model = build_model<float>(config.model, sample_shape, classes, config.seed);
   model->set_backend(parse_backend(config.backend));
   model->set_needs_input_grad(false);
-  onednn::enable_flush_to_zero();
+  enable_flush_to_zero();
   auto loss = make_loss<float>(config.loss, &train_labels, classes);
   auto optimizer =
       make_optimizer<float>(ConfigObject(config.optimizer, "optimizer"), model->named_parameters());
@@ -201,7 +201,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
       << " forward FLOPs per image\n"
       << "loss: " << loss->name() << "; optimizer: " << optimizer->name()
       << "; schedule: " << schedule->name() << "; backend: " << config.backend << " ("
-      << onednn::num_threads() << " threads)\n";
+      << num_threads() << " threads)\n";
 
   Tensor<float> images;
   Labels labels;

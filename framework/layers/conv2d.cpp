@@ -1,7 +1,5 @@
 #include "framework/layers/conv2d.h"
 
-#include <type_traits>
-
 namespace gradlab {
 
 template <class T>
@@ -54,73 +52,34 @@ Shape Conv2d<T>::output_shape(const Shape& input_shape) const {
 }
 
 template <class T>
-onednn::Chain* Conv2d<T>::fast_kernel() {
-  if constexpr (std::is_same_v<T, float>) {
-    if (this->backend() == Backend::onednn) {
-      if (!onednn_kernel_) {
-        onednn::Chain::Layer self{};
-        self.kind = onednn::Chain::Layer::Kind::convolution;
-        self.out_channels = out_channels_;
-        self.kernel_size = kernel_size_;
-        self.stride = stride_;
-        self.padding = padding_;
-        self.bias = has_bias_;
-        self.name = name();
-        onednn_kernel_ = std::make_unique<onednn::Chain>(std::vector<onednn::Chain::Layer>{self});
-      }
-      return onednn_kernel_.get();
-    }
+ConvolutionKernel<T>& Conv2d<T>::kernel() {
+  if (!kernel_ || kernel_backend_ != this->backend()) {
+    kernel_ = kernels<T>(this->backend())
+                  .convolution({out_channels_, kernel_size_, stride_, padding_, has_bias_, name()});
+    kernel_backend_ = this->backend();
   }
-  return nullptr;
-}
-
-template <class T>
-std::vector<onednn::ConvolutionParameters> Conv2d<T>::onednn_parameters() {
-  if constexpr (std::is_same_v<T, float>) {
-    return {{weight_.value.data(), has_bias_ ? bias_.value.data() : nullptr, weight_.grad.data(),
-             has_bias_ ? bias_.grad.data() : nullptr}};
-  }
-  return {};
+  return *kernel_;
 }
 
 template <class T>
 void Conv2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   input_ = input;
-  const reference::Conv2dGeometry g = geometry(shape_of(input));
-  if constexpr (std::is_same_v<T, float>) {
-    if (onednn::Chain* kernel = fast_kernel()) {
-      kernel->forward({g.N, g.C_in, g.H, g.W}, input_.data(), output.data(), onednn_parameters());
-      return;
-    }
-  }
   const T* bias = has_bias_ ? bias_.value.data() : nullptr;
-  reference::conv2d_forward(g, input_.data(), weight_.value.data(), bias, output.data());
+  kernel().forward(geometry(shape_of(input)), input_.data(), weight_.value.data(), bias,
+                   output.data());
 }
 
 template <class T>
 void Conv2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (onednn::Chain* kernel = fast_kernel()) {
-      kernel->backward(grad_output.data(), grad_input ? grad_input->data() : nullptr,
-                       onednn_parameters());
-      return;
-    }
-  }
-  const reference::Conv2dGeometry g = geometry(shape_of(input_));
   T* grad_bias = has_bias_ ? bias_.grad.data() : nullptr;
-  reference::conv2d_backward_weights(g, input_.data(), grad_output.data(), weight_.grad.data(),
-                                     grad_bias);
-  if (grad_input)
-    reference::conv2d_backward_data(g, grad_output.data(), weight_.value.data(),
-                                    grad_input->data());
+  kernel().backward(geometry(shape_of(input_)), input_.data(), weight_.value.data(),
+                    grad_output.data(), grad_input ? grad_input->data() : nullptr,
+                    weight_.grad.data(), grad_bias);
 }
 
 template <class T>
 std::vector<std::string> Conv2d<T>::implementations(const Shape& input_shape) {
-  onednn::Chain* kernel = fast_kernel();
-  if (!kernel) return {};
-  const reference::Conv2dGeometry g = geometry(input_shape);
-  return kernel->implementations({g.N, g.C_in, g.H, g.W});
+  return kernel().implementations(geometry(input_shape));
 }
 
 template class Conv2d<float>;

@@ -5,16 +5,15 @@
 //   backward:  dW += Σ_{n,i,j} X[n, c, i·S + u − P, j·S + v − P] · dY[n,o,i,j]
 //              db += Σ_{n,i,j} dY[n,o,i,j]
 //              dX  = the transposed convolution of dY with W
-// The reference loops are in kernels/reference/conv2d.cpp; with the oneDNN backend (float32) the
-// same three passes run as a chain of one layer (kernels/onednn/chain/chain.h; in a Sequential,
-// as part of a longer one: layers/onednn_chain.h).
+// The passes run on the backend's convolution kernel (kernels/convolution.h): the reference loops
+// of kernels/reference/conv2d.cpp, or oneDNN (float32), where in a Sequential a run of layers
+// runs fused (framework/fusion/plan.h).
 #pragma once
 
 #include <memory>
 
 #include "framework/init.h"
-#include "framework/kernels/onednn/chain/chain.h"
-#include "framework/kernels/reference/conv2d.h"
+#include "framework/kernels/backend.h"
 #include "framework/module.h"
 
 namespace gradlab {
@@ -47,7 +46,8 @@ class Conv2d : public Layer<T> {
   // if the input is not N × in_channels × H × W or is smaller than the kernel.
   reference::Conv2dGeometry geometry(const Shape& input_shape) const;
 
-  // The oneDNN implementations chosen for this input shape (empty unless float32 on oneDNN).
+  // The implementations the backend's kernel runs for this input shape (empty for the
+  // reference loops).
   std::vector<std::string> implementations(const Shape& input_shape);
 
  protected:
@@ -58,12 +58,12 @@ class Conv2d : public Layer<T> {
   std::size_t in_channels_, out_channels_, kernel_size_, stride_, padding_;
   bool has_bias_;
   Parameter<T> weight_, bias_;
-  // The oneDNN kernel when this layer runs float32 on oneDNN, else null (the reference runs).
-  onednn::Chain* fast_kernel();
-  std::vector<onednn::ConvolutionParameters> onednn_parameters();
+  // The backend's kernel, made when first needed after the backend changes.
+  ConvolutionKernel<T>& kernel();
 
   Tensor<T> input_;  // X, kept for dW
-  std::unique_ptr<onednn::Chain> onednn_kernel_;
+  std::unique_ptr<ConvolutionKernel<T>> kernel_;
+  Backend kernel_backend_ = Backend::reference;  // the backend kernel_ was made for
 };
 
 }  // namespace gradlab

@@ -1,6 +1,6 @@
 #include "framework/layers/linear.h"
 
-#include "framework/kernels/gemm.h"
+#include "framework/kernels/backend.h"
 
 namespace gradlab {
 
@@ -37,8 +37,8 @@ template <class T>
 void Linear<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   const std::size_t N = input.shape(0), D_in = in_features_, D_out = out_features_;
   input_ = input;
-  gemm(this->backend(), false, false, N, D_out, D_in, input.data(), weight_.value.data(),
-       output.data(), false);
+  kernels<T>(this->backend())
+      .gemm(false, false, N, D_out, D_in, input.data(), weight_.value.data(), output.data(), false);
   if (has_bias_) {
     const T* b = bias_.value.data();
     T* y = output.data();
@@ -51,8 +51,9 @@ void Linear<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
 template <class T>
 void Linear<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
   const std::size_t N = grad_output.shape(0), D_in = in_features_, D_out = out_features_;
-  gemm(this->backend(), true, false, D_in, D_out, N, input_.data(), grad_output.data(),
-       weight_.grad.data(), true);
+  kernels<T>(this->backend())
+      .gemm(true, false, D_in, D_out, N, input_.data(), grad_output.data(), weight_.grad.data(),
+            true);
   if (has_bias_) {
     const T* dy = grad_output.data();
     T* db = bias_.grad.data();
@@ -60,8 +61,9 @@ void Linear<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_inpu
       for (std::size_t j = 0; j < D_out; ++j) db[j] += dy[n * D_out + j];
   }
   if (grad_input)
-    gemm(this->backend(), false, true, N, D_in, D_out, grad_output.data(), weight_.value.data(),
-         grad_input->data(), false);
+    kernels<T>(this->backend())
+        .gemm(false, true, N, D_in, D_out, grad_output.data(), weight_.value.data(),
+              grad_input->data(), false);
 }
 
 template class Linear<float>;

@@ -1,9 +1,5 @@
 #include "framework/layers/maxpool2d.h"
 
-#include <algorithm>
-
-#include "framework/parallel.h"
-
 namespace gradlab {
 
 template <class T>
@@ -34,84 +30,30 @@ Shape MaxPool2d<T>::output_shape(const Shape& input_shape) const {
 }
 
 template <class T>
-void MaxPool2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
-  const std::size_t N = input.shape(0), C = input.shape(1), H = input.shape(2), W = input.shape(3);
-  const std::size_t H_out = output.shape(2), W_out = output.shape(3);
-  const T* x = input.data();
-  T* y = output.data();
-  argmax_.resize(output.size());
-  std::size_t* argmax = argmax_.data();
-  const std::size_t K = kernel_size_, S = stride_;
-  // Planes (one image's one channel) are independent: split them across threads.
-  //
-  // Which element of a window is largest is a coin toss for the branch predictor, and an `if`
-  // here cost 2.5 ms per batch on LeNet's first layer (the max alone takes 0.1 ms). So the
-  // winner is chosen by arithmetic on comparison results, which compiles to no branch at all.
-  if (K == 2 && S == 2) {
-    // The common 2×2 window: a b / c d. First maximum in that order wins a tie.
-    parallel_for(
-        N * C,
-        [=](std::size_t begin, std::size_t end) {
-          for (std::size_t plane = begin; plane < end; ++plane)
-            for (std::size_t i = 0; i < H_out; ++i) {
-              const std::size_t top = plane * H * W + 2 * i * W, out = (plane * H_out + i) * W_out;
-              for (std::size_t j = 0; j < W_out; ++j) {
-                const std::size_t at = top + 2 * j;
-                const T a = x[at], b = x[at + 1], c = x[at + W], d = x[at + W + 1];
-                const std::size_t right_top = b > a, right_bottom = d > c;
-                const T max_top = std::max(a, b), max_bottom = std::max(c, d);
-                const std::size_t bottom = max_bottom > max_top;
-                const std::size_t column = right_top + bottom * (right_bottom - right_top);
-                y[out + j] = std::max(max_top, max_bottom);
-                argmax[out + j] = at + bottom * W + column;
-              }
-            }
-        },
-        H * W);
-    return;
+reference::Pool2dGeometry MaxPool2d<T>::geometry(const Shape& input_shape) const {
+  const Shape out = output_shape(input_shape);
+  return {input_shape[0], input_shape[1], input_shape[2], input_shape[3],
+          kernel_size_,   stride_,        out[2],         out[3]};
+}
+
+template <class T>
+MaxPoolKernel<T>& MaxPool2d<T>::kernel() {
+  if (!kernel_ || kernel_backend_ != this->backend()) {
+    kernel_ = kernels<T>(this->backend()).max_pool();
+    kernel_backend_ = this->backend();
   }
-  parallel_for(
-      N * C,
-      [=](std::size_t begin, std::size_t end) {
-        std::size_t out = begin * H_out * W_out;  // walks Y in row-major order
-        for (std::size_t plane = begin; plane < end; ++plane)
-          for (std::size_t i = 0; i < H_out; ++i)
-            for (std::size_t j = 0; j < W_out; ++j, ++out) {
-              std::size_t best = plane * H * W + (i * S) * W + j * S;
-              T best_value = x[best];
-              for (std::size_t u = 0; u < K; ++u)
-                for (std::size_t v = 0; v < K; ++v) {
-                  const std::size_t at = plane * H * W + (i * S + u) * W + (j * S + v);
-                  const std::size_t larger =
-                      x[at] > best_value;  // strict: the first maximum wins a tie
-                  best += larger * (at - best);
-                  best_value = x[best];
-                }
-              y[out] = best_value;
-              argmax[out] = best;
-            }
-      },
-      H * W);
+  return *kernel_;
+}
+
+template <class T>
+void MaxPool2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
+  kernel().forward(geometry(shape_of(input)), input.data(), output.data());
 }
 
 template <class T>
 void MaxPool2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
   if (!grad_input) return;
-  const T* dy = grad_output.data();
-  T* dx = grad_input->data();
-  const std::size_t* argmax = argmax_.data();
-  const std::size_t plane_in = grad_input->shape(2) * grad_input->shape(3);
-  const std::size_t plane_out = grad_output.shape(2) * grad_output.shape(3);
-  // By whole planes, so no two threads write the same input element; += because overlapping
-  // windows (stride < kernel) can share a maximum.
-  parallel_for(
-      grad_output.shape(0) * grad_output.shape(1),
-      [=](std::size_t begin, std::size_t end) {
-        std::fill(dx + begin * plane_in, dx + end * plane_in, T(0));
-        for (std::size_t out = begin * plane_out; out < end * plane_out; ++out)
-          dx[argmax[out]] += dy[out];
-      },
-      plane_in);
+  kernel().backward(geometry(this->input_shape()), grad_output.data(), grad_input->data());
 }
 
 template class MaxPool2d<float>;

@@ -3,10 +3,12 @@
 //   forward:   Y[n,c,i,j] = max_{u,v} X[n, c, i·S + u, j·S + v]
 //   backward:  dX[argmax] += dY[n,c,i,j]   (the gradient flows only to the maximum; on a tie, to
 //              the first maximum in row-major order, as PyTorch does)
+// The loops are the backend's pooling kernel (kernels/pooling.h; kernels/reference/maxpool2d.cpp).
 #pragma once
 
-#include <vector>
+#include <memory>
 
+#include "framework/kernels/backend.h"
 #include "framework/module.h"
 
 namespace gradlab {
@@ -27,8 +29,13 @@ class MaxPool2d : public Layer<T> {
   void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override;
 
  private:
+  reference::Pool2dGeometry geometry(const Shape& input_shape) const;
+  // The backend's kernel, made when first needed after the backend changes.
+  MaxPoolKernel<T>& kernel();
+
   std::size_t kernel_size_, stride_;
-  std::vector<std::size_t> argmax_;  // for each output element, the flat index of its input maximum
+  std::unique_ptr<MaxPoolKernel<T>> kernel_;
+  Backend kernel_backend_ = Backend::reference;  // the backend kernel_ was made for
 };
 
 }  // namespace gradlab

@@ -1,4 +1,4 @@
-#include "framework/layers/onednn_chain.h"
+#include "framework/fusion/onednn_chain.h"
 
 #include <stdexcept>
 
@@ -55,7 +55,7 @@ bool OnednnChain::chainable(const Module<float>& module) {
   return dynamic_cast<const Conv2d<float>*>(&module) || dynamic_cast<const ReLU<float>*>(&module);
 }
 
-std::unique_ptr<OnednnChain> OnednnChain::match(const std::vector<Module<float>*>& modules,
+std::shared_ptr<OnednnChain> OnednnChain::match(const std::vector<Module<float>*>& modules,
                                                 std::size_t first) {
   std::vector<Module<float>*> run;
   bool has_convolution = false;
@@ -64,7 +64,7 @@ std::unique_ptr<OnednnChain> OnednnChain::match(const std::vector<Module<float>*
     has_convolution = has_convolution || dynamic_cast<Conv2d<float>*>(modules[i]);
   }
   if (!has_convolution) return nullptr;
-  return std::make_unique<OnednnChain>(std::move(run));
+  return std::make_shared<OnednnChain>(std::move(run));
 }
 
 std::string OnednnChain::name() const {

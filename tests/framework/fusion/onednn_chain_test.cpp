@@ -1,8 +1,9 @@
-// Chains (layers/onednn_chain.h): runs of Conv2d, ReLU and MaxPool2d layers run as one step on
+// Chains (fusion/onednn_chain.h): runs of Conv2d, ReLU and MaxPool2d layers run as one step on
 // oneDNN, against the same layers run one by one on the float64 reference: output, input
 // gradient, weight and bias gradients over two steps (gradients accumulating), on random
 // geometries and random orders of layers, to the parity tolerance of tests/parity_support.h.
-#include "framework/layers/onednn_chain.h"
+#include "framework/fusion/onednn_chain.h"
+#include "framework/runtime.h"
 
 #include <sstream>
 
@@ -275,12 +276,12 @@ TEST_CASE("LeNet's and the strided model's chains reorder only at their ends", "
 TEST_CASE("Chains match the float64 layers on two threads", "[fusion][parity]") {
   // The suite runs on one thread (scripts/test.sh); the kernels split planes and images across
   // threads, each thread summing its own partial weight gradient. LeNet's blocks, batch 4.
-  const int threads_before = onednn::num_threads();
-  onednn::set_num_threads(2);
+  const int threads_before = num_threads();
+  set_num_threads(2);
   Rng rng(14);
   const ChainResult lenet = check_chain_parity({4, 1, 28, 28}, kLenetBlocks, true, false, rng);
   const ChainResult strided = check_chain_parity({4, 1, 28, 28}, kStrided, true, true, rng);
-  onednn::set_num_threads(threads_before);
+  set_num_threads(threads_before);
   CHECK(lenet.chained);
   CHECK(strided.chained);
 }

@@ -24,7 +24,7 @@ class OnednnChain : public Layer<float> {
   static bool chainable(const Module<float>& module);
   // The longest run of chainable modules from `first` on, as one step, if it holds a Conv2d;
   // null otherwise.
-  static std::unique_ptr<OnednnChain> match(const std::vector<Module<float>*>& modules,
+  static std::shared_ptr<OnednnChain> match(const std::vector<Module<float>*>& modules,
                                             std::size_t first);
   // How many modules the step stands for.
   std::size_t module_count() const { return layers_.size(); }

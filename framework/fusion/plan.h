@@ -1,0 +1,30 @@
+// Fusion: what a backend runs for a list of modules, as steps — each step one of the modules, or
+// one fused module standing for a run of them. On the oneDNN backend (float32) every run of
+// Conv2d, ReLU and MaxPool2d holding a Conv2d becomes one OnednnChain, whose activations stay in
+// oneDNN's layouts from its first layer to its last (fusion/onednn_chain.h); the reference
+// backend, and float64 on any backend, run each module by itself. Containers (Sequential) run
+// what this returns and know nothing of backends; the modules, their parameters and their names
+// are the same either way.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "framework/kernels/backend.h"
+#include "framework/module.h"
+
+namespace gradlab {
+
+template <class T>
+struct Step {
+  Module<T>* module;        // what runs: one of the modules, or `fused`
+  std::size_t first, last;  // the positions of the modules it stands for (for error messages)
+  std::shared_ptr<Module<T>> fused;  // owns the fused module, if this step is one
+};
+
+// The steps for these modules (non-null), each fused step taking its needs_input_grad from the
+// first module it stands for.
+template <class T>
+std::vector<Step<T>> plan_steps(Backend backend, const std::vector<Module<T>*>& modules);
+
+}  // namespace gradlab

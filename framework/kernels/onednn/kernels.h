@@ -1,0 +1,19 @@
+// The oneDNN backend (float32): GEMMs by oneDNN's sgemm (gemm.h), convolutions as a chain of one
+// layer (chain/chain.h: oneDNN's JIT kernels, never a ref: one), max-pooling of plain tensors by
+// the reference loops (reference/kernels.h says why). Runs of layers run fused as chains
+// (framework/fusion/plan.h).
+#pragma once
+
+#include "framework/kernels/backend.h"
+
+namespace gradlab::onednn {
+
+class OnednnKernels : public Kernels<float> {
+ public:
+  void gemm(bool transpose_a, bool transpose_b, std::size_t M, std::size_t N, std::size_t K,
+            const float* A, const float* B, float* C, bool accumulate) const override;
+  std::unique_ptr<ConvolutionKernel<float>> convolution(const ConvolutionSpec& spec) const override;
+  std::unique_ptr<MaxPoolKernel<float>> max_pool() const override;
+};
+
+}  // namespace gradlab::onednn

@@ -1,0 +1,69 @@
+#include "framework/kernels/reference/kernels.h"
+
+#include <vector>
+
+#include "framework/kernels/reference/conv2d.h"
+#include "framework/kernels/reference/gemm.h"
+#include "framework/kernels/reference/maxpool2d.h"
+
+namespace gradlab::reference {
+
+namespace {
+
+template <class T>
+class Convolution : public ConvolutionKernel<T> {
+ public:
+  void forward(const Conv2dGeometry& g, const T* x, const T* w, const T* b, T* y) override {
+    conv2d_forward(g, x, w, b, y);
+  }
+  void backward(const Conv2dGeometry& g, const T* x, const T* w, const T* dy, T* dx, T* dw,
+                T* db) override {
+    conv2d_backward_weights(g, x, dy, dw, db);
+    if (dx) conv2d_backward_data(g, dy, w, dx);
+  }
+};
+
+template <class T>
+class MaxPool : public MaxPoolKernel<T> {
+ public:
+  void forward(const Pool2dGeometry& g, const T* x, T* y) override {
+    argmax_.resize(g.N * g.C * g.H_out * g.W_out);
+    max_pool2d_forward(g, x, y, argmax_.data());
+  }
+  void backward(const Pool2dGeometry& g, const T* dy, T* dx) override {
+    max_pool2d_backward(g, dy, argmax_.data(), dx);
+  }
+
+ private:
+  std::vector<std::size_t> argmax_;  // per output element, the flat index of its input maximum
+};
+
+}  // namespace
+
+template <class T>
+void ReferenceKernels<T>::gemm(bool transpose_a, bool transpose_b, std::size_t M, std::size_t N,
+                               std::size_t K, const T* A, const T* B, T* C, bool accumulate) const {
+  reference::gemm(transpose_a, transpose_b, M, N, K, A, B, C, accumulate);
+}
+
+template <class T>
+std::unique_ptr<ConvolutionKernel<T>> ReferenceKernels<T>::convolution(
+    const ConvolutionSpec&) const {
+  return std::make_unique<Convolution<T>>();
+}
+
+template <class T>
+std::unique_ptr<MaxPoolKernel<T>> ReferenceKernels<T>::max_pool() const {
+  return make_reference_max_pool<T>();
+}
+
+template <class T>
+std::unique_ptr<MaxPoolKernel<T>> make_reference_max_pool() {
+  return std::make_unique<MaxPool<T>>();
+}
+
+template class ReferenceKernels<float>;
+template class ReferenceKernels<double>;
+template std::unique_ptr<MaxPoolKernel<float>> make_reference_max_pool<float>();
+
+}  // namespace gradlab::reference

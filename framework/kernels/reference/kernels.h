@@ -1,0 +1,24 @@
+// The reference backend: plain loops (gemm.h, conv2d.h, maxpool2d.h beside this file), for float
+// and double. What every other backend is tested against.
+#pragma once
+
+#include "framework/kernels/backend.h"
+
+namespace gradlab::reference {
+
+template <class T>
+class ReferenceKernels : public Kernels<T> {
+ public:
+  void gemm(bool transpose_a, bool transpose_b, std::size_t M, std::size_t N, std::size_t K,
+            const T* A, const T* B, T* C, bool accumulate) const override;
+  std::unique_ptr<ConvolutionKernel<T>> convolution(const ConvolutionSpec& spec) const override;
+  std::unique_ptr<MaxPoolKernel<T>> max_pool() const override;
+};
+
+// The reference max-pooling, which the oneDNN backend runs too on plain tensors: oneDNN 2.6's
+// own pooling was slower than these branch-free loops (docs/decisions.md), and its layouts'
+// pooling runs inside chains (kernels/onednn/chain/max_pool.h).
+template <class T>
+std::unique_ptr<MaxPoolKernel<T>> make_reference_max_pool();
+
+}  // namespace gradlab::reference
