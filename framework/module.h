@@ -47,6 +47,11 @@ class Module {
     return named;
   }
 
+  // Buffers: state a module keeps and checkpoints save that is not trained (BatchNorm's
+  // running statistics), as PyTorch's register_buffer; named like parameters ("3.running_mean"),
+  // with no gradient.
+  virtual std::vector<NamedBuffer<T>> named_buffers() { return buffers_; }
+
   std::vector<Parameter<T>*> parameters() {
     std::vector<Parameter<T>*> flat;
     for (const NamedParameter<T>& named : named_parameters()) flat.push_back(named.parameter);
@@ -88,9 +93,14 @@ class Module {
 
  protected:
   void register_parameter(Parameter<T>& parameter) { parameters_.push_back(&parameter); }
+  // A buffer that lives as long as the module (registered by address, like parameters).
+  void register_buffer(std::string name, Tensor<T>& buffer) {
+    buffers_.push_back({std::move(name), &buffer});
+  }
 
  private:
   std::vector<Parameter<T>*> parameters_;
+  std::vector<NamedBuffer<T>> buffers_;
   bool training_ = true;
   bool needs_input_grad_ = true;
   Backend backend_ = Backend::onednn;

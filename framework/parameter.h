@@ -30,4 +30,11 @@ struct NamedParameter {
   Parameter<T>* parameter;
 };
 
+// A buffer (framework/module.h: state saved in checkpoints, not trained) with its name in a model.
+template <class T>
+struct NamedBuffer {
+  std::string name;
+  Tensor<T>* tensor;
+};
+
 }  // namespace gradlab

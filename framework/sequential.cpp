@@ -17,26 +17,28 @@ template <class Error>
 
 template <class T>
 void Sequential<T>::add(std::unique_ptr<Module<T>> module) {
-  if (!module) throw std::invalid_argument("Sequential::add: null module");
-  module->train(this->is_training());
-  module->set_backend(this->backend());
-  modules_.push_back(std::move(module));
-  update_input_grad_flags();
+  // Children are named by position, as in PyTorch: "0.weight", "2.bias".
+  this->add_child(std::to_string(size()), std::move(module));
+}
+
+template <class T>
+void Sequential<T>::children_changed() {
+  update_input_grad_flags();  // plans the steps too
 }
 
 template <class T>
 void Sequential<T>::plan_steps() {
   std::vector<Module<T>*> modules;
-  for (const auto& module : modules_) modules.push_back(module.get());
+  for (std::size_t i = 0; i < size(); ++i) modules.push_back(&this->child(i));
   steps_ = gradlab::plan_steps(this->backend(), modules);
 }
 
 template <class T>
 Shape Sequential<T>::output_shape(const Shape& input_shape) const {
   Shape shape = input_shape;
-  for (std::size_t i = 0; i < modules_.size(); ++i) {
+  for (std::size_t i = 0; i < size(); ++i) {
     try {
-      shape = modules_[i]->output_shape(shape);
+      shape = this->child(i).output_shape(shape);
     } catch (const ShapeError& error) {
       rethrow_at(i, i, error);
     }
@@ -46,7 +48,7 @@ Shape Sequential<T>::output_shape(const Shape& input_shape) const {
 
 template <class T>
 const Tensor<T>& Sequential<T>::forward(const Tensor<T>& input) {
-  if (modules_.empty()) throw std::logic_error("Sequential::forward: the model has no layers");
+  if (size() == 0) throw std::logic_error("Sequential::forward: the model has no layers");
   const Tensor<T>* x = &input;
   for (const Step<T>& step : steps_) {
     try {
@@ -56,7 +58,7 @@ const Tensor<T>& Sequential<T>::forward(const Tensor<T>& input) {
       Shape shape = shape_of(*x);
       for (std::size_t i = step.first; i < step.last; ++i) {
         try {
-          shape = modules_[i]->output_shape(shape);
+          shape = this->child(i).output_shape(shape);
         } catch (const ShapeError& inner) {
           rethrow_at(i, i, inner);
         }
@@ -69,7 +71,7 @@ const Tensor<T>& Sequential<T>::forward(const Tensor<T>& input) {
 
 template <class T>
 const Tensor<T>& Sequential<T>::backward(const Tensor<T>& grad_output) {
-  if (modules_.empty()) throw std::logic_error("Sequential::backward: the model has no layers");
+  if (size() == 0) throw std::logic_error("Sequential::backward: the model has no layers");
   const Tensor<T>* grad = &grad_output;
   for (std::size_t i = steps_.size(); i-- > 0;) {
     const Step<T>& step = steps_[i];
@@ -87,45 +89,14 @@ const Tensor<T>& Sequential<T>::backward(const Tensor<T>& grad_output) {
 }
 
 template <class T>
-std::vector<NamedParameter<T>> Sequential<T>::named_parameters() {
-  std::vector<NamedParameter<T>> named;
-  for (std::size_t i = 0; i < modules_.size(); ++i)
-    for (const NamedParameter<T>& child : modules_[i]->named_parameters())
-      named.push_back({std::to_string(i) + "." + child.name, child.parameter});
-  return named;
-}
-
-template <class T>
-std::vector<std::pair<std::string, Rng*>> Sequential<T>::named_rngs() {
-  std::vector<std::pair<std::string, Rng*>> named;
-  for (std::size_t i = 0; i < modules_.size(); ++i)
-    for (const auto& [name, rng] : modules_[i]->named_rngs())
-      named.emplace_back(std::to_string(i) + "." + name, rng);
-  return named;
-}
-
-template <class T>
 std::size_t Sequential<T>::forward_flops(const Shape& input_shape) const {
   std::size_t flops = 0;
   Shape shape = input_shape;
-  for (const auto& module : modules_) {
-    flops += module->forward_flops(shape);
-    shape = module->output_shape(shape);
+  for (std::size_t i = 0; i < size(); ++i) {
+    flops += this->child(i).forward_flops(shape);
+    shape = this->child(i).output_shape(shape);
   }
   return flops;
-}
-
-template <class T>
-void Sequential<T>::train(bool training) {
-  Module<T>::train(training);
-  for (auto& module : modules_) module->train(training);
-}
-
-template <class T>
-void Sequential<T>::set_backend(Backend backend) {
-  Module<T>::set_backend(backend);
-  for (auto& module : modules_) module->set_backend(backend);
-  plan_steps();
 }
 
 template <class T>
@@ -140,9 +111,9 @@ void Sequential<T>::update_input_grad_flags() {
   // transformed without parameters (Flatten, say), so its gradient is needed only if the
   // model's is; after it, always (it carries the gradient down to those parameters).
   bool needed = this->needs_input_grad();
-  for (auto& module : modules_) {
-    module->set_needs_input_grad(needed);
-    if (!module->parameters().empty()) needed = true;
+  for (std::size_t i = 0; i < size(); ++i) {
+    this->child(i).set_needs_input_grad(needed);
+    if (!this->child(i).parameters().empty()) needed = true;
   }
   plan_steps();
 }

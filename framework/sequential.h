@@ -1,4 +1,4 @@
-// Sequential: a chain of modules, y = f_L(… f_2(f_1(x))).
+// Sequential: a chain of modules, y = f_L(… f_2(f_1(x))), a Container (framework/container.h).
 //   forward:   runs each module on the previous one's output
 //   backward:  runs each module's backward in reverse order (the chain rule)
 // Parameters are named by position: "0.weight", "2.bias", as in PyTorch.
@@ -12,13 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include "framework/container.h"
 #include "framework/fusion/plan.h"
-#include "framework/module.h"
 
 namespace gradlab {
 
 template <class T>
-class Sequential : public Module<T> {
+class Sequential : public Container<T> {
  public:
   using value_type = T;
   Sequential() = default;
@@ -33,12 +33,12 @@ class Sequential : public Module<T> {
   }
   void add(std::unique_ptr<Module<T>> module);
 
-  std::size_t size() const { return modules_.size(); }
+  std::size_t size() const { return this->child_count(); }
   // The steps forward runs, in order (see above); valid until the model next changes.
   std::size_t step_count() const { return steps_.size(); }
   Module<T>& step(std::size_t index) { return *steps_.at(index).module; }
-  Module<T>& operator[](std::size_t index) { return *modules_.at(index); }
-  const Module<T>& operator[](std::size_t index) const { return *modules_.at(index); }
+  Module<T>& operator[](std::size_t index) { return this->child(index); }
+  const Module<T>& operator[](std::size_t index) const { return this->child(index); }
 
   std::string name() const override { return "Sequential"; }
   // Also the check that a model's shapes chain: the error names the first layer that rejects them.
@@ -47,23 +47,22 @@ class Sequential : public Module<T> {
   const Tensor<T>& forward(const Tensor<T>& input) override;
   const Tensor<T>& backward(const Tensor<T>& grad_output) override;
 
-  std::vector<NamedParameter<T>> named_parameters() override;
-  std::vector<std::pair<std::string, Rng*>> named_rngs() override;
   std::size_t forward_flops(const Shape& input_shape) const override;
-  void train(bool training = true) override;
-  void set_backend(Backend backend) override;
   // Caffe's propagate_down, carried through the chain: without the model's input gradient, the
   // modules up to the first one with parameters skip theirs too (an MLP's Flatten and first
   // Linear: dX = dY Wᵀ for 784 inputs is a third of that layer's backward), and backward stops
   // there.
   void set_needs_input_grad(bool needed) override;
 
+ protected:
+  // A module was added or the backend changed: input-gradient flags and steps anew.
+  void children_changed() override;
+
  private:
   void update_input_grad_flags();
-  // Rebuilds steps_ from modules_, fusing where the backend allows.
+  // Rebuilds steps_ from the modules, fusing where the backend allows.
   void plan_steps();
 
-  std::vector<std::unique_ptr<Module<T>>> modules_;
   std::vector<Step<T>> steps_;
 };
 

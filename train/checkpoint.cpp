@@ -19,7 +19,7 @@ std::string number_text(double x) {
 }
 }  // namespace
 
-void save_checkpoint(const std::string& path, Sequential<float>& model,
+void save_checkpoint(const std::string& path, Module<float>& model,
                      const Optimizer<float>* optimizer, const TrainingProgress& progress,
                      const nlohmann::json& config, const Shape& sample_shape,
                      const std::function<void()>& before_rename) {
@@ -35,6 +35,8 @@ void save_checkpoint(const std::string& path, Sequential<float>& model,
   for (const auto& [name, rng] : model.named_rngs()) file.metadata["rng." + name] = rng->state();
   for (const NamedParameter<float>& named : model.named_parameters())
     file.tensors.emplace_back("model." + named.name, named.parameter->value);
+  for (const NamedBuffer<float>& named : model.named_buffers())
+    file.tensors.emplace_back("model." + named.name, *named.tensor);
   if (optimizer) {
     const OptimizerState<float> state = optimizer->state();
     file.metadata["optimizer"] = optimizer->name();
@@ -89,11 +91,14 @@ const Tensor<float>& find_tensor(const Checkpoint& checkpoint, const std::string
 }
 }  // namespace
 
-void restore_model(const Checkpoint& checkpoint, Sequential<float>& model) {
-  std::vector<std::pair<Parameter<float>*, const Tensor<float>*>> copies;
+void restore_model(const Checkpoint& checkpoint, Module<float>& model) {
+  std::vector<std::pair<Tensor<float>*, const Tensor<float>*>> copies;
   for (const NamedParameter<float>& named : model.named_parameters())
-    copies.emplace_back(named.parameter, &find_tensor(checkpoint, "model." + named.name,
-                                                      shape_of(named.parameter->value)));
+    copies.emplace_back(&named.parameter->value, &find_tensor(checkpoint, "model." + named.name,
+                                                              shape_of(named.parameter->value)));
+  for (const NamedBuffer<float>& named : model.named_buffers())
+    copies.emplace_back(named.tensor,
+                        &find_tensor(checkpoint, "model." + named.name, shape_of(*named.tensor)));
   std::vector<std::pair<Rng*, std::string>> rngs;
   for (const auto& [name, rng] : model.named_rngs()) {
     const auto it = checkpoint.file.metadata.find("rng." + name);
@@ -101,7 +106,7 @@ void restore_model(const Checkpoint& checkpoint, Sequential<float>& model) {
       throw DataError(checkpoint.path + ": has no state for the RNG of layer " + name);
     rngs.emplace_back(rng, it->second);
   }
-  for (auto& [parameter, tensor] : copies) parameter->value = *tensor;
+  for (auto& [into, tensor] : copies) *into = *tensor;
   for (auto& [rng, state] : rngs) rng->set_state(state);
 }
 

@@ -1,6 +1,7 @@
 // Training checkpoints: weights, optimizer state, progress, the modules' RNG states and the
 // resolved config, in one safetensors file (train/safetensors.h), written atomically.
-//   tensors:   "model.<parameter>"  and  "optimizer.<parameter>.<buffer>"
+//   tensors:   "model.<parameter>", "model.<buffer>" (framework/module.h; named as parameters are,
+//              as in PyTorch's state_dict) and "optimizer.<parameter>.<buffer>"
 //   metadata:  format, config (JSON), sample_shape (JSON), epoch, step, best_metric, best_epoch,
 //              epochs_without_improvement, optimizer, optimizer_steps, learning_rate, rng.<module>
 #pragma once
@@ -11,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "framework/module.h"
 #include "framework/optim/optimizer.h"
-#include "framework/sequential.h"
 #include "train/safetensors.h"
 
 namespace gradlab {
@@ -25,7 +26,7 @@ struct TrainingProgress {
 };
 
 // sample_shape: one input's C × H × W, so tools can check inputs before they reach the model.
-void save_checkpoint(const std::string& path, Sequential<float>& model,
+void save_checkpoint(const std::string& path, Module<float>& model,
                      const Optimizer<float>* optimizer, const TrainingProgress& progress,
                      const nlohmann::json& config, const Shape& sample_shape,
                      const std::function<void()>& before_rename = {});
@@ -41,9 +42,10 @@ struct Checkpoint {
 // Throws DataError naming the file for anything that is not a gradlab checkpoint.
 Checkpoint read_checkpoint(const std::string& path);
 
-// Copy the checkpoint's weights (and module RNG states) into model / its state into optimizer.
-// Missing tensors or shapes that differ are errors naming the tensor; nothing is half-restored.
-void restore_model(const Checkpoint& checkpoint, Sequential<float>& model);
+// Copy the checkpoint's weights, buffers and module RNG states into model / its state into
+// optimizer. Missing tensors or shapes that differ are errors naming the tensor; nothing is
+// half-restored.
+void restore_model(const Checkpoint& checkpoint, Module<float>& model);
 void restore_optimizer(const Checkpoint& checkpoint, Optimizer<float>& optimizer);
 
 }  // namespace gradlab

@@ -124,3 +124,49 @@ TEST_CASE("zero_grad clears every parameter gradient", "[sequential]") {
   for (Parameter<double>* p : model->parameters())
     for (double g : p->grad) CHECK(g == 0.0);
 }
+
+namespace {
+// A container that is not a chain, as the graph containers to come: its children run side by
+// side (here: nowhere; only what the Container base does is under test).
+class Pair : public Container<float> {
+ public:
+  explicit Pair(Rng& rng) {
+    this->add_child("left", std::make_unique<Linear<float>>(2, 3, rng));
+    auto right = std::make_unique<Sequential<float>>();
+    right->emplace<Dropout<float>>(0.5, 7);
+    right->emplace<Linear<float>>(2, 3, rng);
+    this->add_child("right", std::move(right));
+  }
+  void add(const std::string& name) { this->add_child(name, std::make_unique<ReLU<float>>()); }
+  std::string name() const override { return "Pair"; }
+  Shape output_shape(const Shape& input) const override { return input; }
+  const Tensor<float>& forward(const Tensor<float>& input) override { return input; }
+  const Tensor<float>& backward(const Tensor<float>& grad) override { return grad; }
+};
+}  // namespace
+
+TEST_CASE("A Container names its children's parameters and RNGs and passes mode and backend down",
+          "[sequential]") {
+  Rng rng(2);
+  Sequential<float> model;
+  model.emplace<Pair>(rng);
+  std::vector<std::string> names;
+  for (const auto& named : model.named_parameters()) names.push_back(named.name);
+  CHECK(names == std::vector<std::string>{"0.left.weight", "0.left.bias", "0.right.1.weight",
+                                          "0.right.1.bias"});
+  CHECK(model.named_rngs().size() == 1);
+  CHECK(model.named_rngs()[0].first == "0.right.0.rng");
+  auto& pair = dynamic_cast<Pair&>(model[0]);
+  model.eval();
+  CHECK_FALSE(pair.child(0).is_training());
+  CHECK_FALSE(dynamic_cast<Sequential<float>&>(pair.child(1))[0].is_training());
+  model.set_backend(Backend::reference);
+  CHECK(dynamic_cast<Sequential<float>&>(pair.child(1))[1].backend() == Backend::reference);
+  // A child added later starts in the container's mode and backend.
+  pair.add("late");
+  CHECK_FALSE(pair.child(2).is_training());
+  CHECK(pair.child(2).backend() == Backend::reference);
+  // Names are unique and hold no '.', which would make parameter names ambiguous.
+  CHECK_THROWS_WITH(pair.add("left"), "Pair: two children named 'left'");
+  CHECK_THROWS_WITH(pair.add("a.b"), "Pair: child name 'a.b' must be non-empty and hold no '.'");
+}

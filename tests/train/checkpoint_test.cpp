@@ -7,6 +7,7 @@
 #include "datasets/idx.h"
 #include "framework/layers/dropout.h"
 #include "framework/optim/adam.h"
+#include "models/builder.h"
 #include "models/mlp.h"
 #include "tests/support.h"
 
@@ -135,4 +136,104 @@ TEST_CASE("Broken or foreign checkpoints are rejected with the file and the faul
   auto bigger = make_mlp<float>({4, 6, 3}, rng);
   CHECK_THROWS_WITH(restore_model(read_checkpoint(path), *bigger),
                     path + ": tensor 'model.0.weight' has shape [4, 5], the model needs [4, 6]");
+}
+
+namespace {
+// A layer with a buffer, as BatchNorm's running statistics will be: y = x, and every forward
+// adds the batch's mean to a running total, saved in checkpoints but not trained.
+class RunningTotal : public Layer<float> {
+ public:
+  RunningTotal() : total_(Tensor<float>::from_shape({2})) {
+    total_.fill(0.0f);
+    this->register_buffer("running_total", total_);
+  }
+  std::string name() const override { return "RunningTotal"; }
+  Shape output_shape(const Shape& input) const override { return input; }
+  Tensor<float>& total() { return total_; }
+
+ protected:
+  void forward_impl(const Tensor<float>& input, Tensor<float>& output) override {
+    output = input;
+    total_(0) += static_cast<float>(xt::mean(input)());
+    total_(1) += 1.0f;
+  }
+  void backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) override {
+    if (grad_input) *grad_input = grad_output;
+  }
+
+ private:
+  Tensor<float> total_;
+};
+
+std::unique_ptr<Sequential<float>> model_with_buffer(std::uint64_t seed) {
+  auto model = small_model(seed);
+  model->emplace<RunningTotal>();
+  return model;
+}
+}  // namespace
+
+TEST_CASE("Buffers are saved with the parameters and restored bit-exactly", "[checkpoint]") {
+  const fs::path path = temp_folder("ckpt_buffers") / "b.safetensors";
+  auto model = model_with_buffer(3);
+  const std::vector<std::string> names = [&] {
+    std::vector<std::string> all;
+    for (const NamedBuffer<float>& b : model->named_buffers()) all.push_back(b.name);
+    return all;
+  }();
+  CHECK(names == std::vector<std::string>{"4.running_total"});  // the container's prefix
+  Rng rng(4);
+  for (int i = 0; i < 3; ++i) {
+    Tensor<float> x = Tensor<float>::from_shape({2, 4});
+    for (float& v : x) v = static_cast<float>(rng.uniform(-1, 1));
+    model->forward(x);
+  }
+  auto& saved = dynamic_cast<RunningTotal&>((*model)[4]).total();
+  REQUIRE(saved(1) == 3.0f);
+  save_checkpoint(path.string(), *model, nullptr, {}, nlohmann::json::object(), {4});
+
+  auto fresh = model_with_buffer(99);
+  auto& restored = dynamic_cast<RunningTotal&>((*fresh)[4]).total();
+  CHECK(restored(1) == 0.0f);
+  restore_model(read_checkpoint(path.string()), *fresh);
+  CHECK(restored(0) == saved(0));  // bit-exact: float32 stored as is
+  CHECK(restored(1) == saved(1));
+  CHECK((fresh->named_parameters()[0].parameter->value ==
+         model->named_parameters()[0].parameter->value));
+
+  // A model with a buffer refuses a checkpoint without it, naming the tensor, and changes nothing.
+  const fs::path without = path.parent_path() / "no_buffer.safetensors";
+  auto plain = small_model(3);
+  save_checkpoint(without.string(), *plain, nullptr, {}, nlohmann::json::object(), {4});
+  const Tensor<float> before = fresh->named_parameters()[0].parameter->value;
+  try {
+    restore_model(read_checkpoint(without.string()), *fresh);
+    FAIL("a checkpoint without the buffer was accepted");
+  } catch (const DataError& error) {
+    CHECK(std::string(error.what()).find("has no tensor 'model.4.running_total'") !=
+          std::string::npos);
+  }
+  CHECK((fresh->named_parameters()[0].parameter->value == before));
+}
+
+TEST_CASE("A checkpoint written before containers and buffers still loads", "[checkpoint]") {
+  // tests/fixtures/README.md: written by commit 8234f94 (session 4, before issue #12's changes).
+  const std::string path =
+      std::string(GRADLAB_SOURCE_DIR) + "/tests/fixtures/tiny_checkpoint_v1.safetensors";
+  const Checkpoint checkpoint = read_checkpoint(path);
+  CHECK(checkpoint.progress.epoch == 2);
+  CHECK(checkpoint.sample_shape == Shape{1, 28, 28});
+  auto model = build_model<float>(checkpoint.config["model"], checkpoint.sample_shape, 10, 3);
+  restore_model(checkpoint, *model);
+  std::size_t compared = 0;
+  for (const NamedParameter<float>& named : model->named_parameters())
+    for (const auto& [name, tensor] : checkpoint.file.tensors)
+      if (name == "model." + named.name) {
+        CHECK((named.parameter->value == tensor));
+        ++compared;
+      }
+  CHECK(compared == model->named_parameters().size());
+  CHECK(compared == 4);  // conv weight and bias, linear weight and bias
+  Adam<float> adam(model->named_parameters(), 0.01);
+  restore_optimizer(checkpoint, adam);
+  CHECK(adam.state().steps > 0);
 }
