@@ -16,16 +16,28 @@ DataLoader::DataLoader(const ImageDataset& data, std::vector<std::size_t> indice
       drop_last_(drop_last),
       normalization_(normalization) {
   if (batch_size == 0) throw std::invalid_argument("DataLoader: batch_size must be >= 1");
-  if (!(normalization.std > 0.0))
-    throw std::invalid_argument("DataLoader: normalisation std must be > 0");
+  normalization.check(data.channels);
   for (std::size_t i : indices_)
     if (i >= data.count)
       throw std::invalid_argument("DataLoader: index " + std::to_string(i) +
                                   " is past the data set");
-  // A byte has 256 values: normalise each once, then convert a batch by table look-up.
-  lookup_.resize(256);
-  for (int p = 0; p < 256; ++p)
-    lookup_[p] = static_cast<float>((p / 255.0 - normalization.mean) / normalization.std);
+  // A byte has 256 values: normalise each once per channel, then convert a batch by look-up.
+  lookup_.resize(256 * data.channels);
+  for (std::size_t c = 0; c < data.channels; ++c)
+    for (int p = 0; p < 256; ++p)
+      lookup_[256 * c + p] =
+          static_cast<float>((p / 255.0 - normalization.mean_of(c)) / normalization.std_of(c));
+}
+
+void Normalization::check(std::size_t channels) const {
+  if (mean.size() != std.size() || (mean.size() != 1 && mean.size() != channels))
+    throw std::invalid_argument(
+        "normalisation: expected one mean and std, or one of each per "
+        "channel (" +
+        std::to_string(channels) + "), got " + std::to_string(mean.size()) + " and " +
+        std::to_string(std.size()));
+  for (double s : std)
+    if (!(s > 0.0)) throw std::invalid_argument("normalisation: std must be > 0");
 }
 
 void DataLoader::start_epoch(Rng& rng) {
@@ -47,10 +59,14 @@ bool DataLoader::next(Tensor<float>& images, Labels& labels) {
   images.resize({N, data_.channels, data_.height, data_.width});
   labels.resize(N);
   float* x = images.data();
+  const std::size_t plane = data_.height * data_.width;
   for (std::size_t n = 0; n < N; ++n) {
     const std::size_t index = order_[position_ + n];
     const std::uint8_t* pixels = data_.pixels.data() + index * D;
-    for (std::size_t d = 0; d < D; ++d) x[n * D + d] = lookup_[pixels[d]];
+    for (std::size_t c = 0; c < data_.channels; ++c) {
+      const float* table = lookup_.data() + 256 * c;
+      for (std::size_t d = c * plane; d < (c + 1) * plane; ++d) x[n * D + d] = table[pixels[d]];
+    }
     labels[n] = data_.labels[index];
   }
   position_ += N;

@@ -1,4 +1,5 @@
-// Mini-batches of float images from a byte data set: x = (p / 255 − mean) / std, N × C × H × W.
+// Mini-batches of float images from a byte data set: x = (p / 255 − mean_c) / std_c for a pixel
+// p of channel c, N × C × H × W.
 // Each epoch visits the given indices in a fresh order from the epoch's Rng (or, with a
 // sampler, draws as many indices with replacement); the last batch may be partial.
 #pragma once
@@ -10,8 +11,14 @@
 
 namespace gradlab {
 
+// Of the pixels scaled to [0, 1]: one mean and std for every channel, or one per channel.
 struct Normalization {
-  double mean = 0.0, std = 1.0;  // of the pixels scaled to [0, 1]
+  std::vector<double> mean{0.0}, std{1.0};
+  // Channel c's mean and std; throws std::invalid_argument unless there is one of each, or one
+  // per channel of `channels`, and every std is > 0.
+  double mean_of(std::size_t c) const { return mean.size() == 1 ? mean[0] : mean.at(c); }
+  double std_of(std::size_t c) const { return std.size() == 1 ? std[0] : std.at(c); }
+  void check(std::size_t channels) const;
 };
 
 class DataLoader {
@@ -40,7 +47,7 @@ class DataLoader {
   bool shuffle_, drop_last_;
   Normalization normalization_;
   const WeightedSampler* sampler_ = nullptr;
-  std::vector<float> lookup_;  // the 256 possible normalised pixel values
+  std::vector<float> lookup_;  // per channel, the 256 possible normalised pixel values
 };
 
 }  // namespace gradlab

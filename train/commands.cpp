@@ -10,6 +10,7 @@
 #include "datasets/idx.h"
 #include "datasets/image_dataset.h"
 #include "datasets/image_file.h"
+#include "datasets/registry.h"
 #include "framework/gradcheck.h"
 #include "framework/layers/dropout.h"
 #include "framework/losses/softmax_cross_entropy.h"
@@ -24,8 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kClasses = 10;
-
 ExperimentConfig load_experiment(const std::string& path,
                                  const std::vector<std::string>& overrides) {
   nlohmann::json config = load_json_file(path);
@@ -39,9 +38,11 @@ ExperimentConfig load_experiment(const std::string& path,
 
 // One sample's C × H × W for a config, without loading the data where the data set fixes it.
 Shape sample_shape_of(const ExperimentConfig& config) {
-  if (config.data.dataset != "idx") return {1, 28, 28};
-  const ImageDataset data = load_idx_dataset(config.data.folder, "train", kClasses);
-  return {data.channels, data.height, data.width};
+  return sample_shape(find_dataset(config.data.dataset), config.data.folder);
+}
+
+std::size_t classes_of(const ExperimentConfig& config) {
+  return find_dataset(config.data.dataset).classes();
 }
 
 // A model restored from a checkpoint, with the parsed config it was trained with.
@@ -55,27 +56,28 @@ struct LoadedModel {
 LoadedModel load_model(const std::string& checkpoint_path, const std::string& backend) {
   LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
   loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
-  loaded.model = build_model<float>(loaded.config.model, loaded.checkpoint.sample_shape, kClasses,
-                                    loaded.config.seed);
+  loaded.model = build_model<float>(loaded.config.model, loaded.checkpoint.sample_shape,
+                                    classes_of(loaded.config), loaded.config.seed);
   loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
   restore_model(loaded.checkpoint, *loaded.model);
   loaded.model->eval();
   return loaded;
 }
 
-void print_probabilities(const std::string& label, const float* logits) {
+void print_probabilities(const std::string& label, const float* logits, std::size_t classes) {
   // softmax, stable: subtract the max.
-  const float m = *std::max_element(logits, logits + kClasses);
-  double p[kClasses], sum = 0;
-  for (std::size_t c = 0; c < kClasses; ++c)
+  const float m = *std::max_element(logits, logits + classes);
+  std::vector<double> p(classes);
+  double sum = 0;
+  for (std::size_t c = 0; c < classes; ++c)
     sum += (p[c] = std::exp(static_cast<double>(logits[c] - m)));
   std::size_t best = 0;
-  for (std::size_t c = 0; c < kClasses; ++c) {
+  for (std::size_t c = 0; c < classes; ++c) {
     p[c] /= sum;
     if (p[c] > p[best]) best = c;
   }
   std::printf("%s: class %zu (p=%.4f)  [", label.c_str(), best, p[best]);
-  for (std::size_t c = 0; c < kClasses; ++c) std::printf("%s%.4f", c ? " " : "", p[c]);
+  for (std::size_t c = 0; c < classes; ++c) std::printf("%s%.4f", c ? " " : "", p[c]);
   std::printf("]\n");
 }
 
@@ -104,7 +106,9 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
                  const std::string& backend) {
   LoadedModel loaded = load_model(checkpoint_path, backend);
   const std::string folder = data_dir.empty() ? loaded.config.data.folder : data_dir;
-  const ImageDataset test = load_idx_dataset(folder, "t10k", kClasses);
+  const DatasetSpec& dataset = find_dataset(loaded.config.data.dataset);
+  const std::size_t classes = dataset.classes();
+  const ImageDataset test = load_split(dataset, folder, dataset.test_split);
   if (Shape{test.channels, test.height, test.width} != loaded.checkpoint.sample_shape) {
     throw DataError(folder + ": images are " + to_string({test.channels, test.height, test.width}) +
                     ", the model takes " + to_string(loaded.checkpoint.sample_shape));
@@ -113,14 +117,14 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
   for (std::size_t i = 0; i < test.count; ++i) indices[i] = i;
   DataLoader loader(test, indices, 256, false, false, loaded.config.data.normalization);
   SoftmaxCrossEntropy<float> loss;  // unweighted: the reported loss is comparable across runs
-  const ClassificationMetrics metrics = evaluate(*loaded.model, loss, loader, kClasses);
+  const ClassificationMetrics metrics = evaluate(*loaded.model, loss, loader, classes);
   std::printf("%s on %s (%zu images)\n", checkpoint_path.c_str(), folder.c_str(), metrics.count());
   std::printf("loss %.4f  accuracy %.2f%%  balanced accuracy %.2f%%  macro-F1 %.4f\n",
               metrics.loss(), 100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(),
               metrics.macro_f1());
   const auto precision = metrics.precision(), recall = metrics.recall(), f1 = metrics.f1();
   std::printf("class  precision  recall  f1\n");
-  for (std::size_t c = 0; c < kClasses; ++c)
+  for (std::size_t c = 0; c < classes; ++c)
     std::printf("%5zu  %9.4f  %6.4f  %.4f\n", c, precision[c], recall[c], f1[c]);
   std::printf("confusion matrix (rows: true class, columns: predicted)\n%s",
               metrics.format_confusion().c_str());
@@ -131,9 +135,11 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
                     const std::string& backend) {
   LoadedModel loaded = load_model(checkpoint_path, backend);
   const Shape& shape = loaded.checkpoint.sample_shape;  // C, H, W
+  const std::size_t classes = classes_of(loaded.config);
+  // Grayscale images only (checked below): channel 0's statistics.
   const Normalization& norm = loaded.config.data.normalization;
   auto normalise = [&](std::uint8_t p) {
-    return static_cast<float>((p / 255.0 - norm.mean) / norm.std);
+    return static_cast<float>((p / 255.0 - norm.mean_of(0)) / norm.std_of(0));
   };
   for (const std::string& path : images) {
     std::vector<std::uint8_t> pixels;
@@ -157,7 +163,7 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
     const Tensor<float>& logits = loaded.model->forward(batch);
     for (std::size_t n = 0; n < count; ++n)
       print_probabilities(count == 1 ? path : path + "[" + std::to_string(n) + "]",
-                          logits.data() + n * kClasses);
+                          logits.data() + n * classes, classes);
   }
   return 0;
 }
@@ -165,7 +171,7 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
 int summary_command(const std::string& config_path, const std::vector<std::string>& overrides) {
   const ExperimentConfig config = load_experiment(config_path, overrides);
   const Shape sample = sample_shape_of(config);
-  auto model = build_model<float>(config.model, sample, kClasses, config.seed);
+  auto model = build_model<float>(config.model, sample, classes_of(config), config.seed);
   Shape shape{1};
   shape.insert(shape.end(), sample.begin(), sample.end());
   std::printf("%-5s %-52s %-18s %12s %14s\n", "layer", "module", "output shape", "parameters",
@@ -188,7 +194,8 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
                       std::size_t batch, std::size_t elements) {
   const ExperimentConfig config = load_experiment(config_path, overrides);
   const Shape sample = sample_shape_of(config);
-  auto model = build_model<double>(config.model, sample, kClasses, config.seed);
+  const std::size_t classes = classes_of(config);
+  auto model = build_model<double>(config.model, sample, classes, config.seed);
   model->train();
   // Dropout would draw a new mask at every evaluation: freeze it so f is one function.
   for (std::size_t i = 0; i < model->size(); ++i)
@@ -203,12 +210,12 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
   double margin = 0;
   for (int attempt = 0; attempt < 100 && margin <= 1e-4; ++attempt) {
     for (double& v : x) v = rng.uniform(-1, 1);
-    for (int& y : labels) y = static_cast<int>(rng.below(kClasses));
+    for (int& y : labels) y = static_cast<int>(rng.below(classes));
     margin = distance_to_kinks(*model, x);
   }
 
   const std::unique_ptr<ClassificationLoss<double>> loss =
-      make_loss<double>(config.loss, nullptr, kClasses);
+      make_loss<double>(config.loss, nullptr, classes);
   if (config.loss.class_weights ==
       "balanced")  // they come from the training labels, which are not loaded here
     std::printf(

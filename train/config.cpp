@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "datasets/registry.h"
 #include "framework/kernels/backend.h"
 #include "framework/optim/registry.h"
 #include "models/builder.h"
@@ -80,6 +81,15 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
 
 namespace {
 
+std::vector<double> number_list(ConfigObject& object, const std::string& key, const Range& range);
+
+// A number or a list of numbers at key (fallback if absent), as a list.
+std::vector<double> numbers(ConfigObject& object, const std::string& key, double fallback,
+                            const Range& range) {
+  if (object.has(key) && object.json(key).is_array()) return number_list(object, key, range);
+  return {object.number(key, fallback, range)};
+}
+
 std::vector<double> number_list(ConfigObject& object, const std::string& key, const Range& range) {
   const nlohmann::json& list = object.json(key);
   if (!list.is_array())
@@ -106,24 +116,33 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   {  // data
     ConfigObject data = root.object("data");
     DataConfig& d = experiment.data;
-    d.dataset = data.string("dataset", std::nullopt, {"mnist", "fashion_mnist", "idx"});
-    const std::string default_folder = d.dataset == "mnist" ? "data/mnist"
-                                       : d.dataset == "fashion_mnist"
-                                           ? "/usr/share/datasets/fashion-mnist"
-                                           : "";
-    d.folder = data.string(
-        "folder", d.dataset == "idx" ? std::nullopt : std::optional<std::string>(default_folder));
+    d.dataset = data.string("dataset", std::nullopt, dataset_names());
+    const DatasetSpec& spec = find_dataset(d.dataset);
+    d.folder = data.string("folder", spec.default_folder.empty()
+                                         ? std::nullopt
+                                         : std::optional<std::string>(spec.default_folder));
     d.validation_split = data.number("validation_split", 0.1, {0.0, 1.0, true, false});
     if (data.has("normalize")) {
-      ConfigObject normalize = data.object("normalize");
-      d.normalization.mean = normalize.number("mean", 0.0, {-1e6, 1e6});
-      d.normalization.std = normalize.number("std", 1.0, greater_than(0));
-      normalize.finish();
+      // {"mean": m, "std": s} with numbers (every channel) or lists (one per channel), or
+      // "dataset": the data set's own statistics (datasets/registry.h).
+      if (data.json("normalize") == "dataset") {
+        d.normalization = spec.statistics;
+      } else {
+        ConfigObject normalize = data.object("normalize");
+        d.normalization.mean = numbers(normalize, "mean", 0.0, {-1e6, 1e6});
+        d.normalization.std = numbers(normalize, "std", 1.0, greater_than(0));
+        if (d.normalization.mean.size() != d.normalization.std.size())
+          throw ConfigError("data.normalize: mean has " +
+                            std::to_string(d.normalization.mean.size()) + " values, std " +
+                            std::to_string(d.normalization.std.size()));
+        normalize.finish();
+      }
     }
     if (data.has("keep_fraction")) {
       d.keep_fraction = number_list(data, "keep_fraction", {0.0, 1.0});
-      if (d.keep_fraction.size() != 10)
-        throw ConfigError("data.keep_fraction: expected one fraction per class (10), got " +
+      if (d.keep_fraction.size() != spec.classes())
+        throw ConfigError("data.keep_fraction: expected one fraction per class (" +
+                          std::to_string(spec.classes()) + "), got " +
                           std::to_string(d.keep_fraction.size()));
     }
     d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
@@ -202,8 +221,12 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   r["seed"] = experiment.seed;
   r["data"]["folder"] = experiment.data.folder;
   r["data"]["validation_split"] = experiment.data.validation_split;
-  r["data"]["normalize"] = {{"mean", experiment.data.normalization.mean},
-                            {"std", experiment.data.normalization.std}};
+  // Numbers for one value, lists for one per channel.
+  auto one_or_list = [](const std::vector<double>& values) {
+    return values.size() == 1 ? nlohmann::json(values[0]) : nlohmann::json(values);
+  };
+  r["data"]["normalize"] = {{"mean", one_or_list(experiment.data.normalization.mean)},
+                            {"std", one_or_list(experiment.data.normalization.std)}};
   r["data"]["limit"] = experiment.data.limit;
   r["data"]["oversample"] = experiment.data.oversample;
   if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};

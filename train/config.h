@@ -3,11 +3,12 @@
 // nearest valid name. A full example is experiments/mnist_lenet.json; the keys:
 //
 //   seed                 integer (42)
-//   data.dataset         "mnist" | "fashion_mnist" | "idx"
-//   data.folder          folder of IDX files (mnist: data/mnist; fashion_mnist: Debian's)
+//   data.dataset         a name from datasets/registry.h: "mnist" | "fashion_mnist" | "idx"
+//   data.folder          folder of its files (the registry's default for mnist and fashion_mnist)
 //   data.validation_split fraction of the training set held out (0.1)
-//   data.normalize       {"mean", "std"} of pixels in [0, 1] ({0, 1})
-//   data.keep_fraction   per-class fraction of training images kept ([] = all)
+//   data.normalize       {"mean", "std"} of pixels in [0, 1], numbers or one per channel
+//                        ({0, 1}); or "dataset": the data set's statistics from the registry
+//   data.keep_fraction   per-class fraction of training images kept, one per class ([] = all)
 //   data.limit           use only the first N training images (0 = all)
 //   data.oversample      draw training batches with class-balancing weights (false)
 //   model                see models/builder.h

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "datasets/idx.h"
+#include "datasets/registry.h"
 #include "framework/losses/class_weights.h"
 #include "framework/losses/focal_loss.h"
 #include "framework/losses/softmax_cross_entropy.h"
@@ -125,10 +126,11 @@ ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<floa
 TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options,
                              std::ostream& log) {
   const Clock::time_point run_start = Clock::now();
-  constexpr std::size_t classes = 10;
+  const DatasetSpec& dataset = find_dataset(config.data.dataset);
+  const std::size_t classes = dataset.classes();
 
   // Data: bytes in memory; the subset, imbalance and validation split all drawn from the seed.
-  const ImageDataset train_set = load_idx_dataset(config.data.folder, "train", classes);
+  const ImageDataset train_set = load_split(dataset, config.data.folder, dataset.train_split);
   std::vector<std::size_t> indices(config.data.limit ? std::min(config.data.limit, train_set.count)
                                                      : train_set.count);
   for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
@@ -333,7 +335,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
     final_metrics["validation"] = evaluate(*model, *loss, validation_loader, classes).to_json();
   }
   try {
-    const ImageDataset test_set = load_idx_dataset(config.data.folder, "t10k", classes);
+    const ImageDataset test_set = load_split(dataset, config.data.folder, dataset.test_split);
     std::vector<std::size_t> test_indices(test_set.count);
     for (std::size_t i = 0; i < test_set.count; ++i) test_indices[i] = i;
     DataLoader test_loader(test_set, test_indices, config.batch_size, false, false,

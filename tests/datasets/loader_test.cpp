@@ -21,7 +21,7 @@ ImageDataset tiny_dataset(std::size_t count) {
 
 TEST_CASE("DataLoader batches in order, normalises, and keeps a partial last batch", "[loader]") {
   const ImageDataset data = tiny_dataset(5);
-  DataLoader loader(data, {0, 1, 2, 3, 4}, 2, false, false, {0.5, 0.25});
+  DataLoader loader(data, {0, 1, 2, 3, 4}, 2, false, false, {{0.5}, {0.25}});
   Tensor<float> x;
   Labels y;
   std::vector<std::size_t> sizes;
@@ -84,4 +84,33 @@ TEST_CASE("Validation split and per-class subsets are seeded and disjoint", "[lo
   CHECK(kept.size() - odd == 1000);      // all of class 0
   CHECK(odd == Approx(100).margin(47));  // Binomial(1000, 0.1): sd ≈ 9.5; allow 5 sd
   CHECK_THROWS_AS(split_indices(10, 1.0, rng), std::invalid_argument);
+}
+
+TEST_CASE("DataLoader normalises each channel with its own statistics", "[loader]") {
+  // Three channels of 2 pixels: channel c's pixels are 51·c and 255.
+  ImageDataset data;
+  data.count = 1, data.channels = 3, data.height = 1, data.width = 2, data.classes = 10;
+  for (std::uint8_t c = 0; c < 3; ++c) {
+    data.pixels.push_back(static_cast<std::uint8_t>(51 * c));
+    data.pixels.push_back(255);
+  }
+  data.labels = {3};
+  const Normalization per_channel{{0.1, 0.2, 0.3}, {0.5, 0.25, 2.0}};
+  DataLoader loader(data, {0}, 1, false, false, per_channel);
+  Tensor<float> x;
+  Labels y;
+  Rng rng(1);
+  loader.start_epoch(rng);
+  REQUIRE(loader.next(x, y));
+  for (std::size_t c = 0; c < 3; ++c) {
+    INFO("channel " << c);
+    CHECK(x(0, c, 0, 0) == Approx((51.0 * c / 255 - per_channel.mean[c]) / per_channel.std[c]));
+    CHECK(x(0, c, 0, 1) == Approx((1.0 - per_channel.mean[c]) / per_channel.std[c]));
+  }
+  // One value for every channel, or one per channel; nothing in between, and std > 0.
+  CHECK_THROWS_WITH(DataLoader(data, {0}, 1, false, false, {{0.1, 0.2}, {1.0, 1.0}}),
+                    "normalisation: expected one mean and std, or one of each per channel (3), "
+                    "got 2 and 2");
+  CHECK_THROWS_WITH(DataLoader(data, {0}, 1, false, false, {{0.1}, {0.0}}),
+                    "normalisation: std must be > 0");
 }

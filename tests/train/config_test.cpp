@@ -1,5 +1,6 @@
 #include "train/config.h"
 
+#include "datasets/registry.h"
 #include "framework/kernels/backend.h"
 #include "models/builder.h"
 #include "tests/support.h"
@@ -122,4 +123,38 @@ TEST_CASE("Named models build the documented architectures", "[config][models]")
   CHECK_THROWS_WITH(
       build_model<float>({{"name", "lenet5"}}, {1, 28, 28}, 10, 1),
       "model.name: unknown value \"lenet5\"; did you mean \"lenet\"? (allowed: mlp, lenet)");
+}
+
+TEST_CASE("data.normalize takes numbers, one per channel, or the data set's statistics",
+          "[config]") {
+  nlohmann::json config = minimal();
+  CHECK(parse_experiment(config, "t").data.normalization.mean == std::vector<double>{0.0});
+  config["data"]["normalize"] = "dataset";
+  const ExperimentConfig from_registry = parse_experiment(config, "t");
+  CHECK(from_registry.data.normalization.mean == find_dataset("mnist").statistics.mean);
+  CHECK(from_registry.data.normalization.std == std::vector<double>{0.3081});
+  // Written back as numbers for one value, so resolved configs read as before.
+  CHECK(from_registry.resolved["data"]["normalize"]["mean"] == 0.1307);
+  config["data"]["normalize"] = {{"mean", {0.1, 0.2, 0.3}}, {"std", {0.5, 0.5, 0.5}}};
+  const ExperimentConfig per_channel = parse_experiment(config, "t");
+  CHECK(per_channel.data.normalization.mean == std::vector<double>{0.1, 0.2, 0.3});
+  CHECK(per_channel.resolved["data"]["normalize"]["std"] == nlohmann::json{0.5, 0.5, 0.5});
+  config["data"]["normalize"] = {{"mean", {0.1, 0.2}}, {"std", 0.5}};
+  CHECK(error_of(config) == "data.normalize: mean has 2 values, std 1");
+  config["data"]["normalize"] = {{"mean", 0.1}, {"std", {0.5, 0.0}}};
+  CHECK(error_of(config) == "data.normalize.std[1]: expected a number in (0, inf), got 0.0");
+}
+
+TEST_CASE("The data set's entry decides its classes and folder", "[config]") {
+  nlohmann::json config = minimal();
+  config["data"]["dataset"] = "fashion_mnist";
+  CHECK(parse_experiment(config, "t").data.folder == "/usr/share/datasets/fashion-mnist");
+  config["data"]["keep_fraction"] = {1, 1, 1};
+  CHECK(error_of(config) == "data.keep_fraction: expected one fraction per class (10), got 3");
+  config["data"]["dataset"] = "idx";
+  config["data"].erase("keep_fraction");
+  CHECK(error_of(config).find("data.folder") != std::string::npos);  // no default folder
+  config["data"]["dataset"] = "cifar";
+  CHECK(error_of(config).find("data.dataset: ") == 0);
+  CHECK(error_of(config).find("fashion_mnist") != std::string::npos);  // the valid names
 }
