@@ -209,12 +209,14 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   experiment.output = root.string("output", "runs/" + name);
   root.finish();
 
-  // Check the optimizer and schedule settings now, not at the first step: an optimizer of no
-  // parameters takes the same keys; the schedule is checked at a nominal 1000 steps an epoch
-  // (the trainer checks it again with the real number).
-  make_optimizer<float>(ConfigObject(experiment.optimizer, "optimizer"), {});
-  const double lr = experiment.optimizer.value("lr", 1e-3);
-  make_schedule(ConfigObject(experiment.schedule, "schedule"), lr, 1000, 1000 * experiment.epochs);
+  // The optimizer and schedule sections, read and checked here once; the trainer makes them
+  // from these specs.
+  experiment.optimizer_spec = parse_optimizer(ConfigObject(experiment.optimizer, "optimizer"));
+  experiment.schedule_spec =
+      parse_schedule(ConfigObject(experiment.schedule, "schedule"), experiment.optimizer_spec.lr);
+  if (experiment.schedule_spec.warmup_epochs > 0 &&
+      experiment.schedule_spec.warmup_epochs >= static_cast<double>(experiment.epochs))
+    throw ConfigError("schedule.warmup_epochs: the warm-up is as long as the whole run");
 
   // The resolved config: what was given, with every default written out.
   nlohmann::json& r = experiment.resolved = config;

@@ -31,6 +31,7 @@
 
 #include "datasets/loader.h"
 #include "framework/config_reader.h"
+#include "framework/optim/registry.h"
 
 namespace gradlab {
 
@@ -54,7 +55,9 @@ struct ExperimentConfig {
   nlohmann::json resolved;  // the config as run: overrides applied, defaults filled in
   std::uint64_t seed = 42;
   DataConfig data;
-  nlohmann::json model, optimizer, schedule;
+  nlohmann::json model, optimizer, schedule;  // as given (the resolved config writes these)
+  OptimizerSpec optimizer_spec;               // ...and read and checked
+  ScheduleSpec schedule_spec;
   LossConfig loss;
   double clip_max_norm = 0, clip_max_value = 0;  // 0 = off
   std::size_t epochs = 1, batch_size = 64, log_every_steps = 0;

@@ -1,5 +1,8 @@
 // The training loop: config → data → model → (loader → forward → loss → backward → clip →
 // step) per batch → validation, metrics, checkpoints per epoch → test metrics at the end.
+// train_experiment reads in one screen; its parts are named helpers: the run's data
+// (training_data.h), its folder (run_folder.h), what it shows (progress.h), early stopping
+// (early_stopping.h), and in trainer.cpp the step and the final evaluation.
 //
 // A run folder holds: config.json (the resolved config), metrics.jsonl (one line per epoch, and
 // every log_every_steps steps), checkpoints/last.safetensors and checkpoints/best.safetensors,

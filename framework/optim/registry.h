@@ -27,13 +27,41 @@ namespace gradlab {
 
 const std::vector<std::string>& optimizer_types();
 
+// A config's optimizer settings, read and checked once (every key, with defaults filled in), and
+// made into an optimizer for a model's parameters later.
+struct OptimizerSpec {
+  std::string type;
+  double lr = 0, momentum = 0, beta = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  bool nesterov = false;
+};
+OptimizerSpec parse_optimizer(ConfigObject spec);
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerSpec& spec,
+                                             std::vector<NamedParameter<T>> parameters);
+// Both at once.
 template <class T>
 std::unique_ptr<Optimizer<T>> make_optimizer(ConfigObject spec,
-                                             std::vector<NamedParameter<T>> parameters);
+                                             std::vector<NamedParameter<T>> parameters) {
+  return make_optimizer<T>(parse_optimizer(std::move(spec)), std::move(parameters));
+}
 
-// Epoch-based settings become step counts through steps_per_epoch; total_steps is the run's length.
-// base_lr is the optimizer's lr (for min_lr).
-std::unique_ptr<Schedule> make_schedule(ConfigObject spec, double base_lr,
+// A config's schedule settings, read and checked once; base_lr is the optimizer's lr (min_lr
+// must not exceed it).
+struct ScheduleSpec {
+  std::string type, path;  // path: the config key, for errors only the step counts can reveal
+  double warmup_epochs = 0, step_epochs = 0, gamma = 0.1, min_lr = 0;
+};
+ScheduleSpec parse_schedule(ConfigObject spec, double base_lr);
+// Epoch-based settings become step counts through steps_per_epoch; total_steps is the run's
+// length.
+std::unique_ptr<Schedule> make_schedule(const ScheduleSpec& spec, double base_lr,
                                         std::size_t steps_per_epoch, std::size_t total_steps);
+// Both at once.
+inline std::unique_ptr<Schedule> make_schedule(ConfigObject spec, double base_lr,
+                                               std::size_t steps_per_epoch,
+                                               std::size_t total_steps) {
+  return make_schedule(parse_schedule(std::move(spec), base_lr), base_lr, steps_per_epoch,
+                       total_steps);
+}
 
 }  // namespace gradlab

@@ -89,8 +89,10 @@ TEST_CASE("A diverging run stops with a message naming the step", "[trainer][err
   const std::string data = testing::make_synthetic_dataset("diverge", 200, 20);
   const std::string run = temp_run("diverge");
   ExperimentConfig config = small_experiment(data, run, 2);
-  config.optimizer = {{"type", "sgd"}, {"lr", 1e30}};
-  config.schedule = {{"type", "constant"}};
+  // The trainer makes the optimizer and schedule from the specs parse_experiment checked.
+  config.optimizer_spec =
+      parse_optimizer(ConfigObject({{"type", "sgd"}, {"lr", 1e30}}, "optimizer"));
+  config.schedule_spec = parse_schedule(ConfigObject({{"type", "constant"}}, "schedule"), 1e30);
   std::ostringstream log;
   CHECK_THROWS_WITH(
       train_experiment(config, {}, log),

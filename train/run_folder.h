@@ -1,0 +1,37 @@
+// A run folder: where a training run keeps what it writes (train/trainer.h lists it), every file
+// written atomically. Made for a new run, or opened to resume one.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace gradlab {
+
+class RunFolder {
+ public:
+  // A new run in `path`; refuses (ConfigError) a folder that already holds one, so a run is
+  // never overwritten by another. Makes the folder.
+  static RunFolder create(const std::string& path);
+  // The run in `path`, to resume from its last checkpoint.
+  static RunFolder open(const std::string& path);
+
+  const std::filesystem::path& path() const { return path_; }
+  std::string last_checkpoint() const { return (path_ / "checkpoints/last.safetensors").string(); }
+  std::string best_checkpoint() const { return (path_ / "checkpoints/best.safetensors").string(); }
+
+  void write_config(const nlohmann::json& resolved) const;
+  // A line of metrics.jsonl.
+  void append_metrics(const nlohmann::json& line) const;
+  // Drops the metric lines past `epoch`: those a run wrote after the checkpoint being resumed.
+  void truncate_metrics(std::size_t epoch) const;
+  void write_final_metrics(const nlohmann::json& metrics) const;
+
+ private:
+  explicit RunFolder(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path metrics_path() const { return path_ / "metrics.jsonl"; }
+  std::filesystem::path path_;
+};
+
+}  // namespace gradlab

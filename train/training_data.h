@@ -1,0 +1,51 @@
+// The data of a run: the training split in memory as bytes, divided by the seed into training and
+// validation indices (after data.limit and data.keep_fraction), and loaders over them; the test
+// split when it is asked for.
+#pragma once
+
+#include <memory>
+
+#include "datasets/loader.h"
+#include "datasets/registry.h"
+#include "datasets/weighted_sampler.h"
+#include "train/config.h"
+
+namespace gradlab {
+
+class TrainingData {
+ public:
+  // Throws DataError for unreadable files, ConfigError when no training image is left.
+  explicit TrainingData(const ExperimentConfig& config);
+  TrainingData(const TrainingData&) = delete;  // the loaders refer to the images
+  TrainingData& operator=(const TrainingData&) = delete;
+
+  const DatasetSpec& dataset() const { return dataset_; }
+  std::size_t classes() const { return dataset_.classes(); }
+  const Shape& sample_shape() const { return sample_shape_; }  // C × H × W
+  const Labels& train_labels() const { return train_labels_; }
+  std::size_t train_count() const { return split_.train.size(); }
+  std::size_t validation_count() const { return split_.validation.size(); }
+
+  DataLoader& train() { return train_loader_; }  // shuffled, or oversampled (data.oversample)
+  std::size_t steps_per_epoch() const { return train_loader_.batches_per_epoch(); }
+  DataLoader& validation() { return validation_loader_; }
+
+  // The test split, loaded now (throws DataError if the folder has none), and its loader.
+  struct Test {
+    ImageDataset images;
+    std::unique_ptr<DataLoader> loader;
+  };
+  std::unique_ptr<Test> load_test() const;
+
+ private:
+  const ExperimentConfig& config_;
+  const DatasetSpec& dataset_;
+  ImageDataset train_set_;
+  Split split_;
+  Labels train_labels_;
+  Shape sample_shape_;
+  DataLoader train_loader_, validation_loader_;
+  std::unique_ptr<WeightedSampler> sampler_;
+};
+
+}  // namespace gradlab
