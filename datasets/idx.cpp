@@ -1,5 +1,7 @@
 #include "datasets/idx.h"
 
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -44,7 +46,9 @@ IdxArray read_idx(const std::string& path, std::size_t expected_dimensions) {
   if (magic[0] != 0 || magic[1] != 0)
     throw DataError(path + ": not an IDX file (magic does not start with two zero bytes)");
   if (magic[2] != 0x08) {
-    throw DataError(path + ": unsupported IDX element type 0x" + std::to_string(magic[2]) +
+    char type[8];
+    std::snprintf(type, sizeof type, "0x%02x", magic[2]);
+    throw DataError(path + ": unsupported IDX element type " + type +
                     " (only 0x08, unsigned byte, is supported)");
   }
   if (magic[3] != expected_dimensions) {
@@ -67,8 +71,32 @@ IdxArray read_idx(const std::string& path, std::size_t expected_dimensions) {
       throw DataError(path + ": header sizes are implausibly large (corrupt header?)");
   }
 
-  array.data.resize(elements);
-  const std::size_t got = read_bytes(file.get(), array.data.data(), elements, path);
+  // Never allocate what the header claims before the file shows it holds it: a corrupt or
+  // hostile header must not make us reserve gigabytes. A plain file's size is known; a gzip
+  // stream's is not, so its data is read in chunks, growing as it arrives.
+  const std::size_t header_bytes = 4 + 4 * expected_dimensions;
+  if (gzdirect(file.get())) {
+    std::error_code error;
+    const auto file_size = std::filesystem::file_size(path, error);
+    if (!error && file_size < header_bytes + elements)
+      throw DataError(path + ": truncated: the header promises " + std::to_string(elements) +
+                      " bytes of data, the file has " + std::to_string(file_size - header_bytes));
+  }
+  std::size_t got = 0;
+  try {
+    constexpr std::size_t kChunk = std::size_t{1} << 24;  // 16 MiB
+    while (got < elements) {
+      const std::size_t want = std::min(kChunk, elements - got);
+      array.data.resize(got + want);
+      const std::size_t n = read_bytes(file.get(), array.data.data() + got, want, path);
+      got += n;
+      if (n < want) break;
+    }
+    array.data.resize(got);
+  } catch (const std::bad_alloc&) {
+    throw DataError(path + ": not enough memory for its " + std::to_string(elements) +
+                    " bytes of data");
+  }
   if (got != elements) {
     throw DataError(path + ": truncated: the header promises " + std::to_string(elements) +
                     " bytes of data, the file has " + std::to_string(got));

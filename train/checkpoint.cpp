@@ -32,6 +32,7 @@ void save_checkpoint(const std::string& path, Module<float>& model,
   file.metadata["best_metric"] = number_text(progress.best_metric);
   file.metadata["best_epoch"] = std::to_string(progress.best_epoch);
   file.metadata["epochs_without_improvement"] = std::to_string(progress.epochs_without_improvement);
+  file.metadata["initial_loss"] = number_text(progress.initial_loss);
   for (const auto& [name, rng] : model.named_rngs()) file.metadata["rng." + name] = rng->state();
   for (const NamedParameter<float>& named : model.named_parameters())
     file.tensors.emplace_back("model." + named.name, named.parameter->value);
@@ -67,6 +68,9 @@ Checkpoint read_checkpoint(const std::string& path) {
     checkpoint.progress.best_metric = std::stod(get("best_metric"));
     checkpoint.progress.best_epoch = std::stoul(get("best_epoch"));
     checkpoint.progress.epochs_without_improvement = std::stoul(get("epochs_without_improvement"));
+    // Absent from checkpoints written before the divergence rule: NaN, set again by the next step.
+    const auto initial = metadata.find("initial_loss");
+    if (initial != metadata.end()) checkpoint.progress.initial_loss = std::stod(initial->second);
   } catch (const DataError&) {
     throw;
   } catch (const std::exception& error) {

@@ -3,7 +3,8 @@
 //   tensors:   "model.<parameter>", "model.<buffer>" (framework/module.h; named as parameters are,
 //              as in PyTorch's state_dict) and "optimizer.<parameter>.<buffer>"
 //   metadata:  format, config (JSON), sample_shape (JSON), epoch, step, best_metric, best_epoch,
-//              epochs_without_improvement, optimizer, optimizer_steps, learning_rate, rng.<module>
+//              epochs_without_improvement, initial_loss, optimizer, optimizer_steps,
+//              learning_rate, rng.<module>, and the checksums (train/safetensors.h)
 #pragma once
 
 #include <functional>
@@ -23,6 +24,9 @@ struct TrainingProgress {
   std::size_t step = 0;   // optimizer steps taken
   double best_metric = std::numeric_limits<double>::quiet_NaN();
   std::size_t best_epoch = 0, epochs_without_improvement = 0;
+  // The training loss of the run's first step (the untrained model's): the divergence rule's
+  // reference (train/divergence.h). NaN until that step; checkpoints before it had none.
+  double initial_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
 // sample_shape: one input's C × H × W, so tools can check inputs before they reach the model.

@@ -30,7 +30,9 @@ ExperimentConfig load_experiment(const std::string& path,
   nlohmann::json config = load_json_file(path);
   for (const std::string& assignment : overrides) apply_override(config, assignment);
   try {
-    return parse_experiment(config, fs::path(path).stem().string());
+    ExperimentConfig experiment = parse_experiment(config, fs::path(path).stem().string());
+    experiment.source = path;
+    return experiment;
   } catch (const ConfigError& error) {
     throw ConfigError(path + ": " + error.what());
   }
@@ -56,8 +58,8 @@ struct LoadedModel {
 LoadedModel load_model(const std::string& checkpoint_path, const std::string& backend) {
   LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
   loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
-  loaded.model = build_model<float>(loaded.config.model, loaded.checkpoint.sample_shape,
-                                    classes_of(loaded.config), loaded.config.seed);
+  loaded.model = build_experiment_model<float>(loaded.config, loaded.checkpoint.sample_shape,
+                                               classes_of(loaded.config));
   loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
   restore_model(loaded.checkpoint, *loaded.model);
   loaded.model->eval();
@@ -171,7 +173,7 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
 int summary_command(const std::string& config_path, const std::vector<std::string>& overrides) {
   const ExperimentConfig config = load_experiment(config_path, overrides);
   const Shape sample = sample_shape_of(config);
-  auto model = build_model<float>(config.model, sample, classes_of(config), config.seed);
+  auto model = build_experiment_model<float>(config, sample, classes_of(config));
   Shape shape{1};
   shape.insert(shape.end(), sample.begin(), sample.end());
   std::printf("%-5s %-52s %-18s %12s %14s\n", "layer", "module", "output shape", "parameters",
@@ -195,7 +197,7 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
   const ExperimentConfig config = load_experiment(config_path, overrides);
   const Shape sample = sample_shape_of(config);
   const std::size_t classes = classes_of(config);
-  auto model = build_model<double>(config.model, sample, classes, config.seed);
+  auto model = build_experiment_model<double>(config, sample, classes);
   model->train();
   // Dropout would draw a new mask at every evaluation: freeze it so f is one function.
   for (std::size_t i = 0; i < model->size(); ++i)

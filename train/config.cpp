@@ -42,7 +42,9 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   try {
     value = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error&) {
-    value = text;  // a bare word: a string
+    value = text;                                  // a bare word: a string
+  } catch (const nlohmann::json::out_of_range&) {  // 1e999: a number too large for a double
+    throw ConfigError("--set " + assignment + ": the number " + text + " is out of range");
   }
   // Walk "a.b[2].c": names separated by '.', indices in brackets.
   nlohmann::json* node = &config;
@@ -205,6 +207,13 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     experiment.patience = static_cast<std::size_t>(stopping.integer("patience", 0, 0, 100000));
     stopping.finish();
   }
+  if (root.has("divergence")) {
+    ConfigObject divergence = root.object("divergence");
+    experiment.divergence_factor = divergence.number("factor", 10.0, at_least(0));
+    experiment.divergence_steps =
+        static_cast<std::size_t>(divergence.integer("steps", 20, 1, 1 << 20));
+    divergence.finish();
+  }
   experiment.backend = root.string("backend", to_string(default_backend()), backend_names());
   experiment.output = root.string("output", "runs/" + name);
   root.finish();
@@ -237,6 +246,8 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   r["log_every_steps"] = experiment.log_every_steps;
   r["early_stopping"] = {{"metric", experiment.early_stopping_metric},
                          {"patience", experiment.patience}};
+  r["divergence"] = {{"factor", experiment.divergence_factor},
+                     {"steps", experiment.divergence_steps}};
   r["backend"] = experiment.backend;
   r["output"] = experiment.output;
   return experiment;

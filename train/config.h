@@ -18,6 +18,9 @@
 //   gradient_clipping    {"max_norm": x} and/or {"max_value": x}
 //   epochs, batch_size   integers (batch_size 64)
 //   early_stopping       {"metric": "val_accuracy", "patience": 0 (off)}
+//   divergence           {"factor": 10, "steps": 20}: stop (exit 3) when the training loss
+//                        averaged over `steps` steps exceeds factor × the first step's; factor 0
+//                        turns it off (train/divergence.h)
 //   log_every_steps      also log the training loss every N steps (0 = per epoch only)
 //   backend              "onednn" | "reference" (default: $GRADLAB_BACKEND, else "onednn")
 //   output               run folder ("runs/<config file name>")
@@ -63,8 +66,11 @@ struct ExperimentConfig {
   std::size_t epochs = 1, batch_size = 64, log_every_steps = 0;
   std::string early_stopping_metric = "val_accuracy";
   std::size_t patience = 0;
+  double divergence_factor = 10;
+  std::size_t divergence_steps = 20;
   std::string backend = "onednn";
   std::string output;
+  std::string source;  // the file it was read from, if any: errors found later name it
 };
 
 // Reads a JSON file; a syntax error names the file, line and column.

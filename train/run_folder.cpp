@@ -1,6 +1,12 @@
 #include "train/run_folder.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "datasets/idx.h"
 #include "framework/config_reader.h"
@@ -12,17 +18,51 @@ namespace fs = std::filesystem;
 
 RunFolder RunFolder::create(const std::string& path) {
   RunFolder run{fs::path(path)};
+  run.lock("start another run there");
   if (fs::exists(run.last_checkpoint()))
     throw ConfigError(path + " already holds a run; resume it with --resume " + path +
                       " or choose another output folder (--set output=...)");
-  fs::create_directories(run.path_ / "checkpoints");
   return run;
 }
 
 RunFolder RunFolder::open(const std::string& path) {
   RunFolder run{fs::path(path)};
-  fs::create_directories(run.path_ / "checkpoints");
+  run.lock("resume it");
   return run;
+}
+
+RunFolder::~RunFolder() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+void RunFolder::lock(const std::string& doing) {
+  std::error_code error;
+  fs::create_directories(path_ / "checkpoints", error);
+  if (error)
+    throw ConfigError(path_.string() + ": cannot create the run folder: " + error.message());
+  const std::string lock_path = (path_ / "run.lock").string();
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0)
+    throw ConfigError(lock_path + ": cannot open the run's lock file: " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int reason = errno;
+    char holder[64] = {};
+    const ssize_t n = ::pread(lock_fd_, holder, sizeof holder - 1, 0);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (reason != EWOULDBLOCK)
+      throw ConfigError(lock_path + ": cannot lock the run folder: " + std::strerror(reason));
+    std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
+    pid.erase(pid.find_last_not_of(" \n") + 1);
+    throw ConfigError(path_.string() + " is in use by another gradlab process (PID " +
+                      (pid.empty() ? "unknown" : pid) + ") training there; cannot " + doing +
+                      " until it stops");
+  }
+  // Ours: say who holds it.
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd_, 0) != 0 ||
+      ::pwrite(lock_fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+    throw ConfigError(lock_path + ": cannot write the run's lock file: " + std::strerror(errno));
 }
 
 void RunFolder::write_config(const nlohmann::json& resolved) const {

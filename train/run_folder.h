@@ -1,9 +1,15 @@
 // A run folder: where a training run keeps what it writes (train/trainer.h lists it), every file
 // written atomically. Made for a new run, or opened to resume one.
+//
+// One trainer per folder: a RunFolder holds an advisory lock (flock) on <folder>/run.lock for as
+// long as it lives, and the file names its process. A second trainer, or a --resume of a run that
+// is training, is refused with that process's PID; the kernel releases the lock when the process
+// ends however it ends (kill -9 included), so a crashed run can be resumed at once.
 #pragma once
 
 #include <filesystem>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -28,10 +34,20 @@ class RunFolder {
   void truncate_metrics(std::size_t epoch) const;
   void write_final_metrics(const nlohmann::json& metrics) const;
 
+  RunFolder(RunFolder&& other) noexcept
+      : path_(std::move(other.path_)), lock_fd_(std::exchange(other.lock_fd_, -1)) {}
+  RunFolder& operator=(RunFolder&&) = delete;
+  RunFolder(const RunFolder&) = delete;
+  ~RunFolder();
+
  private:
   explicit RunFolder(std::filesystem::path path) : path_(std::move(path)) {}
+  // Makes the folder and takes its lock, or throws ConfigError naming the process that holds it;
+  // `doing` says what was refused ("start a run", "resume it").
+  void lock(const std::string& doing);
   std::filesystem::path metrics_path() const { return path_ / "metrics.jsonl"; }
   std::filesystem::path path_;
+  int lock_fd_ = -1;  // open, with an exclusive flock, for the folder's lifetime
 };
 
 }  // namespace gradlab

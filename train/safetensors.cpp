@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <zlib.h>
 #include <nlohmann/json.hpp>
 
 #include "datasets/idx.h"
@@ -21,28 +22,67 @@ namespace {
 
 static_assert(sizeof(float) == 4, "F32 tensors need 4-byte floats");
 
-// Writes `bytes` to path + ".tmp", fsyncs, runs before_rename, renames over path.
+// Writes `bytes` to path + ".tmp", fsyncs, runs before_rename, renames over path. On any failure
+// the temporary file is removed (a failed write on a full disk must not keep the disk full) and
+// the old file at path is untouched.
 void write_atomically(const std::string& path, const std::string& bytes,
                       const std::function<void()>& before_rename) {
   const std::string temporary = path + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) throw DataError(temporary + ": cannot open for writing: " + std::strerror(errno));
+  auto fail = [&](const std::string& what) {
+    const std::string reason = std::strerror(errno);
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw DataError(temporary + ": " + what + ": " + reason + " (" + path + " is unchanged)");
+  };
   std::size_t written = 0;
   while (written < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
     if (n < 0) {
-      const std::string reason = std::strerror(errno);
       ::close(fd);
-      throw DataError(temporary + ": write failed: " + reason);
+      fail("write failed");
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
-    throw DataError(temporary + ": flush to disk failed: " + std::strerror(errno));
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("flush to disk failed");
+  }
+  if (::close(fd) != 0) fail("flush to disk failed");
   if (before_rename) before_rename();
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
-  if (error) throw DataError(path + ": cannot replace with " + temporary + ": " + error.message());
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    throw DataError(path + ": cannot replace with " + temporary + ": " + error.message());
+  }
+}
+
+// CRC-32 (zlib's) of bytes, as 8 hex digits.
+std::string crc32_text(const void* data, std::size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const auto* bytes = static_cast<const Bytef*>(data);
+  while (size > 0) {  // zlib takes at most uInt bytes at a time
+    const uInt chunk = static_cast<uInt>(std::min<std::size_t>(size, 1u << 30));
+    crc = crc32(crc, bytes, chunk);
+    bytes += chunk;
+    size -= chunk;
+  }
+  char text[9];
+  std::snprintf(text, sizeof text, "%08lx", static_cast<unsigned long>(crc & 0xffffffffUL));
+  return text;
+}
+
+constexpr const char* kHeaderChecksum = "checksum.header";
+constexpr const char* kTensorChecksum = "checksum.tensor.";  // + the tensor's name
+
+// The header's canonical text for its checksum: the JSON without the header checksum itself,
+// keys sorted (nlohmann::json orders object keys), no spacing.
+std::string canonical_header(nlohmann::json header) {
+  if (header.contains("__metadata__")) header["__metadata__"].erase(kHeaderChecksum);
+  return header.dump();
 }
 
 }  // namespace
@@ -54,7 +94,13 @@ void write_file_atomically(const std::string& path, const std::string& contents)
 void save_safetensors(const std::string& path, const SafetensorsFile& file,
                       const std::function<void()>& before_rename) {
   nlohmann::ordered_json header;
-  if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
+  // A checksum of each tensor's bytes and of the header (metadata and tensor entries), so that a
+  // flipped byte anywhere is caught on load; they live in the metadata, so the file stays a valid
+  // safetensors file for other readers.
+  std::map<std::string, std::string> metadata = file.metadata;
+  for (const auto& [name, tensor] : file.tensors)
+    metadata[kTensorChecksum + name] = crc32_text(tensor.data(), tensor.size() * sizeof(float));
+  header["__metadata__"] = metadata;
   std::size_t offset = 0;
   for (const auto& [name, tensor] : file.tensors) {
     if (name == "__metadata__" || header.contains(name))
@@ -64,6 +110,8 @@ void save_safetensors(const std::string& path, const SafetensorsFile& file,
         {"dtype", "F32"}, {"shape", shape_of(tensor)}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
+  const std::string canonical = canonical_header(nlohmann::json::parse(header.dump()));
+  header["__metadata__"][kHeaderChecksum] = crc32_text(canonical.data(), canonical.size());
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8,
               ' ');  // pad so the data starts 8-byte aligned, as the spec allows
@@ -103,6 +151,17 @@ SafetensorsFile load_safetensors(const std::string& path) {
   }
   if (!header.is_object()) throw DataError(path + ": the safetensors header is not a JSON object");
   const std::size_t data_start = 8 + length, data_size = bytes.size() - data_start;
+  // Files gradlab wrote carry checksums (save_safetensors); files from other writers, and
+  // gradlab's before checksums, do not, and load unchecked.
+  const nlohmann::json* metadata =
+      header.contains("__metadata__") && header["__metadata__"].is_object()
+          ? &header["__metadata__"]
+          : nullptr;
+  if (metadata && metadata->contains(kHeaderChecksum)) {
+    const std::string canonical = canonical_header(header);
+    if ((*metadata)[kHeaderChecksum] != crc32_text(canonical.data(), canonical.size()))
+      throw DataError(path + ": the header's checksum does not match: the file is corrupt");
+  }
 
   SafetensorsFile file;
   std::vector<std::tuple<std::size_t, std::string, Tensor<float>>> ordered;
@@ -110,7 +169,7 @@ SafetensorsFile load_safetensors(const std::string& path) {
     if (name == "__metadata__") {
       for (const auto& [key, value] : entry.items()) {
         if (!value.is_string()) throw DataError(path + ": metadata '" + key + "' is not a string");
-        file.metadata[key] = value.get<std::string>();
+        if (key.rfind("checksum.", 0) != 0) file.metadata[key] = value.get<std::string>();
       }
       continue;
     }
@@ -121,16 +180,27 @@ SafetensorsFile load_safetensors(const std::string& path) {
                         "; gradlab reads F32");
       const Shape shape = entry.at("shape").get<Shape>();
       const auto offsets = entry.at("data_offsets").get<std::vector<std::size_t>>();
+      // The element count, refusing shapes whose byte count overflows (no tensor that large
+      // fits in a file this size anyway).
       std::size_t elements = 1;
-      for (std::size_t d : shape) elements *= d;
-      if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
+      bool too_large = false;
+      for (std::size_t d : shape) {
+        if (d != 0 && elements > data_size / sizeof(float) / d) too_large = true;
+        elements *= d;
+      }
+      if (too_large || offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
           offsets[1] - offsets[0] != elements * sizeof(float)) {
         throw DataError(path + ": tensor '" + name +
                         "' has data_offsets that do not fit its shape " + to_string(shape) +
                         " or the file (truncated?)");
       }
+      const char* data = bytes.data() + data_start + offsets[0];
+      if (metadata && metadata->contains(kTensorChecksum + name) &&
+          (*metadata)[kTensorChecksum + name] != crc32_text(data, elements * sizeof(float)))
+        throw DataError(path + ": tensor '" + name +
+                        "' does not match its checksum: the file is corrupt");
       Tensor<float> tensor = Tensor<float>::from_shape(shape);
-      std::memcpy(tensor.data(), bytes.data() + data_start + offsets[0], elements * sizeof(float));
+      std::memcpy(tensor.data(), data, elements * sizeof(float));
       ordered.emplace_back(offsets[0], name, std::move(tensor));
     } catch (const nlohmann::json::exception& error) {
       throw DataError(path + ": tensor '" + name +

@@ -3,7 +3,9 @@
 //   N bytes: a JSON header {"__metadata__": {str: str}, name: {"dtype", "shape", "data_offsets"}}
 //   then the tensors' raw little-endian bytes; data_offsets are [begin, end) into that block.
 // Writes are atomic: to "<path>.tmp", flushed to disk, then renamed over <path>, so a crash
-// leaves either the old file or the new one, never half of one.
+// leaves either the old file or the new one, never half of one; a failed write removes the
+// temporary file. gradlab's files carry CRC-32 checksums in the metadata ("checksum.header" of the
+// header without that entry, "checksum.tensor.<name>" of each tensor's bytes), verified on load.
 #pragma once
 
 #include <functional>
@@ -26,7 +28,8 @@ struct SafetensorsFile {
 void save_safetensors(const std::string& path, const SafetensorsFile& file,
                       const std::function<void()>& before_rename = {});
 
-// Throws DataError naming the file and what is wrong (truncated, bad header, bad offsets, dtype).
+// Throws DataError naming the file and what is wrong (truncated, bad header, bad offsets, dtype,
+// a checksum that does not match, naming the tensor). The checksums are not returned in metadata.
 SafetensorsFile load_safetensors(const std::string& path);
 
 // Writes text to path atomically (temporary file + rename), for results and configs.

@@ -14,6 +14,7 @@
 #include "framework/runtime.h"
 #include "models/builder.h"
 #include "train/checkpoint.h"
+#include "train/divergence.h"
 #include "train/early_stopping.h"
 #include "train/metrics.h"
 #include "train/progress.h"
@@ -59,7 +60,7 @@ struct Run {
 
 Run make_run(const ExperimentConfig& config, const TrainingData& data) {
   Run run;
-  run.model = build_model<float>(config.model, data.sample_shape(), data.classes(), config.seed);
+  run.model = build_experiment_model<float>(config, data.sample_shape(), data.classes());
   run.model->set_backend(parse_backend(config.backend));
   run.model->set_needs_input_grad(false);  // nobody needs the images' gradient
   run.loss = make_loss<float>(config.loss, &data.train_labels(), data.classes());
@@ -98,16 +99,23 @@ void log_header(std::ostream& log, const ExperimentConfig& config, const RunFold
       << num_threads() << " threads)\n";
 }
 
+// The error that stops a diverged run, naming the step and the checkpoint left to resume from.
+DivergedError diverged(std::size_t step, std::size_t epoch, const std::string& what,
+                       const std::string& advice, bool has_checkpoint,
+                       const std::string& last_checkpoint) {
+  return DivergedError("step " + std::to_string(step) + " (epoch " + std::to_string(epoch) +
+                       "): " + what + "; stopping. " + advice +
+                       (has_checkpoint ? "The last good checkpoint is " + last_checkpoint
+                                       : "No checkpoint was written."));
+}
+
 // One optimizer step on a batch: forward, loss, backward, clipping, update. Returns the batch's
 // loss; throws DivergedError, naming the step, on a NaN or infinite loss or gradient.
 double train_step(const ExperimentConfig& config, Run& run, const Tensor<float>& images,
                   const Labels& labels, ClassificationMetrics& metrics, std::size_t step,
                   std::size_t epoch, bool has_checkpoint, const std::string& last_checkpoint) {
   auto diverged = [&](const std::string& what, const std::string& advice) {
-    return DivergedError("step " + std::to_string(step) + " (epoch " + std::to_string(epoch) +
-                         "): " + what + "; stopping. " + advice +
-                         (has_checkpoint ? "The last good checkpoint is " + last_checkpoint
-                                         : "No checkpoint was written."));
+    return gradlab::diverged(step, epoch, what, advice, has_checkpoint, last_checkpoint);
   };
   run.optimizer->zero_grad();
   const Tensor<float>& logits = run.model->forward(images);
@@ -166,6 +174,25 @@ template std::unique_ptr<ClassificationLoss<float>> make_loss<float>(const LossC
                                                                      const Labels*, std::size_t);
 template std::unique_ptr<ClassificationLoss<double>> make_loss<double>(const LossConfig&,
                                                                        const Labels*, std::size_t);
+
+template <class T>
+std::unique_ptr<Sequential<T>> build_experiment_model(const ExperimentConfig& config,
+                                                      const Shape& sample_shape,
+                                                      std::size_t classes) {
+  try {
+    return build_model<T>(config.model, sample_shape, classes, config.seed);
+  } catch (const ConfigError& error) {
+    if (config.source.empty()) throw;
+    throw ConfigError(config.source + ": " + error.what());
+  }
+}
+
+template std::unique_ptr<Sequential<float>> build_experiment_model<float>(const ExperimentConfig&,
+                                                                          const Shape&,
+                                                                          std::size_t);
+template std::unique_ptr<Sequential<double>> build_experiment_model<double>(const ExperimentConfig&,
+                                                                            const Shape&,
+                                                                            std::size_t);
 
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
                                DataLoader& loader, std::size_t classes) {
@@ -230,7 +257,16 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
                                                 : RunFolder::open(options.resume_dir);
   TrainingProgress progress = open_run(options, run, folder, log);
   folder.write_config(config.resolved);
+  // The rate that runs, the config's (overrides included; a checkpoint's was the old run's).
+  run.optimizer->set_learning_rate(config.optimizer_spec.lr *
+                                   run.schedule->factor(run.optimizer->steps()));
   log_header(log, config, folder, data, run);
+  DivergenceGuard divergence(config.divergence_factor, config.divergence_steps);
+  auto stop_if_diverged = [&](const std::string& what, std::size_t epoch) {
+    if (!what.empty())
+      throw diverged(progress.step, epoch, what, "Lower the learning rate or clip gradients. ",
+                     progress.epoch > 0, folder.last_checkpoint());
+  };
 
   ProgressReporter reporter(log, options.progress_bar, config.epochs, data.steps_per_epoch());
   const EarlyStopping early_stopping(config.early_stopping_metric, config.patience);
@@ -249,12 +285,14 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
       const double loss = train_step(config, run, images, labels, train_metrics, progress.step + 1,
                                      epoch, progress.epoch > 0, folder.last_checkpoint());
       ++progress.step, ++batches, seen += labels.size();
+      stop_if_diverged(divergence.add(loss, progress.step, progress), epoch);
       if (config.log_every_steps && progress.step % config.log_every_steps == 0)
         folder.append_metrics(
             {{"epoch", epoch}, {"step", progress.step}, {"lr", lr}, {"train_loss", loss}});
       reporter.batch(batches, seen, train_metrics.loss());
     }
     reporter.end_batches();
+    stop_if_diverged(divergence.check_partial(progress.step, progress), epoch);
     nlohmann::json line = epoch_line(epoch, progress, run, train_metrics, seen, reporter.seconds());
     bool improved = data.validation_count() == 0;  // then every epoch is the best one
     if (data.validation_count() > 0) {

@@ -48,6 +48,12 @@ template <class T>
 std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const Labels* train_labels,
                                                  std::size_t classes);
 
+// The config's model for samples of this shape; its errors name the config's file (source).
+template <class T>
+std::unique_ptr<Sequential<T>> build_experiment_model(const ExperimentConfig& config,
+                                                      const Shape& sample_shape,
+                                                      std::size_t classes);
+
 // Loss and predictions of the model over a whole loader, in eval mode; the model is left in
 // training mode.
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,

@@ -60,6 +60,28 @@ expect 1 "give a CONFIG file, or --resume" -- "$gradlab" train
 expect 105 "Directory does not exist" -- "$gradlab" train --resume "$work/no-such-run"
 expect 3 "training diverged at step [0-9]+ \(epoch 1\)" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$work/diverge\"" --set 'optimizer={"type": "sgd", "lr": 1e30}'
 
+# Messages name what is at fault: a --set value out of range; a model key, with the config's file.
+expect 1 "^gradlab: error: --set optimizer.lr=1e999: the number 1e999 is out of range" -- "$gradlab" train "$config" --set "optimizer.lr=1e999"
+echo '{"data": {"dataset": "idx", "folder": "'"$work/data"'"}, "model": {"name": "mlp", "hidden": [0]}, "optimizer": {"type": "sgd", "lr": 0.1}, "epochs": 1}' >"$work/hidden.json"
+expect 1 "hidden.json: model.hidden\[0\]: expected an integer >= 1, got 0" -- "$gradlab" train "$work/hidden.json" --set "output=\"$work/hidden\""
+# A run that climbs far above its starting loss stops (exit 3), naming the step, before a checkpoint.
+expect 3 "training diverged at step [0-9]+ \(epoch 1\): the training loss averaged over steps" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$work/climb\"" --set optimizer.lr=1e6
+expect 2 "^ls: cannot access" -- ls "$work/climb/checkpoints/last.safetensors"
+# A resumed run's header says the rate that runs (its --set), not the checkpoint's.
+expect 0 "optimizer: Adam\(lr=0.02," -- "$gradlab" train --resume "$run" --set epochs=3 --set optimizer.lr=0.02
+
+# One trainer per run folder: a second trainer, or a resume of the running run, is refused naming
+# the holder's PID; the kernel releases the lock when the holder dies, even by kill -9.
+locked="$work/locked"
+"$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$locked\"" --set epochs=100000 >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 1 300); do [[ -f "$locked/checkpoints/last.safetensors" ]] && break; sleep 0.05; done
+expect 1 "$locked is in use by another gradlab process \(PID $holder\) training there; cannot start another run there" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$locked\""
+expect 1 "\(PID $holder\) training there; cannot resume it until it stops" -- "$gradlab" train --resume "$locked"
+kill -9 "$holder"
+wait "$holder" 2>/dev/null
+expect 0 "resuming .* after epoch [0-9]+" -- "$gradlab" train --resume "$locked" --set epochs=1
+
 # gradlab pca: the figures and tables, and its argument checks.
 pca="$work/pca"
 expect 0 "^ +12 +[01]\.[0-9]+ +[0-9.]+ +[0-9.]+" -- "$gradlab" pca --data "$work/data" --components 12 --ks 1,4,12 --out "$pca"

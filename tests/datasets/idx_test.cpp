@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/resource.h>
 #include <zlib.h>
 
 #include "datasets/image_dataset.h"
@@ -86,4 +87,48 @@ TEST_CASE("An image data set checks that images and labels agree", "[idx][errors
                     Catch::Matchers::EndsWith("label 10 at index 1 is outside [0, 10)"));
   CHECK_THROWS_WITH(load_idx_dataset(folder.string(), "t10k"),
                     Catch::Matchers::Contains("t10k-images-idx3-ubyte: not found"));
+}
+
+TEST_CASE("IDX errors say the element type in hex", "[idx][errors]") {
+  const fs::path folder = temp_folder("idx_type");
+  const std::string path = (folder / "x").string();
+  write_bytes(path, std::string("\0\0\x0d\x03", 4) + std::string(12, '\1') + "data");
+  CHECK_THROWS_WITH(read_idx(path, 3), path +
+                                           ": unsupported IDX element type 0x0d (only 0x08, "
+                                           "unsigned byte, is supported)");
+}
+
+namespace {
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+}  // namespace
+
+TEST_CASE("An IDX header promising more than the file holds is refused before allocating it",
+          "[idx][errors]") {
+  // 65536 × 256 × 256 = 4 GiB promised, 78 KB present: the reader must say so, not allocate 4 GiB
+  // (under a memory limit the only message was std::bad_alloc). Plain and gzipped.
+  const fs::path folder = temp_folder("idx_liar");
+  const std::string header("\0\0\x08\x03\0\x01\0\0\0\0\x01\0\0\0\x01\0", 16);
+  const std::string data(78000, '\x42');
+  const std::string plain = (folder / "liar").string(), gzipped = plain + ".gz";
+  write_bytes(plain, header + data);
+  {
+    gzFile out = gzopen(gzipped.c_str(), "wb");
+    REQUIRE(out != nullptr);
+    const std::string all = header + data;
+    gzwrite(out, all.data(), static_cast<unsigned>(all.size()));
+    gzclose(out);
+  }
+  const double before = peak_rss_mib();
+  CHECK_THROWS_WITH(read_idx(plain, 3), plain +
+                                            ": truncated: the header promises 4294967296 "
+                                            "bytes of data, the file has 78000");
+  CHECK_THROWS_WITH(read_idx(gzipped, 3), gzipped +
+                                              ": truncated: the header promises 4294967296 "
+                                              "bytes of data, the file has 78000");
+  INFO("peak RSS grew by " << peak_rss_mib() - before << " MiB");
+  CHECK(peak_rss_mib() - before < 64);  // at most one 16 MiB chunk, not 4 GiB
 }

@@ -1,8 +1,11 @@
 #include "train/checkpoint.h"
 
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+
+#include <sys/resource.h>
 
 #include "datasets/idx.h"
 #include "framework/layers/dropout.h"
@@ -236,4 +239,68 @@ TEST_CASE("A checkpoint written before containers and buffers still loads", "[ch
   Adam<float> adam(model->named_parameters(), 0.01);
   restore_optimizer(checkpoint, adam);
   CHECK(adam.state().steps > 0);
+}
+
+TEST_CASE("A flipped byte in a checkpoint's header or tensors is caught, naming where",
+          "[checkpoint][errors]") {
+  const fs::path path = temp_folder("ckpt_checksum") / "c.safetensors";
+  auto model = small_model(5);
+  save_checkpoint(path.string(), *model, nullptr, {}, {{"note", "a config"}}, {4});
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  REQUIRE_NOTHROW(restore_model(read_checkpoint(path.string()), *small_model(6)));
+  auto write_with = [&](std::string changed) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << changed;
+  };
+  // In the header's text: the config's "a config" becomes "a cOnfig" — valid JSON, a different
+  // config, accepted unnoticed before checksums.
+  std::string flipped = bytes;
+  flipped[flipped.find("a config") + 3] = 'O';
+  write_with(flipped);
+  CHECK_THROWS_WITH(read_checkpoint(path.string()),
+                    path.string() + ": the header's checksum does not match: the file is corrupt");
+  // In a tensor's bytes: the last byte of the file is the last weight's.
+  flipped = bytes;
+  flipped.back() = static_cast<char>(flipped.back() ^ 0x01);
+  write_with(flipped);
+  CHECK_THROWS_WITH(read_checkpoint(path.string()),
+                    Catch::Matchers::Contains("does not match its checksum: the file is corrupt"));
+  CHECK_THROWS_WITH(read_checkpoint(path.string()), Catch::Matchers::Contains("tensor 'model."));
+  // The checksums live in the metadata, which stays a valid safetensors header for other
+  // readers, and are not handed back as metadata.
+  write_with(bytes);
+  const Checkpoint good = read_checkpoint(path.string());
+  for (const auto& [key, value] : good.file.metadata) CHECK(key.rfind("checksum.", 0) != 0);
+}
+
+TEST_CASE("A checkpoint write that fails leaves no temporary file and the old checkpoint intact",
+          "[checkpoint][errors]") {
+  // A full disk, simulated by a file-size limit: writes past it fail with EFBIG.
+  const fs::path folder = temp_folder("ckpt_full_disk");
+  const fs::path path = folder / "last.safetensors";
+  auto model = small_model(7);
+  save_checkpoint(path.string(), *model, nullptr, {}, nlohmann::json::object(), {4});
+  const auto old_size = fs::file_size(path);
+  rlimit before{};
+  getrlimit(RLIMIT_FSIZE, &before);
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = before;
+  small.rlim_cur = 64;  // bytes
+  setrlimit(RLIMIT_FSIZE, &small);
+  std::string error;
+  try {
+    save_checkpoint(path.string(), *small_model(8), nullptr, {}, nlohmann::json::object(), {4});
+  } catch (const DataError& e) {
+    error = e.what();
+  }
+  setrlimit(RLIMIT_FSIZE, &before);
+  std::signal(SIGXFSZ, previous_handler);
+  CHECK(error.find("last.safetensors.tmp: write failed") != std::string::npos);
+  CHECK(error.find("is unchanged") != std::string::npos);
+  CHECK_FALSE(fs::exists(folder / "last.safetensors.tmp"));
+  CHECK(fs::file_size(path) == old_size);
+  CHECK_NOTHROW(restore_model(read_checkpoint(path.string()), *small_model(9)));
 }

@@ -47,10 +47,11 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
   };
   CHECK(error_of(with("/epochs", 0)) == "epochs: must be an integer in [1, 100000], got 0");
   CHECK(error_of(with("/epochs", "3")) == "epochs: expected an integer in [1, 100000], got \"3\"");
-  CHECK(error_of(with("/epoch", 3)) ==
-        "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
-        "data, early_stopping, epochs, gradient_clipping, log_every_steps, loss, model, "
-        "optimizer, output, schedule, seed)");
+  CHECK(
+      error_of(with("/epoch", 3)) ==
+      "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
+      "data, divergence, early_stopping, epochs, gradient_clipping, log_every_steps, loss, model, "
+      "optimizer, output, schedule, seed)");
   CHECK(error_of(with("/data/dataset", "mnsit")) ==
         "data.dataset: unknown value \"mnsit\"; did you mean \"mnist\"? (allowed: mnist, "
         "fashion_mnist, idx)");

@@ -107,3 +107,63 @@ TEST_CASE("A missing data folder is reported with the path and the fix", "[train
       train_experiment(small_experiment("/nonexistent/folder", temp_run("missing"), 1), {}, log),
       Catch::Matchers::StartsWith("/nonexistent/folder/train-images-idx3-ubyte: not found"));
 }
+
+namespace {
+// The small experiment with another optimizer learning rate (as `--set optimizer.lr=...`) and
+// divergence factor.
+ExperimentConfig with_rate(const std::string& data, const std::string& run, std::size_t epochs,
+                           double lr, double divergence_factor = 10) {
+  ExperimentConfig config = small_experiment(data, run, epochs);
+  nlohmann::json resolved = config.resolved;
+  resolved["optimizer"]["lr"] = lr;
+  resolved["schedule"] = {{"type", "constant"}};
+  resolved["divergence"]["factor"] = divergence_factor;
+  return parse_experiment(resolved, "small");
+}
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+TEST_CASE("A run whose loss climbs far above its first step's stops before a checkpoint",
+          "[trainer][errors]") {
+  // lr 1e6: the loss climbs to ~1e13 and stays finite, so only NaN/inf checks let it run on.
+  const std::string data = testing::make_synthetic_dataset("climb", 400, 50);
+  const std::string run = temp_run("climb");
+  std::ostringstream log;
+  CHECK_THROWS_WITH(train_experiment(with_rate(data, run, 3, 1e6), {}, log),
+                    Catch::Matchers::Matches(
+                        "step [0-9]+ \\(epoch 1\\): the training loss averaged over steps 1-[0-9]+ "
+                        "is .*, more than 10 times the first step's .* \\(divergence.factor\\); "
+                        "stopping\\. Lower the learning rate or clip gradients\\. No checkpoint "
+                        "was written\\."));
+  CHECK_FALSE(fs::exists(fs::path(run) / "checkpoints" / "last.safetensors"));
+  // divergence.factor 0 turns the rule off: the same run goes to the end.
+  const std::string unguarded = temp_run("climb_off");
+  CHECK_NOTHROW(train_experiment(with_rate(data, unguarded, 2, 1e6, 0), {}, log));
+}
+
+TEST_CASE("Resuming at a diverging rate stops and keeps the last good checkpoint",
+          "[trainer][errors]") {
+  // The run's first step's loss is kept in its checkpoints, so the resumed run is held to it;
+  // before, a resumed run at lr 1e6 overwrote last.safetensors with garbage weights. And the
+  // header says the rate that runs, not the checkpoint's.
+  const std::string data = testing::make_synthetic_dataset("resume_climb", 400, 50);
+  const std::string run = temp_run("resume_climb");
+  std::ostringstream first;
+  TrainOptions interrupted;
+  interrupted.stop_after_epoch = 1;
+  train_experiment(with_rate(data, run, 3, 0.003), interrupted, first);
+  const std::string last = run + "/checkpoints/last.safetensors";
+  const std::string good = file_bytes(last);
+  CHECK(read_checkpoint(last).progress.initial_loss > 0);
+  TrainOptions resume;
+  resume.resume_dir = run;
+  std::ostringstream log;
+  CHECK_THROWS_WITH(train_experiment(with_rate(data, run, 3, 1e6), resume, log),
+                    Catch::Matchers::Contains("(epoch 2): the training loss averaged over") &&
+                        Catch::Matchers::EndsWith("The last good checkpoint is " + last));
+  CHECK(file_bytes(last) == good);
+  CHECK(log.str().find("optimizer: Adam(lr=1e+06") != std::string::npos);
+}
