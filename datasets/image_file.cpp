@@ -14,6 +14,9 @@ namespace gradlab {
 
 namespace {
 
+// 64 Mpixel (8192 × 8192): far beyond any input a gradlab model takes, small enough to allocate.
+constexpr std::size_t kMaxImagePixels = std::size_t{1} << 26;
+
 GrayImage read_pgm(const std::string& path, const std::string& bytes) {
   // Header: magic, width, height, maxval, separated by whitespace and '#' comments; then one
   // whitespace byte and the pixels (P5) or decimal numbers (P2).
@@ -31,11 +34,14 @@ GrayImage read_pgm(const std::string& path, const std::string& bytes) {
     const std::size_t begin = at;
     while (at < bytes.size() && std::isdigit(static_cast<unsigned char>(bytes[at]))) ++at;
     if (begin == at) throw DataError(path + ": malformed PGM header");
+    // Nine digits fit a long and exceed every size or value a PGM may hold.
+    if (at - begin > 9)
+      throw DataError(path + ": PGM number " + bytes.substr(begin, 12) + "... is too large");
     return std::stol(bytes.substr(begin, at - begin));
   };
   const bool binary = bytes[1] == '5';
   const long width = next_number(), height = next_number(), maxval = next_number();
-  if (width <= 0 || height <= 0 || width > 65536 || height > 65536)
+  if (width <= 0 || height <= 0 || std::size_t(width) * std::size_t(height) > kMaxImagePixels)
     throw DataError(path + ": implausible PGM size " + std::to_string(width) + "x" +
                     std::to_string(height));
   if (maxval <= 0 || maxval > 255)
@@ -43,12 +49,15 @@ GrayImage read_pgm(const std::string& path, const std::string& bytes) {
                     " (only 8-bit, maxval <= 255, is supported)");
   GrayImage image{static_cast<std::size_t>(height), static_cast<std::size_t>(width), {}};
   const std::size_t count = image.height * image.width;
+  // Each pixel takes at least one byte of the file (P5) or two (P2: a digit and a space): the
+  // header's size is checked against the file's before allocating it.
+  if (binary) ++at;  // the single whitespace byte after maxval
+  const std::size_t remaining = bytes.size() - std::min(at, bytes.size());
+  if (remaining < (binary ? count : 2 * count - 1))
+    throw DataError(path + ": truncated: the PGM header promises " + std::to_string(count) +
+                    " pixels");
   image.pixels.resize(count);
   if (binary) {
-    ++at;  // the single whitespace byte after maxval
-    if (bytes.size() - std::min(at, bytes.size()) < count)
-      throw DataError(path + ": truncated: the PGM header promises " + std::to_string(count) +
-                      " pixels");
     for (std::size_t i = 0; i < count; ++i)
       image.pixels[i] =
           static_cast<std::uint8_t>(static_cast<unsigned char>(bytes[at + i]) * 255 / maxval);
@@ -69,6 +78,13 @@ GrayImage read_png(const std::string& path) {
   if (!png_image_begin_read_from_file(&png, path.c_str()))
     throw DataError(path + ": not a readable PNG: " + png.message);
   png.format = PNG_FORMAT_GRAY;  // libpng converts colour and alpha (composited on black) to gray
+  // The header's size is allocated before the pixels are decoded: refuse what no model takes.
+  if (std::size_t{png.width} * png.height > kMaxImagePixels) {
+    png_image_free(&png);
+    throw DataError(path + ": PNG of " + std::to_string(png.width) + "x" +
+                    std::to_string(png.height) + " pixels is larger than the " +
+                    std::to_string(kMaxImagePixels) + " pixels gradlab reads");
+  }
   GrayImage image{png.height, png.width, std::vector<std::uint8_t>(PNG_IMAGE_SIZE(png))};
   if (!png_image_finish_read(&png, nullptr, image.pixels.data(), 0, nullptr)) {
     const std::string message = png.message;

@@ -103,15 +103,22 @@ void restore_model(const Checkpoint& checkpoint, Module<float>& model) {
   for (const NamedBuffer<float>& named : model.named_buffers())
     copies.emplace_back(named.tensor,
                         &find_tensor(checkpoint, "model." + named.name, shape_of(*named.tensor)));
-  std::vector<std::pair<Rng*, std::string>> rngs;
+  // Every RNG state is parsed before anything is copied, so a bad one leaves the model as it was.
+  std::vector<std::pair<Rng*, Rng>> rngs;
   for (const auto& [name, rng] : model.named_rngs()) {
     const auto it = checkpoint.file.metadata.find("rng." + name);
     if (it == checkpoint.file.metadata.end())
       throw DataError(checkpoint.path + ": has no state for the RNG of layer " + name);
-    rngs.emplace_back(rng, it->second);
+    Rng restored(0);
+    try {
+      restored.set_state(it->second);
+    } catch (const std::invalid_argument&) {
+      throw DataError(checkpoint.path + ": the RNG state of layer " + name + " is malformed");
+    }
+    rngs.emplace_back(rng, restored);
   }
   for (auto& [into, tensor] : copies) *into = *tensor;
-  for (auto& [rng, state] : rngs) rng->set_state(state);
+  for (auto& [rng, restored] : rngs) *rng = restored;
 }
 
 void restore_optimizer(const Checkpoint& checkpoint, Optimizer<float>& optimizer) {
@@ -122,8 +129,13 @@ void restore_optimizer(const Checkpoint& checkpoint, Optimizer<float>& optimizer
   const auto rate = checkpoint.file.metadata.find("learning_rate");
   if (steps == checkpoint.file.metadata.end() || rate == checkpoint.file.metadata.end())
     throw DataError(checkpoint.path + ": has no optimizer state");
-  state.steps = std::stoul(steps->second);
-  state.learning_rate = std::stod(rate->second);
+  try {
+    state.steps = std::stoul(steps->second);
+    state.learning_rate = std::stod(rate->second);
+  } catch (const std::logic_error&) {  // std::stoul's invalid_argument and out_of_range
+    throw DataError(checkpoint.path + ": malformed optimizer metadata (optimizer_steps '" +
+                    steps->second + "', learning_rate '" + rate->second + "')");
+  }
   optimizer.load_state(state);
 }
 

@@ -16,6 +16,8 @@ nlohmann::json load_json_file(const std::string& path) {
   if (!in) throw ConfigError(path + ": cannot open");
   try {
     return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::out_of_range&) {  // 1e999: a number too large for a double
+    throw ConfigError(path + ": holds a number too large for a double (such as 1e999)");
   } catch (const nlohmann::json::parse_error& error) {
     // nlohmann reports a byte offset; turn it into line:column.
     std::ifstream again(path);
@@ -37,6 +39,13 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   const std::size_t equals = assignment.find('=');
   if (equals == std::string::npos || equals == 0)
     throw ConfigError("--set " + assignment + ": expected key.path=value");
+  // A config is JSON text, which is UTF-8; a byte that is not would fail later, when the config
+  // is written out (nlohmann's dump validates what its parser did not see).
+  try {
+    (void)nlohmann::json(assignment).dump();
+  } catch (const nlohmann::json::type_error&) {
+    throw ConfigError("--set " + assignment.substr(0, equals) + ": not valid UTF-8 text");
+  }
   const std::string path = assignment.substr(0, equals), text = assignment.substr(equals + 1);
   nlohmann::json value;
   try {
@@ -54,14 +63,22 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
     if (path[i] == '[') {
       const std::size_t close = path.find(']', i);
       if (close == std::string::npos) throw ConfigError("--set " + path + ": unclosed '['");
-      const std::size_t index = std::stoul(path.substr(i + 1, close - i - 1));
+      const std::string digits = path.substr(i + 1, close - i - 1);
+      if (digits.empty() || digits.size() > 9 ||
+          digits.find_first_not_of("0123456789") != std::string::npos)
+        throw ConfigError("--set " + path + ": [" + digits + "] is not a list index");
+      const std::size_t index = std::stoul(digits);
       if (!node->is_array() || index >= node->size())
         throw ConfigError("--set " + path + ": " + walked + " has no element [" +
                           std::to_string(index) + "]");
       node = &(*node)[index];
       walked += path.substr(i, close - i + 1);
       i = close + 1;
-      if (i < path.size() && path[i] == '.') ++i;
+      if (i == path.size()) {  // the path ends at a list element: "model.hidden[0]=64"
+        *node = value;
+        return;
+      }
+      if (path[i] == '.') ++i;
       continue;
     }
     const std::size_t end = path.find_first_of(".[", i);

@@ -141,6 +141,38 @@ TEST_CASE("Broken or foreign checkpoints are rejected with the file and the faul
                     path + ": tensor 'model.0.weight' has shape [4, 5], the model needs [4, 6]");
 }
 
+TEST_CASE(
+    "Malformed RNG or optimizer state in a checkpoint is refused, leaving the model as it was",
+    "[checkpoint][errors]") {
+  const std::string path = (temp_folder("ckpt_metadata") / "m.safetensors").string();
+  auto trained = small_model(1);
+  Adam<float> adam(trained->named_parameters(), 0.01);
+  save_checkpoint(path, *trained, &adam, {}, {}, {1, 2, 2});
+  SafetensorsFile file = load_safetensors(path);
+
+  // A dropout RNG state that is not one: nothing of the checkpoint is copied into the model.
+  const std::string dropout = trained->named_rngs().at(0).first;
+  const std::string good_state = file.metadata.at("rng." + dropout);
+  file.metadata["rng." + dropout] = "not a state";
+  save_safetensors(path, file);
+  auto fresh = small_model(2);
+  const Tensor<float> before = fresh->named_parameters()[0].parameter->value;
+  CHECK_THROWS_WITH(restore_model(read_checkpoint(path), *fresh),
+                    path + ": the RNG state of layer " + dropout + " is malformed");
+  const bool unchanged = fresh->named_parameters()[0].parameter->value == before;
+  CHECK(unchanged);
+
+  // Optimizer metadata that is not a number (std::stoul's exception escaped before).
+  file.metadata["rng." + dropout] = good_state;
+  file.metadata["optimizer_steps"] = "many";
+  save_safetensors(path, file);
+  Adam<float> other(fresh->named_parameters(), 0.01);
+  CHECK_THROWS_WITH(restore_optimizer(read_checkpoint(path), other),
+                    path +
+                        ": malformed optimizer metadata (optimizer_steps 'many', learning_rate "
+                        "'0.01')");
+}
+
 namespace {
 // A layer with a buffer, as BatchNorm's running statistics will be: y = x, and every forward
 // adds the batch's mean to a running total, saved in checkpoints but not trained.

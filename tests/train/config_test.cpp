@@ -1,5 +1,7 @@
 #include "train/config.h"
 
+#include <fstream>
+
 #include "datasets/registry.h"
 #include "framework/kernels/backend.h"
 #include "models/builder.h"
@@ -103,11 +105,21 @@ TEST_CASE("Config overrides from --set reach nested keys and list elements", "[c
   CHECK(config["epochs"] == 5);
   CHECK(config["optimizer"]["lr"] == 0.01);
   CHECK(config["model"]["layers"][1]["out_features"] == 64);
+  apply_override(config, "model.layers[3]={\"type\": \"linear\", \"out_features\": 10}");
+  CHECK(config["model"]["layers"][3] == nlohmann::json({{"type", "linear"}, {"out_features", 10}}));
   CHECK(config["data"]["dataset"] == "fashion_mnist");
   CHECK(parse_experiment(config, "x").patience == 2);
   CHECK_THROWS_WITH(apply_override(config, "model.layers[9].type=relu"),
                     "--set model.layers[9].type: model.layers has no element [9]");
   CHECK_THROWS_WITH(apply_override(config, "epochs"), "--set epochs: expected key.path=value");
+  // Bytes that are not UTF-8 (nlohmann's type_error escaped when the config was written; fuzzing).
+  CHECK_THROWS_WITH(apply_override(config, "output=run\xff"), "--set output: not valid UTF-8 text");
+  // An index that is not a number, or too long to be one, is named (found by fuzzing).
+  CHECK_THROWS_WITH(apply_override(config, "model.layers[x].type=relu"),
+                    "--set model.layers[x].type: [x] is not a list index");
+  CHECK_THROWS_WITH(apply_override(config, "model.layers[99999999999999999999].type=relu"),
+                    "--set model.layers[99999999999999999999].type: [99999999999999999999] is not "
+                    "a list index");
   apply_override(config,
                  "optimizer.lrr=0.1");  // a typo is caught by the parser, like any unknown key
   CHECK_THROWS_WITH(parse_experiment(config, "x"),
@@ -158,4 +170,11 @@ TEST_CASE("The data set's entry decides its classes and folder", "[config]") {
   config["data"]["dataset"] = "cifar";
   CHECK(error_of(config).find("data.dataset: ") == 0);
   CHECK(error_of(config).find("fashion_mnist") != std::string::npos);  // the valid names
+}
+
+TEST_CASE("A config file with a number too large for a double names the file", "[config][errors]") {
+  const std::string path = (gradlab::testing::temp_folder("config_huge") / "huge.json").string();
+  std::ofstream(path) << R"({"optimizer": {"type": "sgd", "lr": 1e999}})";
+  CHECK_THROWS_WITH(load_json_file(path),
+                    path + ": holds a number too large for a double (such as 1e999)");
 }
