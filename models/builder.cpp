@@ -144,7 +144,12 @@ std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec_json,
                                                     ").layers[" + std::to_string(i) + "]"
                                               : "model.layers[" + std::to_string(i) + "]";
     ConfigObject layer((*layers)[i], path);
-    std::unique_ptr<Module<T>> module = build_layer<T>(layer, shape, rng, seed + 1000003 * (i + 1));
+    std::unique_ptr<Module<T>> module;
+    try {
+      module = build_layer<T>(layer, shape, rng, seed + 1000003 * (i + 1));
+    } catch (const std::invalid_argument& error) {  // a layer constructor's own check
+      throw ConfigError(path + ": " + error.what());
+    }
     layer.finish();
     try {
       shape = module->output_shape(shape);

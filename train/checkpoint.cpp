@@ -1,5 +1,6 @@
 #include "train/checkpoint.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -49,6 +50,11 @@ void save_checkpoint(const std::string& path, Module<float>& model,
   save_safetensors(path, file, before_rename);
 }
 
+namespace {
+// Larger than any image gradlab reads (the PNG reader caps images at 64 Mpixel: 8192²).
+constexpr std::size_t kMaxSampleExtent = 1 << 16;
+}  // namespace
+
 Checkpoint read_checkpoint(const std::string& path) {
   Checkpoint checkpoint{path, load_safetensors(path), {}, {}, {}};
   const auto& metadata = checkpoint.file.metadata;
@@ -63,6 +69,16 @@ Checkpoint read_checkpoint(const std::string& path) {
   try {
     checkpoint.config = nlohmann::json::parse(get("config"));
     checkpoint.sample_shape = nlohmann::json::parse(get("sample_shape")).get<Shape>();
+    // One to three sizes (C × H × W for images), each at least 1: a zero reached the model's
+    // constructors as 0 channels.
+    const Shape& sample = checkpoint.sample_shape;
+    const bool sizes_ok = std::all_of(sample.begin(), sample.end(), [](std::size_t extent) {
+      return extent >= 1 && extent <= kMaxSampleExtent;
+    });
+    if (sample.empty() || sample.size() > 3 || !sizes_ok)
+      throw DataError(path + ": sample_shape " + get("sample_shape") +
+                      " in its metadata is not 1 to 3 sizes from 1 to " +
+                      std::to_string(kMaxSampleExtent));
     checkpoint.progress.epoch = std::stoul(get("epoch"));
     checkpoint.progress.step = std::stoul(get("step"));
     checkpoint.progress.best_metric = std::stod(get("best_metric"));

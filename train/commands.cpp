@@ -57,6 +57,10 @@ struct LoadedModel {
 // backend: "" for the one the checkpoint was trained with.
 LoadedModel load_model(const std::string& checkpoint_path, const std::string& backend) {
   LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
+  if (loaded.checkpoint.sample_shape.size() != 3)  // the library can save other ranks
+    throw DataError(checkpoint_path + ": a model of samples " +
+                    to_string(loaded.checkpoint.sample_shape) +
+                    "; the command line runs models of images [C, H, W]");
   loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
   loaded.model = build_experiment_model<float>(loaded.config, loaded.checkpoint.sample_shape,
                                                classes_of(loaded.config));

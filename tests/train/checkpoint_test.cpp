@@ -173,6 +173,22 @@ TEST_CASE(
                         "'0.01')");
 }
 
+TEST_CASE("A checkpoint whose sample shape has a zero or too many sizes is refused, naming it",
+          "[checkpoint][errors]") {
+  const std::string path = (temp_folder("ckpt_sample_shape") / "s.safetensors").string();
+  auto trained = small_model(1);
+  save_checkpoint(path, *trained, nullptr, {}, {}, {1, 2, 2});
+  SafetensorsFile file = load_safetensors(path);
+  // Found by fuzzing: [0,28,28] reached Conv2d's constructor, whose std::invalid_argument escaped.
+  for (const std::string bad : {"[0,28,28]", "[1,0,28]", "[1,28,100000]", "[]", "[1,1,1,1]"}) {
+    file.metadata["sample_shape"] = bad;
+    save_safetensors(path, file);
+    CHECK_THROWS_WITH(read_checkpoint(path),
+                      Catch::Matchers::Contains(path + ": sample_shape " + bad +
+                                                " in its metadata is not 1 to 3 sizes"));
+  }
+}
+
 namespace {
 // A layer with a buffer, as BatchNorm's running statistics will be: y = x, and every forward
 // adds the batch's mean to a running total, saved in checkpoints but not trained.

@@ -138,6 +138,18 @@ TEST_CASE("Named models build the documented architectures", "[config][models]")
       "model.name: unknown value \"lenet5\"; did you mean \"lenet\"? (allowed: mlp, lenet)");
 }
 
+TEST_CASE("A layer constructor's own refusal comes out as a config error naming the layer",
+          "[config][errors]") {
+  // Zero input channels pass the config's checks (they come from the data, not a key) and used to
+  // end in Conv2d's std::invalid_argument (a checkpoint with sample_shape [0, 28, 28]).
+  const nlohmann::json model = {
+      {"layers", {{{"type", "conv2d"}, {"out_channels", 2}, {"kernel_size", 3}}}}};
+  CHECK_THROWS_MATCHES(build_model<float>(model, {0, 28, 28}, 10, 1), ConfigError,
+                       Catch::Matchers::Message(
+                           "model.layers[0]: Conv2d(0 -> 2, kernel_size=3, stride=1, padding=0): "
+                           "channels, kernel_size and stride must be >= 1"));
+}
+
 TEST_CASE("data.normalize takes numbers, one per channel, or the data set's statistics",
           "[config]") {
   nlohmann::json config = minimal();
