@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gradlab needs, only those missing. Idempotent; safe to re-run.
+# Usage: scripts/install-deps.sh [EXTRA_PACKAGE...]   (extras: a script's own tools, e.g. clang)
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,7 @@ packages=(
   libxtensor-blas-dev liblapack-dev libblas-dev   # eigen/SVD (LAPACK) for framework/math
   libopenblas0-openmp                   # ...run by OpenBLAS (also the PyTorch baseline's BLAS)
   ca-certificates                       # npm over TLS
+  "$@"
 )
 
 missing=()

@@ -1,0 +1,104 @@
+#include "tests/fuzz/targets.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "datasets/idx.h"
+#include "datasets/image_file.h"
+#include "datasets/registry.h"
+#include "framework/config_reader.h"
+#include "framework/optim/registry.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/trainer.h"
+
+namespace gradlab::fuzz {
+
+namespace {
+
+// The readers take paths: each input goes to a file of this process's own, in memory if the
+// system has /dev/shm.
+std::string write_input(const std::uint8_t* data, std::size_t size, const std::string& suffix) {
+  static const std::string folder = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+  const std::string path = folder + "/gradlab_fuzz_" + std::to_string(::getpid()) + suffix;
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  return path;
+}
+
+}  // namespace
+
+bool idx(const std::uint8_t* data, std::size_t size) {
+  const std::string path = write_input(data, size, ".idx");
+  bool accepted = false;
+  for (std::size_t dimensions : {1, 3, 4}) {
+    try {
+      const IdxArray array = read_idx(path, dimensions);
+      std::size_t elements = 1;
+      for (std::uint32_t d : array.dims) elements *= d;
+      if (elements != array.data.size()) __builtin_trap();  // what it says it read, it read
+      accepted = true;
+    } catch (const DataError&) {
+    }
+  }
+  return accepted;
+}
+
+bool config(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  std::istringstream lines(text);
+  std::string json_text, line;
+  std::getline(lines, json_text);
+  const std::string path = write_input(reinterpret_cast<const std::uint8_t*>(json_text.data()),
+                                       json_text.size(), ".json");
+  try {
+    nlohmann::json config = load_json_file(path);
+    while (std::getline(lines, line)) apply_override(config, line);
+    const ExperimentConfig experiment = parse_experiment(config, "fuzz");
+    build_experiment_model<float>(experiment, {1, 28, 28}, 10);
+    return true;
+  } catch (const ConfigError&) {
+    return false;
+  }
+}
+
+bool checkpoint(const std::uint8_t* data, std::size_t size) {
+  const std::string path = write_input(data, size, ".safetensors");
+  try {
+    // As `gradlab eval` and `gradlab train --resume` do: the model from the checkpoint's own
+    // config and sample shape, then its weights, buffers, RNG states and optimizer state.
+    const Checkpoint loaded = read_checkpoint(path);
+    const ExperimentConfig config = parse_experiment(loaded.config, "checkpoint");
+    auto model = build_experiment_model<float>(config, loaded.sample_shape,
+                                               find_dataset(config.data.dataset).classes());
+    restore_model(loaded, *model);
+    auto optimizer = make_optimizer<float>(config.optimizer_spec, model->named_parameters());
+    restore_optimizer(loaded, *optimizer);
+    return true;
+  } catch (const DataError&) {
+    return false;
+  } catch (const ConfigError&) {
+    return false;
+  }
+}
+
+bool image(const std::uint8_t* data, std::size_t size) {
+  const std::string path = write_input(data, size, ".img");
+  try {
+    const GrayImage image = read_gray_image(path);
+    if (image.pixels.size() != image.height * image.width) __builtin_trap();
+    return true;
+  } catch (const DataError&) {
+    return false;
+  }
+}
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> all{
+      {"idx", idx}, {"config", config}, {"checkpoint", checkpoint}, {"image", image}};
+  return all;
+}
+
+}  // namespace gradlab::fuzz

@@ -1,0 +1,33 @@
+// Fuzz targets: gradlab's readers of untrusted input, each given arbitrary bytes. Built into
+// libFuzzer executables by scripts/fuzz.sh (tests/fuzz/fuzz_main.cpp), and replayed over the
+// seed and regression corpora by the unit tests (tests/fuzz/regressions_test.cpp). A target
+// returns true when the reader accepts the input, false when it refuses it with its documented
+// error (DataError, ConfigError); anything else — another exception, a crash, a sanitizer report,
+// a reader that says it read more than it did — is a finding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gradlab::fuzz {
+
+// The IDX reader, plain or gzipped (zlib tells them apart), with 1, 3 or 4 dimensions expected.
+bool idx(const std::uint8_t* data, std::size_t size);
+// An experiment config: the first line of the input is JSON (a config), each further line a
+// --set override; parsed as the CLI does, then the model built for 1×28×28 inputs.
+bool config(const std::uint8_t* data, std::size_t size);
+// A checkpoint, read as `gradlab eval` and `--resume` read one: the safetensors file, its
+// metadata, the model its config describes, its weights and its optimizer state.
+bool checkpoint(const std::uint8_t* data, std::size_t size);
+// A PGM or PNG image for `gradlab predict`.
+bool image(const std::uint8_t* data, std::size_t size);
+
+struct Target {
+  std::string name;
+  bool (*run)(const std::uint8_t*, std::size_t);
+};
+const std::vector<Target>& targets();
+
+}  // namespace gradlab::fuzz
