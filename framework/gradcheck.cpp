@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 
+#include "framework/layers/leaky_relu.h"
 #include "framework/layers/maxpool2d.h"
 #include "framework/layers/relu.h"
 
@@ -111,7 +112,7 @@ double distance_to_kinks(Sequential<double>& model, const Tensor<double>& x) {
   double margin = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < model.size(); ++i) {
     const Tensor<double>& in = i == 0 ? x : dynamic_cast<Layer<double>&>(model[i - 1]).output();
-    if (dynamic_cast<ReLU<double>*>(&model[i])) {
+    if (dynamic_cast<ReLU<double>*>(&model[i]) || dynamic_cast<LeakyReLU<double>*>(&model[i])) {
       for (double z : in) margin = std::min(margin, std::abs(z));
     } else if (auto* pool = dynamic_cast<MaxPool2d<double>*>(&model[i])) {
       const std::size_t K = pool->kernel_size(), S = pool->stride(), H = in.shape(2),

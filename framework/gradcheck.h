@@ -70,8 +70,9 @@ std::vector<GradCheckResult> check_module_gradients(Module<double>& module,
 double max_relative_error(const std::vector<GradCheckResult>& results);
 
 // How far an evaluation at x is from a kink, where finite differences are invalid: the smallest
-// |input| of any ReLU, and the smallest gap between the largest and second-largest value in any
-// max-pool window whose maximum is not a ReLU zero. Runs model.forward(x). Infinity if no kinks.
+// |input| of any ReLU or LeakyReLU, and the smallest gap between the largest and second-largest
+// value in any max-pool window whose maximum is not a ReLU zero. Runs model.forward(x). Infinity
+// if no kinks.
 double distance_to_kinks(Sequential<double>& model, const Tensor<double>& x);
 
 // One line per variable: "0.weight  max rel err 3.1e-10 (120 elements)".

@@ -1,9 +1,13 @@
 #include "models/builder.h"
 
 #include "framework/init.h"
+#include "framework/layers/avgpool2d.h"
 #include "framework/layers/conv2d.h"
 #include "framework/layers/dropout.h"
 #include "framework/layers/flatten.h"
+#include "framework/layers/gelu.h"
+#include "framework/layers/global_avgpool2d.h"
+#include "framework/layers/leaky_relu.h"
 #include "framework/layers/linear.h"
 #include "framework/layers/maxpool2d.h"
 #include "framework/layers/relu.h"
@@ -13,8 +17,9 @@
 namespace gradlab {
 
 const std::vector<std::string>& layer_types() {
-  static const std::vector<std::string> types{"linear", "conv2d",  "maxpool2d", "dropout",
-                                              "relu",   "sigmoid", "tanh",      "flatten"};
+  static const std::vector<std::string> types{
+      "linear",     "conv2d", "maxpool2d", "avgpool2d", "global_avgpool2d", "dropout", "relu",
+      "leaky_relu", "gelu",   "sigmoid",   "tanh",      "flatten"};
   return types;
 }
 
@@ -106,9 +111,28 @@ std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, 
     return std::make_unique<MaxPool2d<T>>(
         kernel, size_key(layer, "stride", static_cast<long long>(kernel)));
   }
+  if (type == "avgpool2d") {
+    const std::size_t kernel = size_key(layer, "kernel_size", std::nullopt);
+    const std::size_t stride = size_key(layer, "stride", static_cast<long long>(kernel));
+    const std::size_t padding = size_key(layer, "padding", 0, 0);
+    if (2 * padding > kernel)
+      throw ConfigError(layer.key_path("padding") + ": is " + std::to_string(padding) +
+                        ", more than half the kernel_size " + std::to_string(kernel));
+    return std::make_unique<AvgPool2d<T>>(kernel, stride, padding);
+  }
+  if (type == "global_avgpool2d") return std::make_unique<GlobalAvgPool2d<T>>();
   if (type == "dropout")
     return std::make_unique<Dropout<T>>(layer.number("p", 0.5, {0.0, 1.0}), dropout_seed);
   if (type == "relu") return std::make_unique<ReLU<T>>();
+  if (type == "leaky_relu") {
+    const double slope = layer.number("negative_slope", 0.01, at_least(0.0));
+    return std::make_unique<LeakyReLU<T>>(slope);
+  }
+  if (type == "gelu") {
+    const bool tanh = layer.string("approximate", "none", {"none", "tanh"}) == "tanh";
+    return std::make_unique<GELU<T>>(tanh ? GELU<T>::Approximation::tanh
+                                          : GELU<T>::Approximation::none);
+  }
   if (type == "sigmoid") return std::make_unique<Sigmoid<T>>();
   if (type == "tanh") return std::make_unique<Tanh<T>>();
   return std::make_unique<Flatten<T>>();

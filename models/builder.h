@@ -7,7 +7,11 @@
 //   linear     out_features, [in_features], bias (true), init ("kaiming_uniform")
 //   conv2d     out_channels, kernel_size, stride (1), padding (0), [in_channels], bias, init
 //   maxpool2d  kernel_size, stride (= kernel_size)
+//   avgpool2d  kernel_size, stride (= kernel_size), padding (0, at most kernel_size / 2)
+//   global_avgpool2d                                   N × C × H × W → N × C × 1 × 1
 //   dropout    p (0.5)
+//   leaky_relu negative_slope (0.01)
+//   gelu       approximate ("none" or "tanh")
 //   relu, sigmoid, tanh, flatten
 // Errors name the key's path ("model.layers[3].kernal") and, for shapes, the layer.
 #pragma once

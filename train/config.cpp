@@ -191,6 +191,8 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
           l.weights = number_list(loss, "class_weights", at_least(0));
         }
       }
+      if (l.type == "cross_entropy")
+        l.label_smoothing = loss.number("label_smoothing", 0.0, {0.0, 1.0});
       if (l.type == "focal") {
         l.gamma = loss.number("gamma", 2.0, at_least(0));
         if (loss.has("alpha")) l.weights = number_list(loss, "alpha", at_least(0));

@@ -52,6 +52,7 @@ struct LossConfig {
   std::string class_weights = "none";  // "none", "balanced" or "list"
   std::vector<double> weights;         // with "list": one per class; focal: alpha
   double gamma = 2.0;
+  double label_smoothing = 0;  // cross_entropy: ε of SoftmaxCrossEntropy
 };
 
 struct ExperimentConfig {

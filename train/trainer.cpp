@@ -167,7 +167,7 @@ std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const L
     }
     weights = loss.weights;
   }
-  return std::make_unique<SoftmaxCrossEntropy<T>>(weights);
+  return std::make_unique<SoftmaxCrossEntropy<T>>(weights, loss.label_smoothing);
 }
 
 template std::unique_ptr<ClassificationLoss<float>> make_loss<float>(const LossConfig&,

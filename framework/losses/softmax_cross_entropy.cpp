@@ -36,9 +36,13 @@ void check_logits_and_labels(const std::string& loss_name, const Tensor<T>& logi
 }
 
 template <class T>
-SoftmaxCrossEntropy<T>::SoftmaxCrossEntropy(std::vector<double> class_weights)
-    : class_weights_(std::move(class_weights)) {
+SoftmaxCrossEntropy<T>::SoftmaxCrossEntropy(std::vector<double> class_weights,
+                                            double label_smoothing)
+    : class_weights_(std::move(class_weights)), label_smoothing_(label_smoothing) {
   check_class_weights(name(), class_weights_);
+  if (!(label_smoothing >= 0.0 && label_smoothing <= 1.0))
+    throw std::invalid_argument(name() + ": label_smoothing must be in [0, 1], got " +
+                                std::to_string(label_smoothing));
 }
 
 template <class T>
@@ -60,6 +64,13 @@ T SoftmaxCrossEntropy<T>::forward(const Tensor<T>& logits, const Labels& labels)
   }
   probabilities_.resize(shape_of(logits));
   grad_.resize(shape_of(logits));
+  // Class c's weight (1 when unweighted), and Σ_c w_c for the smoothing term.
+  auto class_weight = [&](std::size_t c) {
+    return class_weights_.empty() ? T(1) : static_cast<T>(class_weights_[c]);
+  };
+  T class_weight_sum = 0;
+  for (std::size_t c = 0; c < C; ++c) class_weight_sum += class_weight(c);
+  const T eps = static_cast<T>(label_smoothing_), share = eps / static_cast<T>(C);
   T total = 0;
   for (std::size_t n = 0; n < N; ++n) {
     const T* z = logits.data() + n * C;
@@ -68,15 +79,25 @@ T SoftmaxCrossEntropy<T>::forward(const Tensor<T>& logits, const Labels& labels)
     T sum_exp = 0;
     for (std::size_t c = 0; c < C; ++c) sum_exp += (p[c] = std::exp(z[c] - m));
     for (std::size_t c = 0; c < C; ++c) p[c] /= sum_exp;
-    // (m − z_y) first: at logits near ±1000, m + log Σ would round away log Σ's digits in float.
-    total += weight(n) * ((m - z[labels[n]]) + std::log(sum_exp));
+    // −log p_nc = (m − z_c) + log Σ: (m − z_c) first, since at logits near ±1000, m + log Σ
+    // would round away log Σ's digits in float.
+    const T log_sum_exp = std::log(sum_exp);
+    const T target_term = (m - z[labels[n]]) + log_sum_exp;
+    T smoothing_term = 0;  // Σ_c w_c (−log p_nc)
+    if (eps > T(0))
+      for (std::size_t c = 0; c < C; ++c)
+        smoothing_term += class_weight(c) * ((m - z[c]) + log_sum_exp);
+    total += (T(1) - eps) * weight(n) * target_term + share * smoothing_term;
   }
-  // ∂L/∂z = w_y (p − onehot(y)) / Σ w
+  // ∂L/∂z_nk = (1 − ε) w_y (p_nk − [k = y]) / W + (ε/C) (p_nk Σ_c w_c − w_k) / W
+  // (with ε = 0 this rounds exactly as the unsmoothed loss always has: w_y/W times p − onehot)
   for (std::size_t n = 0; n < N; ++n) {
-    const T scale = weight(n) / weight_sum;
-    for (std::size_t c = 0; c < C; ++c)
-      grad_(n, c) =
-          (probabilities_(n, c) - (static_cast<int>(c) == labels[n] ? T(1) : T(0))) * scale;
+    const T scale = (T(1) - eps) * weight(n) / weight_sum;
+    for (std::size_t c = 0; c < C; ++c) {
+      const T p = probabilities_(n, c);
+      grad_(n, c) = (p - (static_cast<int>(c) == labels[n] ? T(1) : T(0))) * scale +
+                    share * (p * class_weight_sum - class_weight(c)) / weight_sum;
+    }
   }
   has_forward_ = true;
   return total / weight_sum;

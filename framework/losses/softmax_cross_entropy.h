@@ -9,6 +9,13 @@
 // With class weights w (one per class), the mean is weighted as PyTorch's `weight` argument does:
 //   L = Σ_n w_{y_n} ℓ_n / Σ_n w_{y_n},      ∂L/∂z_nc = w_{y_n} (p_nc − [c = y_n]) / Σ_n w_{y_n}
 // where ℓ_n is sample n's loss above; with all w = 1 this is the plain mean.
+//
+// Label smoothing ε (Szegedy et al. 2016) trains against q_nc = (1 − ε)[c = y_n] + ε/C instead
+// of the one-hot label. With class weights it follows PyTorch's definition (cross_entropy's
+// label_smoothing), which weights each class's share of the smoothing by its own weight:
+//   L = (1/W) Σ_n [ (1 − ε) w_{y_n} (−log p_n,y_n) + (ε/C) Σ_c w_c (−log p_nc) ],  W = Σ_n w_{y_n}
+//   ∂L/∂z_nk = (1/W) [ (1 − ε) w_{y_n} (p_nk − [k = y_n]) + (ε/C) (p_nk Σ_c w_c − w_k) ]
+// (from ∂(−log p_nc)/∂z_nk = p_nk − [k = c]); unweighted this is (p_nk − q_nk) / N.
 #pragma once
 
 #include <vector>
@@ -20,11 +27,13 @@ namespace gradlab {
 template <class T>
 class SoftmaxCrossEntropy : public ClassificationLoss<T> {
  public:
-  // class_weights: empty (unweighted) or one non-negative weight per class.
-  explicit SoftmaxCrossEntropy(std::vector<double> class_weights = {});
+  // class_weights: empty (unweighted) or one non-negative weight per class;
+  // label_smoothing: ε in [0, 1].
+  explicit SoftmaxCrossEntropy(std::vector<double> class_weights = {}, double label_smoothing = 0);
 
   std::string name() const override { return "SoftmaxCrossEntropy"; }
   const std::vector<double>& class_weights() const { return class_weights_; }
+  double label_smoothing() const { return label_smoothing_; }
   T forward(const Tensor<T>& logits, const Labels& labels) override;
   const Tensor<T>& backward() const override;
 
@@ -33,6 +42,7 @@ class SoftmaxCrossEntropy : public ClassificationLoss<T> {
 
  private:
   std::vector<double> class_weights_;
+  double label_smoothing_;
   Tensor<T> probabilities_, grad_;
   bool has_forward_ = false;
 };

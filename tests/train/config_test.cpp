@@ -65,8 +65,8 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
         "out_features, type)");
   CHECK(error_of(with("/model/layers/2/type", "rleu")) ==
         "model.layers[2].type: unknown value \"rleu\"; did you mean \"relu\"? (allowed: linear, "
-        "conv2d, maxpool2d, dropout, "
-        "relu, sigmoid, tanh, flatten)");
+        "conv2d, maxpool2d, avgpool2d, global_avgpool2d, dropout, relu, leaky_relu, gelu, "
+        "sigmoid, tanh, flatten)");
   CHECK(error_of(with("/model/layers/1/in_features", 100)) ==
         "model.layers[1].in_features: is 100 but the previous layer outputs 784");
   CHECK(error_of(with("/model/layers/3/out_features", 7)) ==
@@ -189,4 +189,47 @@ TEST_CASE("A config file with a number too large for a double names the file", "
   std::ofstream(path) << R"({"optimizer": {"type": "sgd", "lr": 1e999}})";
   CHECK_THROWS_WITH(load_json_file(path),
                     path + ": holds a number too large for a double (such as 1e999)");
+}
+
+TEST_CASE("Pooling and activation layers of small modern CNNs build from the config",
+          "[config][models]") {
+  nlohmann::json config = minimal();
+  config["model"] = nlohmann::json::parse(R"({"layers": [
+      {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1},
+      {"type": "leaky_relu", "negative_slope": 0.2},
+      {"type": "avgpool2d", "kernel_size": 3, "stride": 2, "padding": 1},
+      {"type": "conv2d", "out_channels": 16, "kernel_size": 3}, {"type": "gelu"},
+      {"type": "conv2d", "out_channels": 16, "kernel_size": 1}, {"type": "gelu", "approximate": "tanh"},
+      {"type": "global_avgpool2d"}, {"type": "flatten"}, {"type": "linear", "out_features": 10}]})");
+  const ExperimentConfig experiment = parse_experiment(config, "test");
+  auto model = build_model<float>(experiment.model, {1, 28, 28}, 10, 1);
+  // 28 → avgpool(3, 2, 1): floor((28 + 2 − 3) / 2) + 1 = 14 → conv 3×3: 12 → global: 1 × 1
+  CHECK(model->output_shape({4, 1, 28, 28}) == Shape{4, 10});
+  CHECK(model->size() == 10);
+  CHECK(model->child(1).name() == "LeakyReLU(negative_slope=0.2)");
+  CHECK(model->child(2).name() == "AvgPool2d(kernel_size=3, stride=2, padding=1)");
+  CHECK(model->child(4).name() == "GELU");
+  CHECK(model->child(6).name() == "GELU(approximate=tanh)");
+  CHECK(model->child(7).name() == "GlobalAvgPool2d");
+
+  config["model"]["layers"][2]["padding"] = 2;
+  CHECK(error_of(config) == "model.layers[2].padding: is 2, more than half the kernel_size 3");
+  config["model"]["layers"][2]["padding"] = 1;
+  config["model"]["layers"][4]["approximate"] = "fast";
+  CHECK_THAT(error_of(config),
+             Catch::Matchers::StartsWith("model.layers[4].approximate: unknown value \"fast\""));
+  config["model"]["layers"][4].erase("approximate");
+  config["model"]["layers"][1]["negative_slope"] = -1;
+  CHECK_THAT(error_of(config),
+             Catch::Matchers::StartsWith("model.layers[1].negative_slope: must be"));
+}
+
+TEST_CASE("loss.label_smoothing is read for cross-entropy and checked", "[config]") {
+  nlohmann::json config = minimal();
+  config["loss"] = {{"type", "cross_entropy"}, {"label_smoothing", 0.1}};
+  CHECK(parse_experiment(config, "t").loss.label_smoothing == 0.1);
+  config["loss"]["label_smoothing"] = 1.5;
+  CHECK(error_of(config) == "loss.label_smoothing: must be in [0, 1], got 1.5");
+  config["loss"] = {{"type", "focal"}, {"label_smoothing", 0.1}};
+  CHECK_THAT(error_of(config), Catch::Matchers::StartsWith("loss.label_smoothing: unknown key"));
 }

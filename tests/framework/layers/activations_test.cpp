@@ -1,5 +1,7 @@
 #include <cmath>
 
+#include "framework/layers/gelu.h"
+#include "framework/layers/leaky_relu.h"
 #include "framework/layers/relu.h"
 #include "framework/layers/sigmoid.h"
 #include "framework/layers/tanh.h"
@@ -65,4 +67,91 @@ TEST_CASE("gradcheck: Tanh", "[gradcheck][tanh]") {
                             check_module_gradients(tanh_layer, random_tensor(shape, rng, -3, 3),
                                                    random_projection_head(3)));
   }
+}
+
+TEST_CASE("LeakyReLU scales negative inputs by its slope, forward and backward", "[leaky_relu]") {
+  LeakyReLU<double> leaky(0.1);
+  CHECK(leaky.name() == "LeakyReLU(negative_slope=0.1)");
+  CHECK_THAT(leaky.forward(Tensor<double>{-2, 0, 3}), Equals(Tensor<double>{-0.2, 0, 3}));
+  // At the kink x = 0 the slope is taken (PyTorch: x > 0 ? 1 : slope).
+  CHECK_THAT(leaky.backward(Tensor<double>{5, 5, 5}), Equals(Tensor<double>{0.5, 0.5, 5}));
+  CHECK(LeakyReLU<double>().negative_slope() == 0.01);  // PyTorch's default
+  CHECK_THROWS_WITH(LeakyReLU<double>(-0.5),
+                    Catch::Matchers::StartsWith("LeakyReLU: negative_slope must be finite"));
+}
+
+TEST_CASE("gradcheck: LeakyReLU", "[gradcheck][leaky_relu]") {
+  Rng rng(14);
+  for (const Shape& shape : kShapes) {
+    LeakyReLU<double> leaky(0.2);
+    const Tensor<double> x = random_tensor_away_from_zero(shape, rng, 0.01);
+    require_gradients_match("LeakyReLU " + to_string(shape),
+                            check_module_gradients(leaky, x, random_projection_head(4)));
+  }
+}
+
+TEST_CASE("GELU matches x Φ(x) and PyTorch's tanh approximation", "[gelu]") {
+  // Expected values from the closed forms evaluated in Python's math module (erf and tanh), not
+  // from this code: x Φ(x) = ½ x (1 + erf(x/√2)); ½ x (1 + tanh(√(2/π)(x + 0.044715 x³))).
+  const Tensor<double> x{1.0, -1.0, 0.5, -2.5, 0.0};
+  GELU<double> exact;
+  const Tensor<double>& y = exact.forward(x);
+  CHECK(y(0) == Approx(0.8413447460685429).epsilon(1e-15));
+  CHECK(y(1) == Approx(-0.15865525393145707).epsilon(1e-15));
+  CHECK(y(2) == Approx(0.34573123063700656).epsilon(1e-15));
+  CHECK(y(3) == Approx(-0.015524163314440398).epsilon(1e-14));
+  CHECK(y(4) == 0.0);
+  GELU<double> approx(GELU<double>::Approximation::tanh);
+  CHECK(approx.name() == "GELU(approximate=tanh)");
+  const Tensor<double>& t = approx.forward(x);
+  CHECK(t(0) == Approx(0.8411919906082768).epsilon(1e-15));
+  CHECK(t(1) == Approx(-0.15880800939172324).epsilon(1e-15));
+  CHECK(t(2) == Approx(0.34571400982514394).epsilon(1e-15));
+  CHECK(t(3) == Approx(-0.015084266089998577).epsilon(1e-14));
+  // GELU'(0) = Φ(0) = ½ for both.
+  CHECK(exact.backward(Tensor<double>{1, 1, 1, 1, 1})(4) == 0.5);
+  CHECK(approx.backward(Tensor<double>{1, 1, 1, 1, 1})(4) == 0.5);
+}
+
+TEST_CASE("gradcheck: GELU, exact and tanh", "[gradcheck][gelu]") {
+  Rng rng(15);
+  for (const auto approximation :
+       {GELU<double>::Approximation::none, GELU<double>::Approximation::tanh}) {
+    for (const Shape& shape : kShapes) {
+      GELU<double> gelu(approximation);
+      require_gradients_match(gelu.name() + " " + to_string(shape),
+                              check_module_gradients(gelu, random_tensor(shape, rng, -4, 4),
+                                                     random_projection_head(5)));
+    }
+  }
+}
+
+TEST_CASE("The new activations agree in float and double", "[leaky_relu][gelu]") {
+  Rng rng(16);
+  const Tensor<double> x = random_tensor({3, 5, 7}, rng, -5, 5);
+  const Tensor<double> dy = random_tensor({3, 5, 7}, rng, -1, 1);
+  Tensor<float> x_float = Tensor<float>::from_shape({3, 5, 7}), dy_float = x_float;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x_float.data()[i] = static_cast<float>(x.data()[i]);
+    dy_float.data()[i] = static_cast<float>(dy.data()[i]);
+  }
+  auto agree = [&](Module<double>& in_double, Module<float>& in_float) {
+    const Tensor<double>& y = in_double.forward(x);
+    const Tensor<float>& y_float = in_float.forward(x_float);
+    const Tensor<double>& dx = in_double.backward(dy);
+    const Tensor<float>& dx_float = in_float.backward(dy_float);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      CHECK(y_float.data()[i] == Approx(y.data()[i]).margin(1e-6).epsilon(1e-5));
+      CHECK(dx_float.data()[i] == Approx(dx.data()[i]).margin(1e-6).epsilon(1e-5));
+    }
+  };
+  LeakyReLU<double> leaky_double(0.05);
+  LeakyReLU<float> leaky_float(0.05);
+  agree(leaky_double, leaky_float);
+  GELU<double> gelu_double;
+  GELU<float> gelu_float;
+  agree(gelu_double, gelu_float);
+  GELU<double> tanh_double(GELU<double>::Approximation::tanh);
+  GELU<float> tanh_float(GELU<float>::Approximation::tanh);
+  agree(tanh_double, tanh_float);
 }
