@@ -2,6 +2,7 @@
 
 #include "framework/init.h"
 #include "framework/layers/avgpool2d.h"
+#include "framework/layers/batchnorm.h"
 #include "framework/layers/conv2d.h"
 #include "framework/layers/dropout.h"
 #include "framework/layers/flatten.h"
@@ -18,8 +19,9 @@ namespace gradlab {
 
 const std::vector<std::string>& layer_types() {
   static const std::vector<std::string> types{
-      "linear",     "conv2d", "maxpool2d", "avgpool2d", "global_avgpool2d", "dropout", "relu",
-      "leaky_relu", "gelu",   "sigmoid",   "tanh",      "flatten"};
+      "linear",    "conv2d",           "batchnorm1d", "batchnorm2d", "maxpool2d",
+      "avgpool2d", "global_avgpool2d", "dropout",     "relu",        "leaky_relu",
+      "gelu",      "sigmoid",          "tanh",        "flatten"};
   return types;
 }
 
@@ -105,6 +107,20 @@ std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, 
     const std::size_t padding = size_key(layer, "padding", 0, 0);
     const bool bias = layer.boolean("bias", true);
     return std::make_unique<Conv2d<T>>(input[1], out, kernel, rng, stride, padding, init(), bias);
+  }
+  if (type == "batchnorm1d" || type == "batchnorm2d") {
+    const bool two_d = type == "batchnorm2d";
+    if (two_d ? input.size() != 4 : input.size() != 2 && input.size() != 3) {
+      throw ConfigError(layer.path() + ": " + type + " needs " +
+                        (two_d ? "[N, C, H, W]" : "[N, C] or [N, C, L]") +
+                        " input, the previous layer outputs " + to_string(input));
+    }
+    check_given(layer, "num_features", input[1]);
+    const double eps = layer.number("eps", 1e-5, greater_than(0));
+    const double momentum = layer.number("momentum", 0.1, {0.0, 1.0});
+    const bool affine = layer.boolean("affine", true);
+    return std::make_unique<BatchNorm<T>>(two_d ? BatchNormKind::d2 : BatchNormKind::d1, input[1],
+                                          eps, momentum, affine);
   }
   if (type == "maxpool2d") {
     const std::size_t kernel = size_key(layer, "kernel_size", std::nullopt);

@@ -6,6 +6,7 @@
 // they are checked. Layer types and their keys:
 //   linear     out_features, [in_features], bias (true), init ("kaiming_uniform")
 //   conv2d     out_channels, kernel_size, stride (1), padding (0), [in_channels], bias, init
+//   batchnorm1d, batchnorm2d   eps (1e-5), momentum (0.1), affine (true), [num_features]
 //   maxpool2d  kernel_size, stride (= kernel_size)
 //   avgpool2d  kernel_size, stride (= kernel_size), padding (0, at most kernel_size / 2)
 //   global_avgpool2d                                   N × C × H × W → N × C × 1 × 1

@@ -65,8 +65,8 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
         "out_features, type)");
   CHECK(error_of(with("/model/layers/2/type", "rleu")) ==
         "model.layers[2].type: unknown value \"rleu\"; did you mean \"relu\"? (allowed: linear, "
-        "conv2d, maxpool2d, avgpool2d, global_avgpool2d, dropout, relu, leaky_relu, gelu, "
-        "sigmoid, tanh, flatten)");
+        "conv2d, batchnorm1d, batchnorm2d, maxpool2d, avgpool2d, global_avgpool2d, dropout, relu, "
+        "leaky_relu, gelu, sigmoid, tanh, flatten)");
   CHECK(error_of(with("/model/layers/1/in_features", 100)) ==
         "model.layers[1].in_features: is 100 but the previous layer outputs 784");
   CHECK(error_of(with("/model/layers/3/out_features", 7)) ==
@@ -232,4 +232,29 @@ TEST_CASE("loss.label_smoothing is read for cross-entropy and checked", "[config
   CHECK(error_of(config) == "loss.label_smoothing: must be in [0, 1], got 1.5");
   config["loss"] = {{"type", "focal"}, {"label_smoothing", 0.1}};
   CHECK_THAT(error_of(config), Catch::Matchers::StartsWith("loss.label_smoothing: unknown key"));
+}
+
+TEST_CASE("BatchNorm layers build from the config, their channels inferred", "[config][models]") {
+  nlohmann::json config = minimal();
+  config["model"] = nlohmann::json::parse(R"({"layers": [
+      {"type": "conv2d", "out_channels": 6, "kernel_size": 3, "bias": false},
+      {"type": "batchnorm2d", "momentum": 0.01}, {"type": "relu"}, {"type": "flatten"},
+      {"type": "linear", "out_features": 32}, {"type": "batchnorm1d", "affine": false},
+      {"type": "linear", "out_features": 10}]})");
+  auto model = build_model<float>(parse_experiment(config, "t").model, {1, 28, 28}, 10, 1);
+  CHECK(model->child(1).name() == "BatchNorm2d(6, momentum=0.01)");
+  CHECK(model->child(5).name() == "BatchNorm1d(32, affine=false)");
+  // γ and β of the first; running statistics of both, named by position.
+  CHECK(model->named_buffers().size() == 4);
+  CHECK(model->named_buffers()[0].name == "1.running_mean");
+  CHECK(model->named_buffers()[3].name == "5.running_var");
+
+  config["model"]["layers"][1]["num_features"] = 8;
+  CHECK(error_of(config) == "model.layers[1].num_features: is 8 but the previous layer outputs 6");
+  config["model"]["layers"][1] = {{"type", "batchnorm1d"}};
+  CHECK(error_of(config) ==
+        "model.layers[1]: batchnorm1d needs [N, C] or [N, C, L] input, the "
+        "previous layer outputs [1, 6, 26, 26]");
+  config["model"]["layers"][1] = {{"type", "batchnorm2d"}, {"eps", 0}};
+  CHECK(error_of(config) == "model.layers[1].eps: must be in (0, inf), got 0");
 }

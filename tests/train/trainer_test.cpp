@@ -1,6 +1,7 @@
 // End to end on a small synthetic data set made by the test (tests/synthetic_data.h).
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,8 +14,9 @@ using namespace gradlab;
 namespace fs = std::filesystem;
 
 namespace {
+// batch_norm: a BatchNorm1d after the first Linear.
 ExperimentConfig small_experiment(const std::string& data, const std::string& output,
-                                  std::size_t epochs) {
+                                  std::size_t epochs, bool batch_norm = false) {
   nlohmann::json config = nlohmann::json::parse(R"({
     "seed": 7,
     "data": {"dataset": "idx", "validation_split": 0.2},
@@ -27,6 +29,9 @@ ExperimentConfig small_experiment(const std::string& data, const std::string& ou
   config["data"]["folder"] = data;
   config["output"] = output;
   config["epochs"] = epochs;
+  if (batch_norm)
+    config["model"]["layers"].insert(config["model"]["layers"].begin() + 2,
+                                     nlohmann::json{{"type", "batchnorm1d"}});
   return parse_experiment(config, "small");
 }
 std::string temp_run(const std::string& name) {
@@ -59,15 +64,19 @@ TEST_CASE("Training on synthetic data learns and writes a complete run folder", 
 TEST_CASE("Resuming a run gives bit-identical weights to a run never stopped", "[trainer]") {
   const std::string data = testing::make_synthetic_dataset("resume", 400, 50);
   const std::string straight = temp_run("straight"), stopped = temp_run("stopped");
+  // With a BatchNorm1d: its running statistics (buffers) must be restored bit-exactly too.
+  auto experiment = [&](const std::string& output) {
+    return small_experiment(data, output, 3, /*batch_norm=*/true);
+  };
   std::ostringstream log;
-  train_experiment(small_experiment(data, straight, 3), {}, log);
+  train_experiment(experiment(straight), {}, log);
   TrainOptions interrupted;
   interrupted.stop_after_epoch = 1;  // as if the process died after epoch 1's checkpoint
-  train_experiment(small_experiment(data, stopped, 3), interrupted, log);
+  train_experiment(experiment(stopped), interrupted, log);
   CHECK(read_checkpoint(stopped + "/checkpoints/last.safetensors").progress.epoch == 1);
   TrainOptions resume;
   resume.resume_dir = stopped;
-  train_experiment(small_experiment(data, stopped, 3), resume, log);
+  train_experiment(experiment(stopped), resume, log);
 
   const Checkpoint a = read_checkpoint(straight + "/checkpoints/last.safetensors");
   const Checkpoint b = read_checkpoint(stopped + "/checkpoints/last.safetensors");
@@ -79,6 +88,13 @@ TEST_CASE("Resuming a run gives bit-identical weights to a run never stopped", "
                      b.file.tensors[i].second.begin()));
   }
   CHECK(b.progress.step == a.progress.step);
+  // The running mean is saved, and moved away from its initial zeros by training.
+  bool running_mean_saved = false;
+  for (const auto& [name, tensor] : b.file.tensors) {
+    if (name != "model.2.running_mean") continue;
+    running_mean_saved = std::any_of(tensor.begin(), tensor.end(), [](float v) { return v != 0; });
+  }
+  CHECK(running_mean_saved);
   std::ifstream metrics(fs::path(stopped) / "metrics.jsonl");
   std::size_t lines = 0;
   for (std::string line; std::getline(metrics, line);) ++lines;

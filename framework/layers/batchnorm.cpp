@@ -1,0 +1,159 @@
+#include "framework/layers/batchnorm.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "framework/parallel.h"
+
+namespace gradlab {
+
+template <class T>
+BatchNorm<T>::BatchNorm(Kind kind, std::size_t num_features, double eps, double momentum,
+                        bool affine)
+    : kind_(kind),
+      num_features_(num_features),
+      eps_(eps),
+      momentum_(momentum),
+      affine_(affine),
+      weight_("weight", {affine ? num_features : 0}),
+      bias_("bias", {affine ? num_features : 0}),
+      running_mean_(Tensor<T>::from_shape({num_features})),
+      running_var_(Tensor<T>::from_shape({num_features})) {
+  if (num_features == 0) throw std::invalid_argument(name() + ": num_features must be >= 1");
+  if (!(eps > 0.0) || !std::isfinite(eps))
+    throw std::invalid_argument(name() + ": eps must be finite and > 0");
+  if (!(momentum >= 0.0 && momentum <= 1.0))
+    throw std::invalid_argument(name() + ": momentum must be in [0, 1]");
+  // γ = 1, β = 0: the layer starts as the plain normalisation (PyTorch's initialisation).
+  weight_.value.fill(T(1));
+  running_mean_.fill(T(0));
+  running_var_.fill(T(1));
+  if (affine_) {
+    this->register_parameter(weight_);
+    this->register_parameter(bias_);
+  }
+  this->register_buffer("running_mean", running_mean_);
+  this->register_buffer("running_var", running_var_);
+}
+
+template <class T>
+std::string BatchNorm<T>::name() const {
+  std::ostringstream text;
+  text << (kind_ == Kind::d1 ? "BatchNorm1d(" : "BatchNorm2d(") << num_features_;
+  if (eps_ != 1e-5) text << ", eps=" << eps_;
+  if (momentum_ != 0.1) text << ", momentum=" << momentum_;
+  if (!affine_) text << ", affine=false";
+  text << ")";
+  return text.str();
+}
+
+template <class T>
+Shape BatchNorm<T>::output_shape(const Shape& input_shape) const {
+  const bool rank_ok = kind_ == Kind::d2 ? input_shape.size() == 4
+                                         : input_shape.size() == 2 || input_shape.size() == 3;
+  if (!rank_ok || input_shape[1] != num_features_) {
+    const std::string C = std::to_string(num_features_);
+    throw ShapeError(
+        name() + ": expected input of shape " +
+        (kind_ == Kind::d2 ? "[N, " + C + ", H, W]" : "[N, " + C + "] or [N, " + C + ", L]") +
+        ", got " + to_string(input_shape));
+  }
+  return input_shape;
+}
+
+template <class T>
+void BatchNorm<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
+  const Shape shape = shape_of(input);
+  const std::size_t N = shape[0], C = num_features_, S = input.size() / (N * C), m = N * S;
+  used_batch_statistics_ = this->is_training();
+  if (used_batch_statistics_ && m < 2) {
+    // One value per channel has no variance to normalise by (PyTorch refuses it too).
+    throw ShapeError(name() + ": expected more than 1 value per channel when training, got input " +
+                     to_string(shape));
+  }
+  normalized_.resize(shape);
+  inv_std_.assign(C, 0.0);
+  const T* x = input.data();
+  T* x_hat = normalized_.data();
+  T* y = output.data();
+  const T *gamma = weight_.value.data(), *beta = bias_.value.data();
+  T *running_mean = running_mean_.data(), *running_var = running_var_.data();
+  const bool training = used_batch_statistics_, affine = affine_;
+  const double eps = eps_, momentum = momentum_;
+  double* inv_std = inv_std_.data();
+  // One channel per task; sums in double, the variance in a second pass (no cancellation).
+  parallel_for(C, [=](std::size_t begin, std::size_t end) {
+    for (std::size_t c = begin; c < end; ++c) {
+      double mean, variance;
+      if (training) {
+        double sum = 0;
+        for (std::size_t n = 0; n < N; ++n)
+          for (std::size_t s = 0; s < S; ++s) sum += x[(n * C + c) * S + s];
+        mean = sum / static_cast<double>(m);
+        double squares = 0;
+        for (std::size_t n = 0; n < N; ++n)
+          for (std::size_t s = 0; s < S; ++s) {
+            const double d = x[(n * C + c) * S + s] - mean;
+            squares += d * d;
+          }
+        variance = squares / static_cast<double>(m);
+        running_mean[c] = static_cast<T>((1 - momentum) * running_mean[c] + momentum * mean);
+        running_var[c] = static_cast<T>((1 - momentum) * running_var[c] +
+                                        momentum * variance * static_cast<double>(m) / (m - 1));
+      } else {
+        mean = running_mean[c];
+        variance = running_var[c];
+      }
+      inv_std[c] = 1 / std::sqrt(variance + eps);
+      const T scale = affine ? gamma[c] : T(1), shift = affine ? beta[c] : T(0);
+      const T mean_t = static_cast<T>(mean), inv_std_t = static_cast<T>(inv_std[c]);
+      for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t s = 0; s < S; ++s) {
+          const std::size_t i = (n * C + c) * S + s;
+          x_hat[i] = (x[i] - mean_t) * inv_std_t;
+          y[i] = scale * x_hat[i] + shift;
+        }
+    }
+  });
+}
+
+template <class T>
+void BatchNorm<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
+  const std::size_t N = grad_output.shape(0), C = num_features_, S = grad_output.size() / (N * C),
+                    m = N * S;
+  const T *dy = grad_output.data(), *x_hat = normalized_.data(), *gamma = weight_.value.data();
+  T *dgamma = weight_.grad.data(), *dbeta = bias_.grad.data();
+  T* dx = grad_input ? grad_input->data() : nullptr;
+  const double* inv_std = inv_std_.data();
+  const bool training = used_batch_statistics_, affine = affine_;
+  parallel_for(C, [=](std::size_t begin, std::size_t end) {
+    for (std::size_t c = begin; c < end; ++c) {
+      double sum_dy = 0, sum_dy_x_hat = 0;
+      for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t s = 0; s < S; ++s) {
+          const std::size_t i = (n * C + c) * S + s;
+          sum_dy += dy[i];
+          sum_dy_x_hat += static_cast<double>(dy[i]) * x_hat[i];
+        }
+      if (affine) {
+        dbeta[c] += static_cast<T>(sum_dy);
+        dgamma[c] += static_cast<T>(sum_dy_x_hat);
+      }
+      if (!dx) continue;
+      const T scale = static_cast<T>((affine ? gamma[c] : T(1)) * inv_std[c]);
+      // Training: the means of dy and dy·x̂ over the channel; evaluation: constants, no share.
+      const T mean_dy = training ? static_cast<T>(sum_dy / m) : T(0);
+      const T mean_dy_x_hat = training ? static_cast<T>(sum_dy_x_hat / m) : T(0);
+      for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t s = 0; s < S; ++s) {
+          const std::size_t i = (n * C + c) * S + s;
+          dx[i] = scale * (dy[i] - mean_dy - x_hat[i] * mean_dy_x_hat);
+        }
+    }
+  });
+}
+
+template class BatchNorm<float>;
+template class BatchNorm<double>;
+
+}  // namespace gradlab

@@ -1,0 +1,60 @@
+// Batch normalisation (Ioffe & Szegedy 2015), as PyTorch's BatchNorm1d and BatchNorm2d.
+//   X: N × C × S (S = H·W for BatchNorm2d's N × C × H × W, 1 or L for BatchNorm1d's N × C or
+//   N × C × L); statistics per channel c over its m = N·S values; γ, β: C (affine), ε, momentum.
+//   training:   μ_c = (1/m) Σ x,    σ²_c = (1/m) Σ (x − μ_c)²                 (biased)
+//               x̂ = (x − μ_c) / √(σ²_c + ε),    y = γ_c x̂ + β_c
+//               running_mean ← (1 − momentum) running_mean + momentum μ_c
+//               running_var  ← (1 − momentum) running_var  + momentum σ²_c · m/(m − 1)  (unbiased)
+//   evaluation: x̂ = (x − running_mean_c) / √(running_var_c + ε),    y = γ_c x̂ + β_c
+//   backward:   dβ_c += Σ dy,    dγ_c += Σ dy · x̂
+//     training:    dx = γ_c / √(σ²_c + ε) · (dy − (1/m) Σ dy − x̂ (1/m) Σ dy · x̂)
+//                  (the batch statistics depend on every x of the channel: the two means are
+//                  their share of the gradient)
+//     evaluation:  dx = γ_c / √(running_var_c + ε) · dy
+// The running statistics are buffers: saved in checkpoints, not trained.
+#pragma once
+
+#include "framework/module.h"
+
+namespace gradlab {
+
+// BatchNorm1d (N × C or N × C × L) or BatchNorm2d (N × C × H × W).
+enum class BatchNormKind { d1, d2 };
+
+template <class T>
+class BatchNorm : public Layer<T> {
+ public:
+  using Kind = BatchNormKind;
+
+  BatchNorm(Kind kind, std::size_t num_features, double eps = 1e-5, double momentum = 0.1,
+            bool affine = true);
+
+  std::string name() const override;
+  Shape output_shape(const Shape& input_shape) const override;
+  std::size_t num_features() const { return num_features_; }
+  double eps() const { return eps_; }
+  double momentum() const { return momentum_; }
+
+  Parameter<T>& weight() { return weight_; }  // γ
+  Parameter<T>& bias() { return bias_; }      // β
+  const Tensor<T>& running_mean() const { return running_mean_; }
+  const Tensor<T>& running_var() const { return running_var_; }
+
+ protected:
+  void forward_impl(const Tensor<T>& input, Tensor<T>& output) override;
+  void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override;
+
+ private:
+  Kind kind_;
+  std::size_t num_features_;
+  double eps_, momentum_;
+  bool affine_;
+  Parameter<T> weight_, bias_;
+  Tensor<T> running_mean_, running_var_;
+  // From the last forward: x̂, 1/√(σ² + ε) per channel, and whether batch statistics were used.
+  Tensor<T> normalized_;
+  std::vector<double> inv_std_;
+  bool used_batch_statistics_ = false;
+};
+
+}  // namespace gradlab
