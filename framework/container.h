@@ -80,4 +80,13 @@ class Container : public Module<T> {
   std::vector<std::pair<std::string, std::unique_ptr<Module<T>>>> children_;
 };
 
+// Calls f on module and on every module inside it, depth first, parents before children.
+template <class T, class F>
+void for_each_module(Module<T>& module, F&& f) {
+  f(module);
+  if (auto* container = dynamic_cast<Container<T>*>(&module))
+    for (std::size_t i = 0; i < container->child_count(); ++i)
+      for_each_module(container->child(i), f);
+}
+
 }  // namespace gradlab

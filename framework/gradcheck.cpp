@@ -107,34 +107,48 @@ double max_relative_error(const std::vector<GradCheckResult>& results) {
   return worst;
 }
 
-double distance_to_kinks(Sequential<double>& model, const Tensor<double>& x) {
-  model.forward(x);
+namespace {
+// The distance to a kink of `module` evaluated at `input` (see distance_to_kinks). A Sequential's
+// children are visited in turn, each on its predecessor's output (recomputed: the children of a
+// fused step keep no output of their own); every other container's children (a Residual's body
+// and shortcut, a Concat's branches) all take the container's input.
+double kink_distance(Module<double>& module, const Tensor<double>& in) {
   double margin = std::numeric_limits<double>::infinity();
-  for (std::size_t i = 0; i < model.size(); ++i) {
-    const Tensor<double>& in = i == 0 ? x : dynamic_cast<Layer<double>&>(model[i - 1]).output();
-    if (dynamic_cast<ReLU<double>*>(&model[i]) || dynamic_cast<LeakyReLU<double>*>(&model[i])) {
-      for (double z : in) margin = std::min(margin, std::abs(z));
-    } else if (auto* pool = dynamic_cast<MaxPool2d<double>*>(&model[i])) {
-      const std::size_t K = pool->kernel_size(), S = pool->stride(), H = in.shape(2),
-                        W = in.shape(3);
-      std::vector<double> window;
-      for (std::size_t plane = 0; plane < in.shape(0) * in.shape(1); ++plane)
-        for (std::size_t i0 = 0; i0 + K <= H; i0 += S)
-          for (std::size_t j0 = 0; j0 + K <= W; j0 += S) {
-            window.clear();
-            for (std::size_t u = 0; u < K; ++u)
-              for (std::size_t v = 0; v < K; ++v)
-                window.push_back(in.data()[plane * H * W + (i0 + u) * W + j0 + v]);
-            std::partial_sort(window.begin(),
-                              window.begin() + std::min<std::size_t>(2, window.size()),
-                              window.end(), std::greater<double>());
-            // A tie among ReLU zeros is no kink: no gradient flows there either way.
-            if (window.size() > 1 && window[0] != 0.0)
-              margin = std::min(margin, window[0] - window[1]);
-          }
+  if (auto* sequence = dynamic_cast<Sequential<double>*>(&module)) {
+    Tensor<double> x = in;
+    for (std::size_t i = 0; i < sequence->size(); ++i) {
+      margin = std::min(margin, kink_distance((*sequence)[i], x));
+      if (i + 1 < sequence->size()) x = (*sequence)[i].forward(x);
     }
+  } else if (auto* container = dynamic_cast<Container<double>*>(&module)) {
+    for (std::size_t i = 0; i < container->child_count(); ++i)
+      margin = std::min(margin, kink_distance(container->child(i), in));
+  } else if (dynamic_cast<ReLU<double>*>(&module) || dynamic_cast<LeakyReLU<double>*>(&module)) {
+    for (double z : in) margin = std::min(margin, std::abs(z));
+  } else if (auto* pool = dynamic_cast<MaxPool2d<double>*>(&module)) {
+    const std::size_t K = pool->kernel_size(), S = pool->stride(), H = in.shape(2), W = in.shape(3);
+    std::vector<double> window;
+    for (std::size_t plane = 0; plane < in.shape(0) * in.shape(1); ++plane)
+      for (std::size_t i0 = 0; i0 + K <= H; i0 += S)
+        for (std::size_t j0 = 0; j0 + K <= W; j0 += S) {
+          window.clear();
+          for (std::size_t u = 0; u < K; ++u)
+            for (std::size_t v = 0; v < K; ++v)
+              window.push_back(in.data()[plane * H * W + (i0 + u) * W + j0 + v]);
+          std::partial_sort(window.begin(),
+                            window.begin() + std::min<std::size_t>(2, window.size()), window.end(),
+                            std::greater<double>());
+          // A tie among ReLU zeros is no kink: no gradient flows there either way.
+          if (window.size() > 1 && window[0] != 0.0)
+            margin = std::min(margin, window[0] - window[1]);
+        }
   }
   return margin;
+}
+}  // namespace
+
+double distance_to_kinks(Sequential<double>& model, const Tensor<double>& x) {
+  return kink_distance(model, x);
 }
 
 std::string format_results(const std::vector<GradCheckResult>& results) {

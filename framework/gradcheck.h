@@ -71,7 +71,8 @@ double max_relative_error(const std::vector<GradCheckResult>& results);
 
 // How far an evaluation at x is from a kink, where finite differences are invalid: the smallest
 // |input| of any ReLU or LeakyReLU, and the smallest gap between the largest and second-largest
-// value in any max-pool window whose maximum is not a ReLU zero. Runs model.forward(x). Infinity
+// value in any max-pool window whose maximum is not a ReLU zero, inside residual blocks and
+// concatenations too. Runs the modules' forward passes. Infinity
 // if no kinks.
 double distance_to_kinks(Sequential<double>& model, const Tensor<double>& x);
 

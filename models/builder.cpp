@@ -1,5 +1,6 @@
 #include "models/builder.h"
 
+#include "framework/concat.h"
 #include "framework/init.h"
 #include "framework/layers/avgpool2d.h"
 #include "framework/layers/batchnorm.h"
@@ -14,6 +15,7 @@
 #include "framework/layers/relu.h"
 #include "framework/layers/sigmoid.h"
 #include "framework/layers/tanh.h"
+#include "framework/residual.h"
 
 namespace gradlab {
 
@@ -21,7 +23,8 @@ const std::vector<std::string>& layer_types() {
   static const std::vector<std::string> types{
       "linear",    "conv2d",           "batchnorm1d", "batchnorm2d", "maxpool2d",
       "avgpool2d", "global_avgpool2d", "dropout",     "relu",        "leaky_relu",
-      "gelu",      "sigmoid",          "tanh",        "flatten"};
+      "gelu",      "sigmoid",          "tanh",        "flatten",     "residual",
+      "concat"};
   return types;
 }
 
@@ -154,6 +157,74 @@ std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, 
   return std::make_unique<Flatten<T>>();
 }
 
+// Builds the layers of a JSON list at `list_path` ("model.layers", "model.layers[3].body") into a
+// Sequential, advancing `shape` through them. `ordinal` counts the layers built so far, in the
+// order they appear, for the seeds of Dropout layers (layer k gets seed + 1000003·(k + 1)).
+template <class T>
+std::unique_ptr<Sequential<T>> build_sequence(const nlohmann::json& list,
+                                              const std::string& list_path, Shape& shape, Rng& rng,
+                                              std::uint64_t seed, std::size_t& ordinal);
+
+// A residual block ({"type": "residual", "body": [...], "shortcut": [...]}) or a concatenation
+// ({"type": "concat", "branches": [[...], [...]]}); null for any other type.
+template <class T>
+std::unique_ptr<Module<T>> build_block(ConfigObject& layer, const nlohmann::json& json,
+                                       const Shape& input, Rng& rng, std::uint64_t seed,
+                                       std::size_t& ordinal) {
+  if (!json.is_object() || !json.contains("type") || !json["type"].is_string()) return nullptr;
+  const std::string type = json["type"].get<std::string>();
+  if (type != "residual" && type != "concat") return nullptr;
+  layer.string("type", std::nullopt, layer_types());
+  auto sequence = [&](const nlohmann::json& list, const std::string& path) {
+    if (!list.is_array() || list.empty())
+      throw ConfigError(path + ": expected a non-empty list of layers, got " + list.dump());
+    Shape shape = input;
+    return build_sequence<T>(list, path, shape, rng, seed, ordinal);
+  };
+  if (type == "residual") {
+    auto body = sequence(layer.json("body"), layer.key_path("body"));
+    std::unique_ptr<Sequential<T>> shortcut;
+    if (layer.has("shortcut"))
+      shortcut = sequence(layer.json("shortcut"), layer.key_path("shortcut"));
+    return std::make_unique<Residual<T>>(std::move(body), std::move(shortcut));
+  }
+  const nlohmann::json& branches = layer.json("branches");
+  if (!branches.is_array() || branches.size() < 2)
+    throw ConfigError(layer.key_path("branches") +
+                      ": expected a list of at least two lists of layers, got " + branches.dump());
+  std::vector<std::unique_ptr<Sequential<T>>> built;
+  for (std::size_t k = 0; k < branches.size(); ++k)
+    built.push_back(
+        sequence(branches[k], layer.key_path("branches") + "[" + std::to_string(k) + "]"));
+  return std::make_unique<Concat<T>>(std::move(built));
+}
+
+template <class T>
+std::unique_ptr<Sequential<T>> build_sequence(const nlohmann::json& list,
+                                              const std::string& list_path, Shape& shape, Rng& rng,
+                                              std::uint64_t seed, std::size_t& ordinal) {
+  auto sequence = std::make_unique<Sequential<T>>();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string path = list_path + "[" + std::to_string(i) + "]";
+    ConfigObject layer(list[i], path);
+    std::unique_ptr<Module<T>> module;
+    try {
+      module = build_block<T>(layer, list[i], shape, rng, seed, ordinal);
+      if (!module) module = build_layer<T>(layer, shape, rng, seed + 1000003 * (ordinal++ + 1));
+    } catch (const std::invalid_argument& error) {  // a layer constructor's own check
+      throw ConfigError(path + ": " + error.what());
+    }
+    layer.finish();
+    try {
+      shape = module->output_shape(shape);
+    } catch (const ShapeError& error) {
+      throw ConfigError(path + ": the shapes do not chain: " + error.what());
+    }
+    sequence->add(std::move(module));
+  }
+  return sequence;
+}
+
 }  // namespace
 
 template <class T>
@@ -176,28 +247,13 @@ std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec_json,
   spec.finish();
 
   Rng rng(seed);
-  auto model = std::make_unique<Sequential<T>>();
   Shape shape{1};
   shape.insert(shape.end(), sample_shape.begin(), sample_shape.end());
-  for (std::size_t i = 0; i < layers->size(); ++i) {
-    const std::string path = spec.has("name") ? "model(" + spec_json.at("name").get<std::string>() +
-                                                    ").layers[" + std::to_string(i) + "]"
-                                              : "model.layers[" + std::to_string(i) + "]";
-    ConfigObject layer((*layers)[i], path);
-    std::unique_ptr<Module<T>> module;
-    try {
-      module = build_layer<T>(layer, shape, rng, seed + 1000003 * (i + 1));
-    } catch (const std::invalid_argument& error) {  // a layer constructor's own check
-      throw ConfigError(path + ": " + error.what());
-    }
-    layer.finish();
-    try {
-      shape = module->output_shape(shape);
-    } catch (const ShapeError& error) {
-      throw ConfigError(path + ": the shapes do not chain: " + error.what());
-    }
-    model->add(std::move(module));
-  }
+  const std::string path = spec.has("name")
+                               ? "model(" + spec_json.at("name").get<std::string>() + ").layers"
+                               : "model.layers";
+  std::size_t ordinal = 0;
+  auto model = build_sequence<T>(*layers, path, shape, rng, seed, ordinal);
   if (shape.size() != 2 || shape[1] != classes) {
     throw ConfigError("model: the last layer outputs " + to_string(shape) +
                       " per batch, but the data set has " + std::to_string(classes) +

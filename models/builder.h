@@ -14,6 +14,9 @@
 //   leaky_relu negative_slope (0.01)
 //   gelu       approximate ("none" or "tanh")
 //   relu, sigmoid, tanh, flatten
+//   residual   body (a list of layers), [shortcut] (a list; absent: the identity)   y = f(x) + g(x)
+//   concat     branches (a list of at least two lists of layers), joined along the channels
+// Blocks nest; their layers' errors name their path ("model.layers[3].body[1].kernel_size").
 // Errors name the key's path ("model.layers[3].kernal") and, for shapes, the layer.
 #pragma once
 

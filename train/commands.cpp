@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "datasets/idx.h"
@@ -180,15 +181,33 @@ int summary_command(const std::string& config_path, const std::vector<std::strin
   auto model = build_experiment_model<float>(config, sample, classes_of(config));
   Shape shape{1};
   shape.insert(shape.end(), sample.begin(), sample.end());
-  std::printf("%-5s %-52s %-18s %12s %14s\n", "layer", "module", "output shape", "parameters",
+  std::printf("%-12s %-56s %-18s %12s %14s\n", "layer", "module", "output shape", "parameters",
               "forward FLOPs");
-  std::printf("%-5s %-52s %-18s %12s %14s\n", "", "input", to_string(shape).c_str(), "", "");
+  std::printf("%-12s %-56s %-18s %12s %14s\n", "", "input", to_string(shape).c_str(), "", "");
+  // One row per module; a residual block's or concatenation's row (its totals) is followed by
+  // the layers of each of its branches, indented, named by their path ("3.body.1").
+  std::function<void(Module<float>&, const std::string&, const Shape&, std::size_t)> print_row =
+      [&](Module<float>& module, const std::string& path, const Shape& input, std::size_t depth) {
+        const Shape output = module.output_shape(input);
+        std::printf("%-12s %-56s %-18s %12zu %14zu\n", path.c_str(),
+                    (std::string(2 * depth, ' ') + module.name()).c_str(),
+                    to_string(output).c_str(), module.parameter_count(),
+                    module.forward_flops(input));
+        auto* block = dynamic_cast<Container<float>*>(&module);
+        if (!block || dynamic_cast<Sequential<float>*>(&module)) return;
+        for (std::size_t b = 0; b < block->child_count(); ++b) {
+          auto& branch = dynamic_cast<Sequential<float>&>(block->child(b));
+          Shape shape_in_branch = input;
+          for (std::size_t i = 0; i < branch.size(); ++i) {
+            print_row(branch[i], path + "." + block->child_name(b) + "." + std::to_string(i),
+                      shape_in_branch, depth + 1);
+            shape_in_branch = branch[i].output_shape(shape_in_branch);
+          }
+        }
+      };
   for (std::size_t i = 0; i < model->size(); ++i) {
-    Module<float>& module = (*model)[i];
-    const std::size_t flops = module.forward_flops(shape);
-    shape = module.output_shape(shape);
-    std::printf("%-5zu %-52s %-18s %12zu %14zu\n", i, module.name().c_str(),
-                to_string(shape).c_str(), module.parameter_count(), flops);
+    print_row((*model)[i], std::to_string(i), shape, 0);
+    shape = (*model)[i].output_shape(shape);
   }
   std::printf("total: %zu parameters (%.2f MB as float32), %zu forward FLOPs per image\n",
               model->parameter_count(), model->parameter_count() * 4.0 / 1e6,
@@ -204,8 +223,9 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
   auto model = build_experiment_model<double>(config, sample, classes);
   model->train();
   // Dropout would draw a new mask at every evaluation: freeze it so f is one function.
-  for (std::size_t i = 0; i < model->size(); ++i)
-    if (auto* dropout = dynamic_cast<Dropout<double>*>(&(*model)[i])) dropout->freeze_mask(true);
+  for_each_module(*model, [](Module<double>& module) {
+    if (auto* dropout = dynamic_cast<Dropout<double>*>(&module)) dropout->freeze_mask(true);
+  });
 
   // Inputs like normalised images, drawn until the evaluation is away from every kink.
   Rng rng(config.seed);

@@ -48,6 +48,14 @@ printf 'P5\n3 3\n255\n123456789' >"$work/small.pgm"
 expect 1 "small.pgm: image is 3x3, the model takes 28x28" -- "$gradlab" predict "$run/checkpoints/best.safetensors" "$work/small.pgm"
 expect 0 "total: .* parameters" -- "$gradlab" summary "$config" --set "data.folder=\"$work/data\""
 expect 0 "PASS" -- "$gradlab" gradcheck "$config" --set "data.folder=\"$work/data\"" --elements 20
+# A residual block with BatchNorm and a dropout inside: summary shows its layers by path;
+# gradcheck (dropout masks frozen inside the block too) passes.
+block='model.layers=[{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+  {"type": "residual", "body": [{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+    {"type": "batchnorm2d"}, {"type": "relu"}, {"type": "dropout", "p": 0.3}]},
+  {"type": "global_avgpool2d"}, {"type": "flatten"}, {"type": "linear", "out_features": 10}]'
+expect 0 "1\.body\.2 +ReLU" -- "$gradlab" summary "$config" --set "data.folder=\"$work/data\"" --set "$block"
+expect 0 "PASS" -- "$gradlab" gradcheck "$config" --set "data.folder=\"$work/data\"" --set "$block" --batch 3 --elements 20
 
 # Bad input: one line on stderr, non-zero exit.
 expect 1 "/nonexistent.json: cannot open" -- "$gradlab" train /nonexistent.json

@@ -66,7 +66,7 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
   CHECK(error_of(with("/model/layers/2/type", "rleu")) ==
         "model.layers[2].type: unknown value \"rleu\"; did you mean \"relu\"? (allowed: linear, "
         "conv2d, batchnorm1d, batchnorm2d, maxpool2d, avgpool2d, global_avgpool2d, dropout, relu, "
-        "leaky_relu, gelu, sigmoid, tanh, flatten)");
+        "leaky_relu, gelu, sigmoid, tanh, flatten, residual, concat)");
   CHECK(error_of(with("/model/layers/1/in_features", 100)) ==
         "model.layers[1].in_features: is 100 but the previous layer outputs 784");
   CHECK(error_of(with("/model/layers/3/out_features", 7)) ==

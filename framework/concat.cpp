@@ -1,0 +1,131 @@
+#include "framework/concat.h"
+
+#include <algorithm>
+
+namespace gradlab {
+
+namespace {
+// Rows of a tensor split at dimension 1: `outer` blocks (N) of dimension-1 slices `inner` long.
+std::size_t inner_size(const Shape& shape) {
+  std::size_t inner = 1;
+  for (std::size_t d = 2; d < shape.size(); ++d) inner *= shape[d];
+  return inner;
+}
+}  // namespace
+
+template <class T>
+Concat<T>::Concat(std::vector<std::unique_ptr<Sequential<T>>> branches) {
+  if (branches.size() < 2) throw std::invalid_argument("Concat: needs at least two branches");
+  for (std::size_t k = 0; k < branches.size(); ++k) {
+    if (!branches[k] || branches[k]->size() == 0)
+      throw std::invalid_argument("Concat: branch " + std::to_string(k) + " has no layers");
+    branches_.push_back(branches[k].get());
+    this->add_child(std::to_string(k), std::move(branches[k]));
+  }
+}
+
+template <class T>
+std::string Concat<T>::name() const {
+  return "Concat(" + std::to_string(branches_.size()) + " branches)";
+}
+
+template <class T>
+Shape Concat<T>::output_shape(const Shape& input_shape) const {
+  Shape joined;
+  for (std::size_t k = 0; k < branches_.size(); ++k) {
+    Shape shape;
+    try {
+      shape = branches_[k]->output_shape(input_shape);
+    } catch (const ShapeError& error) {
+      throw ShapeError("branch " + std::to_string(k) + ": " + error.what());
+    }
+    if (shape.size() < 2)
+      throw ShapeError(name() + ": branch " + std::to_string(k) + " outputs " + to_string(shape) +
+                       ", which has no channel dimension to join along");
+    if (k == 0) {
+      joined = shape;
+      continue;
+    }
+    Shape others = shape, first = joined;
+    others[1] = first[1] = 0;
+    if (others != first)
+      throw ShapeError(name() + ": branch " + std::to_string(k) + " outputs " + to_string(shape) +
+                       " but branch 0 outputs " +
+                       to_string(branches_[0]->output_shape(input_shape)) +
+                       " (every dimension but the channels must agree)");
+    joined[1] += shape[1];
+  }
+  return joined;
+}
+
+template <class T>
+std::size_t Concat<T>::forward_flops(const Shape& input_shape) const {
+  std::size_t flops = 0;
+  for (const Sequential<T>* branch : branches_) flops += branch->forward_flops(input_shape);
+  return flops;
+}
+
+template <class T>
+const Tensor<T>& Concat<T>::forward(const Tensor<T>& input) {
+  const Shape out = output_shape(shape_of(input));
+  output_.resize(out);
+  const std::size_t N = out[0], inner = inner_size(out), joined_rows = out[1] * inner;
+  branch_shapes_.clear();
+  std::size_t offset = 0;  // in channels
+  for (Sequential<T>* branch : branches_) {
+    const Tensor<T>& y = branch->forward(input);
+    branch_shapes_.push_back(shape_of(y));
+    const std::size_t rows = y.shape(1) * inner;
+    for (std::size_t n = 0; n < N; ++n)
+      std::copy(y.data() + n * rows, y.data() + (n + 1) * rows,
+                output_.data() + n * joined_rows + offset * inner);
+    offset += y.shape(1);
+  }
+  has_forward_ = true;
+  return output_;
+}
+
+template <class T>
+const Tensor<T>& Concat<T>::backward(const Tensor<T>& grad_output) {
+  if (!has_forward_) throw std::logic_error(name() + ": backward called before forward");
+  if (shape_of(grad_output) != shape_of(output_)) {
+    throw ShapeError(name() + ": expected grad_output of shape " + to_string(shape_of(output_)) +
+                     ", got " + to_string(shape_of(grad_output)));
+  }
+  const Shape out = shape_of(output_);
+  const std::size_t N = out[0], inner = inner_size(out), joined_rows = out[1] * inner;
+  bool first = true;
+  std::size_t offset = 0;
+  for (std::size_t k = 0; k < branches_.size(); ++k) {
+    // dY[:, offset_k : offset_k + C_k], copied out to the branch's own shape.
+    grad_slice_.resize(branch_shapes_[k]);
+    const std::size_t rows = branch_shapes_[k][1] * inner;
+    for (std::size_t n = 0; n < N; ++n)
+      std::copy(grad_output.data() + n * joined_rows + offset * inner,
+                grad_output.data() + n * joined_rows + offset * inner + rows,
+                grad_slice_.data() + n * rows);
+    offset += branch_shapes_[k][1];
+    const Tensor<T>& dx = branches_[k]->backward(grad_slice_);
+    if (!this->needs_input_grad()) continue;
+    if (first) {
+      grad_input_ = dx;
+      first = false;
+    } else {
+      std::transform(grad_input_.begin(), grad_input_.end(), dx.begin(), grad_input_.begin(),
+                     [](T a, T b) { return a + b; });
+    }
+  }
+  if (!this->needs_input_grad()) grad_input_.resize(Shape{0});
+  return grad_input_;
+}
+
+template <class T>
+void Concat<T>::set_needs_input_grad(bool needed) {
+  Module<T>::set_needs_input_grad(needed);
+  for (Sequential<T>* branch : branches_) branch->set_needs_input_grad(needed);
+}
+
+template class Concat<float>;
+template class Concat<double>;
+
+}  // namespace gradlab
