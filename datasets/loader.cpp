@@ -50,6 +50,8 @@ void DataLoader::start_epoch(Rng& rng) {
     if (shuffle_)
       for (std::size_t i = order_.size(); i-- > 1;) std::swap(order_[i], order_[rng.below(i + 1)]);
   }
+  // After the order, so that runs without augmentation draw exactly what they always did.
+  if (augmentation_.enabled()) augmentation_rng_ = Rng(rng.next_u64());
 }
 
 bool DataLoader::next(Tensor<float>& images, Labels& labels) {
@@ -63,6 +65,12 @@ bool DataLoader::next(Tensor<float>& images, Labels& labels) {
   for (std::size_t n = 0; n < N; ++n) {
     const std::size_t index = order_[position_ + n];
     const std::uint8_t* pixels = data_.pixels.data() + index * D;
+    if (augmentation_.enabled()) {
+      augmented_.resize(D);
+      augmentation_.apply(pixels, data_.channels, data_.height, data_.width, augmentation_rng_,
+                          augmented_.data());
+      pixels = augmented_.data();
+    }
     for (std::size_t c = 0; c < data_.channels; ++c) {
       const float* table = lookup_.data() + 256 * c;
       for (std::size_t d = c * plane; d < (c + 1) * plane; ++d) x[n * D + d] = table[pixels[d]];

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "datasets/augmentation.h"
 #include "datasets/image_dataset.h"
 #include "datasets/weighted_sampler.h"
 
@@ -30,8 +31,11 @@ class DataLoader {
   // Oversampling: each epoch draws indices().size() samples from the sampler instead of shuffling.
   // The sampler's weights are per position in indices().
   void set_sampler(const WeightedSampler* sampler) { sampler_ = sampler; }
+  // Augments every image it loads (datasets/augmentation.h); for training loaders only.
+  void set_augmentation(const Augmentation& augmentation) { augmentation_ = augmentation; }
 
-  // Starts an epoch; rng decides the order (unused without shuffle or sampler).
+  // Starts an epoch; rng decides the order (unused without shuffle or sampler) and then seeds the
+  // epoch's augmentation.
   void start_epoch(Rng& rng);
   // The next batch into images / labels (resized as needed); false when the epoch is over.
   bool next(Tensor<float>& images, Labels& labels);
@@ -48,6 +52,9 @@ class DataLoader {
   Normalization normalization_;
   const WeightedSampler* sampler_ = nullptr;
   std::vector<float> lookup_;  // per channel, the 256 possible normalised pixel values
+  Augmentation augmentation_;
+  Rng augmentation_rng_{0};
+  std::vector<std::uint8_t> augmented_;  // one image's bytes after augmentation
 };
 
 }  // namespace gradlab

@@ -23,6 +23,9 @@ struct DatasetSpec {
   std::string train_split, test_split;   // the files' prefixes: "train", "t10k"
   Normalization statistics;              // per-channel mean and std of its training pixels
                                          // in [0, 1] (data.normalize: "dataset")
+  // Whether a mirror image keeps its class (clothes: yes; digits: no): the default of
+  // data.augment.horizontal_flip.
+  bool mirror_keeps_class = false;
   std::size_t classes() const { return class_names.size(); }
 };
 

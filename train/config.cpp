@@ -166,6 +166,14 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     }
     d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
     d.oversample = data.boolean("oversample", false);
+    if (data.has("augment")) {
+      // {"translate": P, "horizontal_flip": bool}: shifts of up to P pixels each way, mirrors
+      // (by default where the data set's classes survive a mirror).
+      ConfigObject augment = data.object("augment");
+      d.augmentation.translate = static_cast<std::size_t>(augment.integer("translate", 0, 0, 64));
+      d.augmentation.horizontal_flip = augment.boolean("horizontal_flip", spec.mirror_keeps_class);
+      augment.finish();
+    }
     data.finish();
   }
 
@@ -259,6 +267,9 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
                             {"std", one_or_list(experiment.data.normalization.std)}};
   r["data"]["limit"] = experiment.data.limit;
   r["data"]["oversample"] = experiment.data.oversample;
+  if (experiment.data.augmentation.enabled() || r["data"].contains("augment"))
+    r["data"]["augment"] = {{"translate", experiment.data.augmentation.translate},
+                            {"horizontal_flip", experiment.data.augmentation.horizontal_flip}};
   if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};
   r["schedule"] = experiment.schedule;
   r["batch_size"] = experiment.batch_size;

@@ -11,8 +11,12 @@
 //   data.keep_fraction   per-class fraction of training images kept, one per class ([] = all)
 //   data.limit           use only the first N training images (0 = all)
 //   data.oversample      draw training batches with class-balancing weights (false)
+//   data.augment         {"translate": P (0), "horizontal_flip": the data set's default}:
+//                        training images shifted by up to P pixels, mirrored half the time
+//                        (datasets/augmentation.h); validation and test never
 //   model                see models/builder.h
-//   loss                 {"type": "cross_entropy", "class_weights": "balanced" | [..]}
+//   loss                 {"type": "cross_entropy", "class_weights": "balanced" | [..],
+//                         "label_smoothing": ε (0)}
 //                        or {"type": "focal", "gamma": 2, "alpha": [..]}
 //   optimizer, schedule  see framework/optim/registry.h (schedule default: constant)
 //   gradient_clipping    {"max_norm": x} and/or {"max_value": x}
@@ -32,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datasets/augmentation.h"
 #include "datasets/loader.h"
 #include "framework/config_reader.h"
 #include "framework/optim/registry.h"
@@ -45,6 +50,7 @@ struct DataConfig {
   std::vector<double> keep_fraction;
   std::size_t limit = 0;
   bool oversample = false;
+  Augmentation augmentation;  // of training images only
 };
 
 struct LossConfig {

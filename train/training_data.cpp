@@ -47,6 +47,7 @@ TrainingData::TrainingData(const ExperimentConfig& config)
     sampler_ = std::make_unique<WeightedSampler>(class_balancing_weights(train_labels_, classes()));
     train_loader_.set_sampler(sampler_.get());
   }
+  train_loader_.set_augmentation(config.data.augmentation);  // never validation or test
 }
 
 std::unique_ptr<TrainingData::Test> TrainingData::load_test() const {

@@ -258,3 +258,25 @@ TEST_CASE("BatchNorm layers build from the config, their channels inferred", "[c
   config["model"]["layers"][1] = {{"type", "batchnorm2d"}, {"eps", 0}};
   CHECK(error_of(config) == "model.layers[1].eps: must be in (0, inf), got 0");
 }
+
+TEST_CASE("data.augment is read, mirrors by default only where the classes survive a mirror",
+          "[config][augmentation]") {
+  nlohmann::json config = minimal();
+  CHECK_FALSE(parse_experiment(config, "t").data.augmentation.enabled());
+  config["data"]["augment"] = {{"translate", 2}};
+  ExperimentConfig mnist = parse_experiment(config, "t");
+  CHECK(mnist.data.augmentation.translate == 2);
+  CHECK_FALSE(mnist.data.augmentation.horizontal_flip);  // a mirrored 2 is no 2
+  CHECK(mnist.resolved["data"]["augment"] ==
+        nlohmann::json({{"translate", 2}, {"horizontal_flip", false}}));
+  config["data"]["dataset"] = "fashion_mnist";
+  CHECK(
+      parse_experiment(config, "t").data.augmentation.horizontal_flip);  // a mirrored shirt is one
+  config["data"]["augment"]["horizontal_flip"] = false;
+  CHECK_FALSE(parse_experiment(config, "t").data.augmentation.horizontal_flip);
+  config["data"]["augment"] = {{"translate", -1}};
+  CHECK(error_of(config) == "data.augment.translate: must be an integer in [0, 64], got -1");
+  config["data"]["augment"] = {{"flip", true}};
+  CHECK(error_of(config) ==
+        "data.augment.flip: unknown key (valid keys: horizontal_flip, translate)");
+}

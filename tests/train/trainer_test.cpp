@@ -14,9 +14,10 @@ using namespace gradlab;
 namespace fs = std::filesystem;
 
 namespace {
-// batch_norm: a BatchNorm1d after the first Linear.
+// stateful: a BatchNorm1d after the first Linear, and training images augmented (shifts of up
+// to 2 pixels): state that a resumed run must restore or redraw exactly.
 ExperimentConfig small_experiment(const std::string& data, const std::string& output,
-                                  std::size_t epochs, bool batch_norm = false) {
+                                  std::size_t epochs, bool stateful = false) {
   nlohmann::json config = nlohmann::json::parse(R"({
     "seed": 7,
     "data": {"dataset": "idx", "validation_split": 0.2},
@@ -29,9 +30,11 @@ ExperimentConfig small_experiment(const std::string& data, const std::string& ou
   config["data"]["folder"] = data;
   config["output"] = output;
   config["epochs"] = epochs;
-  if (batch_norm)
+  if (stateful) {
     config["model"]["layers"].insert(config["model"]["layers"].begin() + 2,
                                      nlohmann::json{{"type", "batchnorm1d"}});
+    config["data"]["augment"] = {{"translate", 2}};
+  }
   return parse_experiment(config, "small");
 }
 std::string temp_run(const std::string& name) {
@@ -64,9 +67,10 @@ TEST_CASE("Training on synthetic data learns and writes a complete run folder", 
 TEST_CASE("Resuming a run gives bit-identical weights to a run never stopped", "[trainer]") {
   const std::string data = testing::make_synthetic_dataset("resume", 400, 50);
   const std::string straight = temp_run("straight"), stopped = temp_run("stopped");
-  // With a BatchNorm1d: its running statistics (buffers) must be restored bit-exactly too.
+  // With a BatchNorm1d, whose running statistics (buffers) must be restored bit-exactly too, and
+  // augmented images, whose shifts must be drawn again as in the run never stopped.
   auto experiment = [&](const std::string& output) {
-    return small_experiment(data, output, 3, /*batch_norm=*/true);
+    return small_experiment(data, output, 3, /*stateful=*/true);
   };
   std::ostringstream log;
   train_experiment(experiment(straight), {}, log);

@@ -1,0 +1,101 @@
+#include "datasets/augmentation.h"
+
+#include <set>
+#include <vector>
+
+#include "datasets/loader.h"
+#include "tests/support.h"
+
+using namespace gradlab;
+
+namespace {
+// The image torchvision's RandomCrop(padding=P) + flip would give for a shift (dy, dx), written
+// the slow way: pad with zeros, take the window at (P + dy, P + dx), then mirror it if asked.
+std::vector<std::uint8_t> shifted(const std::vector<std::uint8_t>& image, std::size_t C,
+                                  std::size_t H, std::size_t W, int P, int dy, int dx, bool flip) {
+  const std::size_t Hp = H + 2 * P, Wp = W + 2 * P;
+  std::vector<std::uint8_t> padded(C * Hp * Wp, 0), out(C * H * W);
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t h = 0; h < H; ++h)
+      for (std::size_t w = 0; w < W; ++w)
+        padded[(c * Hp + h + P) * Wp + w + P] = image[(c * H + h) * W + w];
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t h = 0; h < H; ++h)
+      for (std::size_t w = 0; w < W; ++w) {
+        const std::size_t column = flip ? W - 1 - w : w;
+        out[(c * H + h) * W + w] = padded[(c * Hp + h + P + dy) * Wp + column + P + dx];
+      }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("Augmentation shifts by every offset up to P and mirrors half the time",
+          "[augmentation]") {
+  const std::size_t C = 2, H = 4, W = 5;
+  std::vector<std::uint8_t> image(C * H * W);
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<std::uint8_t>(i + 1);
+  const int P = 2;
+  Augmentation augmentation{P, true};
+  Rng rng(3);
+  std::set<std::tuple<int, int, bool>> seen;
+  std::vector<std::uint8_t> out(image.size());
+  for (int draw = 0; draw < 2000; ++draw) {
+    augmentation.apply(image.data(), C, H, W, rng, out.data());
+    // Exactly one (dy, dx, flip) explains the output: every pixel value is distinct and non-zero.
+    std::vector<std::tuple<int, int, bool>> matches;
+    for (int dy = -P; dy <= P; ++dy)
+      for (int dx = -P; dx <= P; ++dx)
+        for (bool flip : {false, true})
+          if (shifted(image, C, H, W, P, dy, dx, flip) == out) matches.emplace_back(dy, dx, flip);
+    REQUIRE(matches.size() == 1);
+    seen.insert(matches[0]);
+  }
+  CHECK(seen.size() == 5 * 5 * 2);  // every shift, mirrored and not
+
+  // Off: the image unchanged; translate 0 with a flip: only mirrors.
+  Augmentation none;
+  CHECK_FALSE(none.enabled());
+  Augmentation flip_only{0, true};
+  std::set<bool> flips;
+  for (int draw = 0; draw < 50; ++draw) {
+    flip_only.apply(image.data(), C, H, W, rng, out.data());
+    const bool mirrored = out == shifted(image, C, H, W, 0, 0, 0, true);
+    CHECK((mirrored || out == image));
+    flips.insert(mirrored);
+  }
+  CHECK(flips.size() == 2);
+}
+
+TEST_CASE("A loader augments reproducibly from the epoch's Rng, in the same order as without",
+          "[augmentation][loader]") {
+  ImageDataset data;
+  data.count = 40, data.height = 6, data.width = 6, data.classes = 10;
+  Rng fill(5);
+  for (std::size_t i = 0; i < data.count * 36; ++i)
+    data.pixels.push_back(static_cast<std::uint8_t>(1 + fill.below(255)));
+  for (std::size_t i = 0; i < data.count; ++i) data.labels.push_back(static_cast<int>(i % 10));
+  std::vector<std::size_t> all(data.count);
+  for (std::size_t i = 0; i < data.count; ++i) all[i] = i;
+
+  auto epoch = [&](DataLoader& loader, std::uint64_t seed) {
+    Rng rng(seed);
+    loader.start_epoch(rng);
+    std::vector<float> pixels;
+    Labels labels;
+    Tensor<float> x;
+    Labels y;
+    while (loader.next(x, y)) {
+      pixels.insert(pixels.end(), x.begin(), x.end());
+      labels.insert(labels.end(), y.begin(), y.end());
+    }
+    return std::make_pair(pixels, labels);
+  };
+  DataLoader plain(data, all, 16, true, false, {});
+  DataLoader augmented(data, all, 16, true, false, {});
+  augmented.set_augmentation({2, false});
+  const auto a = epoch(augmented, 7), b = epoch(augmented, 7), c = epoch(augmented, 8);
+  CHECK(a == b);                              // the same epoch Rng: the same images
+  CHECK(a.first != c.first);                  // another epoch: other shifts
+  CHECK(a.second == epoch(plain, 7).second);  // the order is the unaugmented loader's
+  CHECK(a.first != epoch(plain, 7).first);
+}
