@@ -81,9 +81,9 @@ std::unique_ptr<Module<T>> build_layer(ConfigObject& layer, const Shape& input, 
                                        std::uint64_t dropout_seed) {
   const std::string type = layer.string("type", std::nullopt, layer_types());
   auto init = [&] {
-    const std::string name =
-        layer.string("init", "kaiming_uniform",
-                     {"kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal"});
+    const std::string name = layer.string(
+        "init", "kaiming_uniform",
+        {"kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal", "pytorch"});
     return parse_init(name);
   };
   if (type == "linear") {

@@ -18,6 +18,7 @@ Conv2d<T>::Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t
   const std::size_t receptive_field = kernel_size * kernel_size;
   initialize(weight_.value, init, in_channels * receptive_field, out_channels * receptive_field,
              rng);
+  if (has_bias_) initialize_bias(bias_.value, init, in_channels * receptive_field, rng);
   this->register_parameter(weight_);
   if (has_bias_) this->register_parameter(bias_);
 }

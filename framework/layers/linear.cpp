@@ -14,6 +14,7 @@ Linear<T>::Linear(std::size_t in_features, std::size_t out_features, Rng& rng, I
   if (in_features == 0 || out_features == 0)
     throw std::invalid_argument(name() + ": in_features and out_features must be >= 1");
   initialize(weight_.value, init, in_features, out_features, rng);
+  if (has_bias_) initialize_bias(bias_.value, init, in_features, rng);
   this->register_parameter(weight_);
   if (has_bias_) this->register_parameter(bias_);
 }

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "framework/layers/conv2d.h"
+#include "framework/layers/linear.h"
 #include "tests/support.h"
 
 using namespace gradlab;
@@ -57,5 +59,38 @@ TEST_CASE("Initialiser names parse, and unknown names list the valid ones", "[in
   CHECK(to_string(Init::kaiming_normal) == "kaiming_normal");
   CHECK_THROWS_WITH(parse_init("he"),
                     "unknown initialiser 'he' (valid: kaiming_normal, "
-                    "kaiming_uniform, xavier_normal, xavier_uniform)");
+                    "kaiming_uniform, xavier_normal, xavier_uniform, pytorch)");
+}
+
+TEST_CASE("The pytorch initialiser draws weights and biases from U(±1/√fan_in)", "[init]") {
+  const std::size_t fan_in = 400, fan_out = 250;
+  Tensor<double> w = Tensor<double>::from_shape({fan_in, fan_out});
+  Rng rng(6);
+  initialize(w, Init::pytorch, fan_in, fan_out, rng);
+  const double bound = 1 / std::sqrt(400.0);  // 0.05
+  CHECK(moments(w).variance == Approx(bound * bound / 3).epsilon(0.02));
+  CHECK(moments(w).max_abs <= bound);
+  CHECK(moments(w).max_abs > 0.99 * bound);
+  Tensor<double> b = Tensor<double>::from_shape({20000});
+  initialize_bias(b, Init::pytorch, fan_in, rng);
+  CHECK(moments(b).variance == Approx(bound * bound / 3).epsilon(0.05));
+  CHECK(moments(b).max_abs <= bound);
+  // Every other initialiser leaves biases at zero, drawing nothing.
+  Rng untouched(7), reference(7);
+  initialize_bias(b, Init::kaiming_uniform, fan_in, untouched);
+  CHECK(moments(b).max_abs == 0.0);
+  CHECK(untouched.next_u64() == reference.next_u64());
+}
+
+TEST_CASE("Linear and Conv2d draw their biases only with the pytorch initialiser", "[init]") {
+  Rng rng(8);
+  Linear<double> linear(400, 50, rng, Init::pytorch);
+  CHECK(moments(linear.bias().value).max_abs > 0.0);
+  CHECK(moments(linear.bias().value).max_abs <= 1 / std::sqrt(400.0));
+  Conv2d<double> conv(4, 6, 5, rng, 1, 0, Init::pytorch);  // fan_in = 4·5·5 = 100
+  CHECK(moments(conv.bias().value).max_abs > 0.0);
+  CHECK(moments(conv.bias().value).max_abs <= 0.1);
+  CHECK(moments(conv.weight().value).max_abs <= 0.1);
+  Linear<double> he(400, 50, rng);  // kaiming_uniform: zero biases, as before
+  CHECK(moments(he.bias().value).max_abs == 0.0);
 }
