@@ -1,5 +1,6 @@
 #include "train/config.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include "datasets/registry.h"
@@ -279,4 +280,21 @@ TEST_CASE("data.augment is read, mirrors by default only where the classes survi
   config["data"]["augment"] = {{"flip", true}};
   CHECK(error_of(config) ==
         "data.augment.flip: unknown key (valid keys: horizontal_flip, translate)");
+}
+
+TEST_CASE("Every shipped experiment config parses and builds its model", "[config]") {
+  // experiments/*.json and experiments/imbalanced/*.json, with each data set's sample shape.
+  std::size_t configs = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           std::string(GRADLAB_SOURCE_DIR) + "/experiments")) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path().string());
+    const ExperimentConfig experiment =
+        parse_experiment(load_json_file(entry.path().string()), entry.path().filename().string());
+    const DatasetSpec& dataset = find_dataset(experiment.data.dataset);
+    const Shape sample = dataset.sample_shape.empty() ? Shape{1, 28, 28} : dataset.sample_shape;
+    CHECK_NOTHROW(build_model<float>(experiment.model, sample, dataset.classes(), experiment.seed));
+    ++configs;
+  }
+  CHECK(configs >= 9);  // the folder was found: 5 in experiments/, 4 in imbalanced/
 }

@@ -1,0 +1,290 @@
+#!/usr/bin/python3
+"""Trains a gradlab experiment config in PyTorch, the same recipe as `gradlab train` runs it.
+
+Usage: pytorch_recipe.py CONFIG.json [--set KEY=VALUE ...] [--out METRICS.jsonl]
+
+The same data (MNIST or Fashion-MNIST IDX files, normalisation, validation fraction, augmentation
+by shifts and mirrors), model (the config's layer list, residual blocks and concatenations
+included, with gradlab's initialisers or `"init": "pytorch"` for PyTorch's own), loss (label
+smoothing, class weights), optimizer (sgd, adam, adamw), schedule (linear warm-up then constant,
+step or cosine, set every step as gradlab does) and batch size. What differs is only what cannot
+be shared: the random streams (weights, split, order and shifts are drawn by PyTorch's generator
+from the same seed, so they are other draws of the same distributions). One line of JSON per
+epoch, in the form of gradlab's metrics.jsonl, then the test accuracy of the last epoch.
+
+Made fair as the benchmarks are: two threads, flush-to-zero.
+"""
+import argparse
+import gzip
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+STATISTICS = {"mnist": (0.1307, 0.3081), "fashion_mnist": (0.2860, 0.3530)}
+FOLDERS = {"mnist": "data/mnist", "fashion_mnist": "/usr/share/datasets/fashion-mnist"}
+MIRROR_KEEPS_CLASS = {"mnist": False, "fashion_mnist": True, "idx": False}
+
+
+def read_idx(folder, name):
+    path = os.path.join(folder, name)
+    opener = open
+    if not os.path.exists(path) and os.path.exists(path + ".gz"):
+        path, opener = path + ".gz", gzip.open
+    with opener(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
+
+
+def set_key(config, assignment):
+    """gradlab's --set: a.b[2].c=value, the value parsed as JSON if it can be."""
+    path, text = assignment.split("=", 1)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    keys = []
+    for part in path.split("."):
+        name, *indices = part.replace("]", "").split("[")
+        keys += ([name] if name else []) + [int(i) for i in indices]
+    node = config
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = value
+
+
+class Residual(nn.Module):
+    def __init__(self, body, shortcut):
+        super().__init__()
+        self.body, self.shortcut = body, shortcut
+
+    def forward(self, x):
+        return self.body(x) + (self.shortcut(x) if self.shortcut is not None else x)
+
+
+class Concat(nn.Module):
+    def __init__(self, branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x):
+        return torch.cat([branch(x) for branch in self.branches], dim=1)
+
+
+def initialise(module, init):
+    """gradlab's initialisers (framework/init.h); "pytorch" keeps PyTorch's own."""
+    if init == "pytorch":
+        return
+    {"kaiming_uniform": lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"),
+     "kaiming_normal": lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"),
+     "xavier_uniform": nn.init.xavier_uniform_,
+     "xavier_normal": nn.init.xavier_normal_}[init](module.weight)
+    if module.bias is not None:
+        nn.init.zeros_(module.bias)
+
+
+def named_layers(spec, classes):
+    if spec["name"] == "mlp":
+        layers = [{"type": "flatten"}]
+        for size in spec.get("hidden", [256, 128]):
+            layers += [{"type": "linear", "out_features": size}, {"type": "relu"}]
+        return layers + [{"type": "linear", "out_features": classes}]
+    conv = lambda c: {"type": "conv2d", "out_channels": c, "kernel_size": 5, "padding": 2}
+    return [conv(16), {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 2}, conv(32),
+            {"type": "relu"}, {"type": "maxpool2d", "kernel_size": 2}, {"type": "flatten"},
+            {"type": "linear", "out_features": 128}, {"type": "relu"},
+            {"type": "linear", "out_features": classes}]
+
+
+def build(layers, shape):
+    """An nn.Sequential of a gradlab layer list for input `shape` (N, C, ...); its output shape."""
+    modules = []
+    for layer in layers:
+        kind = layer["type"]
+        if kind == "residual":
+            body, out = build(layer["body"], shape)
+            shortcut = build(layer["shortcut"], shape)[0] if "shortcut" in layer else None
+            module = Residual(body, shortcut)
+        elif kind == "concat":
+            branches = [build(branch, shape) for branch in layer["branches"]]
+            module = Concat([b for b, _ in branches])
+            out = list(branches[0][1])
+            out[1] = sum(s[1] for _, s in branches)
+        elif kind == "conv2d":
+            k, s, p = layer["kernel_size"], layer.get("stride", 1), layer.get("padding", 0)
+            module = nn.Conv2d(shape[1], layer["out_channels"], k, s, p, bias=layer.get("bias", True))
+            initialise(module, layer.get("init", "kaiming_uniform"))
+            out = [shape[0], layer["out_channels"], (shape[2] + 2 * p - k) // s + 1,
+                   (shape[3] + 2 * p - k) // s + 1]
+        elif kind == "linear":
+            module = nn.Linear(shape[1], layer["out_features"], bias=layer.get("bias", True))
+            initialise(module, layer.get("init", "kaiming_uniform"))
+            out = [shape[0], layer["out_features"]]
+        elif kind in ("batchnorm1d", "batchnorm2d"):
+            norm = nn.BatchNorm2d if kind == "batchnorm2d" else nn.BatchNorm1d
+            module = norm(shape[1], eps=layer.get("eps", 1e-5), momentum=layer.get("momentum", 0.1),
+                          affine=layer.get("affine", True))
+            out = shape
+        elif kind in ("maxpool2d", "avgpool2d"):
+            k, p = layer["kernel_size"], layer.get("padding", 0)
+            s = layer.get("stride", k)
+            module = nn.MaxPool2d(k, s) if kind == "maxpool2d" else nn.AvgPool2d(k, s, p)
+            out = [shape[0], shape[1], (shape[2] + 2 * p - k) // s + 1, (shape[3] + 2 * p - k) // s + 1]
+        elif kind == "global_avgpool2d":
+            module, out = nn.AdaptiveAvgPool2d(1), [shape[0], shape[1], 1, 1]
+        elif kind == "flatten":
+            module, out = nn.Flatten(), [shape[0], math.prod(shape[1:])]
+        else:
+            module = {"relu": lambda: nn.ReLU(),
+                      "leaky_relu": lambda: nn.LeakyReLU(layer.get("negative_slope", 0.01)),
+                      "gelu": lambda: nn.GELU(approximate=layer.get("approximate", "none")),
+                      "sigmoid": lambda: nn.Sigmoid(), "tanh": lambda: nn.Tanh(),
+                      "dropout": lambda: nn.Dropout(layer.get("p", 0.5))}[kind]()
+            out = shape
+        modules.append(module)
+        shape = out
+    return nn.Sequential(*modules), shape
+
+
+def factor(step, schedule, steps_per_epoch, total_steps, base_lr):
+    """gradlab's schedules (framework/optim/schedule.h), warm-up included."""
+    warmup = round(schedule.get("warmup_epochs", 0) * steps_per_epoch)
+    if step < warmup:
+        return (step + 1) / warmup
+    step -= warmup
+    kind = schedule.get("type", "constant")
+    if kind == "step":
+        return schedule.get("gamma", 0.1) ** (step // max(1, round(schedule["step_epochs"] * steps_per_epoch)))
+    if kind == "cosine":
+        T, f_min = total_steps - warmup, schedule.get("min_lr", 0.0) / base_lr
+        return f_min + (1 - f_min) * 0.5 * (1 + math.cos(math.pi * min(step, T) / T))
+    return 1.0
+
+
+def augment(images, translate, flip, generator):
+    """Shifts by (dy, dx) in {-P..P}² with zero fill, then mirrors half the time, per image."""
+    if translate:
+        n, _, h, w = images.shape
+        padded = F.pad(images, (translate,) * 4)
+        offsets = torch.randint(0, 2 * translate + 1, (n, 2), generator=generator)
+        images = torch.stack([padded[i, :, y:y + h, x:x + w] for i, (y, x) in enumerate(offsets.tolist())])
+    if flip:
+        mirror = torch.rand(images.shape[0], generator=generator) < 0.5
+        images = torch.where(mirror[:, None, None, None], images.flip(3), images)
+    return images
+
+
+def evaluate(model, loss_fn, images, labels, batch):
+    model.eval()
+    total, correct = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(labels), batch):
+            logits = model(images[i:i + batch])
+            total += loss_fn(logits, labels[i:i + batch]).item() * len(labels[i:i + batch])
+            correct += (logits.argmax(1) == labels[i:i + batch]).sum().item()
+    model.train()
+    return total / len(labels), correct / len(labels)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("config")
+    parser.add_argument("--set", action="append", default=[], dest="overrides")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    with open(args.config) as f:
+        config = json.load(f)
+    for assignment in args.overrides:
+        set_key(config, assignment)
+    torch.set_num_threads(2)
+    torch.set_flush_denormal(True)
+    seed = config.get("seed", 42)
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed + 1)
+
+    data = config["data"]
+    name = data["dataset"]
+    folder = data.get("folder", FOLDERS.get(name))
+    normalize = data.get("normalize", {"mean": 0.0, "std": 1.0})
+    mean, std = STATISTICS[name] if normalize == "dataset" else (normalize["mean"], normalize["std"])
+    scale = lambda pixels: (pixels.float() / 255 - mean) / std
+    train_pixels, train_labels = read_idx(folder, "train-images-idx3-ubyte"), read_idx(folder, "train-labels-idx1-ubyte").long()
+    if data.get("limit", 0):
+        train_pixels, train_labels = train_pixels[:data["limit"]], train_labels[:data["limit"]]
+    order = torch.randperm(len(train_labels), generator=generator)
+    held_out = round(data.get("validation_split", 0.1) * len(train_labels))
+    val_index, train_index = order[:held_out], order[held_out:]
+    train_x, train_y = train_pixels[train_index].unsqueeze(1), train_labels[train_index]
+    val_x, val_y = scale(train_pixels[val_index].unsqueeze(1)), train_labels[val_index]
+    test_x = scale(read_idx(folder, "t10k-images-idx3-ubyte").unsqueeze(1))
+    test_y = read_idx(folder, "t10k-labels-idx1-ubyte").long()
+    augmentation = data.get("augment", {})
+    translate = augmentation.get("translate", 0)
+    flip = augmentation.get("horizontal_flip", MIRROR_KEEPS_CLASS[name]) if augmentation else False
+
+    spec = config["model"]
+    layers = named_layers(spec, 10) if "name" in spec else spec["layers"]
+    model, _ = build(layers, [1] + list(train_x.shape[1:]))
+    loss_spec = config.get("loss", {})
+    weights = loss_spec.get("class_weights")
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(weights) if isinstance(weights, list) else None,
+                                  label_smoothing=loss_spec.get("label_smoothing", 0.0))
+    opt = config["optimizer"]
+    lr = opt["lr"]
+    if opt["type"] == "sgd":
+        optimizer = torch.optim.SGD(model.parameters(), lr, momentum=opt.get("momentum", 0.0),
+                                    nesterov=opt.get("nesterov", False), weight_decay=opt.get("weight_decay", 0.0))
+    else:
+        kind = torch.optim.AdamW if opt["type"] == "adamw" else torch.optim.Adam
+        optimizer = kind(model.parameters(), lr, betas=(opt.get("beta1", 0.9), opt.get("beta2", 0.999)),
+                         eps=opt.get("eps", 1e-8), weight_decay=opt.get("weight_decay", 0.01 if opt["type"] == "adamw" else 0.0))
+    batch, epochs = config.get("batch_size", 64), config.get("epochs", 1)
+    steps_per_epoch = math.ceil(len(train_y) / batch)
+    schedule = config.get("schedule", {"type": "constant"})
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda t: factor(t, schedule, steps_per_epoch, steps_per_epoch * epochs, lr))
+
+    out = open(args.out, "w") if args.out else None
+    step = 0
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        permutation = torch.randperm(len(train_y), generator=generator)
+        total, correct = 0.0, 0
+        for i in range(0, len(train_y), batch):
+            index = permutation[i:i + batch]
+            x = scale(augment(train_x[index].float(), translate, flip, generator)) if translate or flip else scale(train_x[index])
+            y = train_y[index]
+            logits = model(x)
+            loss = loss_fn(logits, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            total += loss.item() * len(y)
+            correct += (logits.argmax(1) == y).sum().item()
+        seconds = time.perf_counter() - start
+        line = {"epoch": epoch, "step": step, "lr": scheduler.get_last_lr()[0],
+                "train_loss": total / len(train_y), "train_accuracy": correct / len(train_y),
+                "seconds": seconds, "images_per_second": len(train_y) / seconds}
+        if len(val_y):
+            line["val_loss"], line["val_accuracy"] = evaluate(model, loss_fn, val_x, val_y, batch)
+        print(json.dumps(line), flush=True)
+        if out:
+            out.write(json.dumps(line) + "\n")
+    test_loss, test_accuracy = evaluate(model, loss_fn, test_x, test_y, batch)
+    final = {"test_loss": test_loss, "test_accuracy": test_accuracy, "torch": torch.__version__}
+    print(json.dumps(final))
+    if out:
+        out.write(json.dumps(final) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
