@@ -87,11 +87,7 @@ const Tensor<T>& Concat<T>::forward(const Tensor<T>& input) {
 
 template <class T>
 const Tensor<T>& Concat<T>::backward(const Tensor<T>& grad_output) {
-  if (!has_forward_) throw std::logic_error(name() + ": backward called before forward");
-  if (shape_of(grad_output) != shape_of(output_)) {
-    throw ShapeError(name() + ": expected grad_output of shape " + to_string(shape_of(output_)) +
-                     ", got " + to_string(shape_of(grad_output)));
-  }
+  check_backward_call(name(), has_forward_, shape_of(output_), shape_of(grad_output));
   const Shape out = shape_of(output_);
   const std::size_t N = out[0], inner = inner_size(out), joined_rows = out[1] * inner;
   bool first = true;

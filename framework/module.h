@@ -106,6 +106,17 @@ class Module {
   Backend backend_ = Backend::onednn;
 };
 
+// What every module checks before a backward pass: that a forward ran, and that grad_output has
+// the shape of the output it is the gradient of. Throws std::logic_error / ShapeError naming it.
+inline void check_backward_call(const std::string& module, bool has_forward, const Shape& output,
+                                const Shape& grad_output) {
+  if (!has_forward) throw std::logic_error(module + ": backward called before forward");
+  if (grad_output != output) {
+    throw ShapeError(module + ": expected grad_output of shape " + to_string(output) +
+                     " (the output's), got " + to_string(grad_output));
+  }
+}
+
 template <class T>
 class Layer : public Module<T> {
  public:
@@ -118,12 +129,7 @@ class Layer : public Module<T> {
   }
 
   const Tensor<T>& backward(const Tensor<T>& grad_output) final {
-    if (!has_forward_) throw std::logic_error(this->name() + ": backward called before forward");
-    if (shape_of(grad_output) != shape_of(output_)) {
-      throw ShapeError(this->name() + ": expected grad_output of shape " +
-                       to_string(shape_of(output_)) + " (the output's), got " +
-                       to_string(shape_of(grad_output)));
-    }
+    check_backward_call(this->name(), has_forward_, shape_of(output_), shape_of(grad_output));
     if (this->needs_input_grad()) {
       grad_input_.resize(input_shape_);
       backward_impl(grad_output, &grad_input_);

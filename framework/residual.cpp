@@ -68,11 +68,7 @@ const Tensor<T>& Residual<T>::forward(const Tensor<T>& input) {
 
 template <class T>
 const Tensor<T>& Residual<T>::backward(const Tensor<T>& grad_output) {
-  if (!has_forward_) throw std::logic_error(name() + ": backward called before forward");
-  if (shape_of(grad_output) != shape_of(output_)) {
-    throw ShapeError(name() + ": expected grad_output of shape " + to_string(shape_of(output_)) +
-                     ", got " + to_string(shape_of(grad_output)));
-  }
+  check_backward_call(name(), has_forward_, shape_of(output_), shape_of(grad_output));
   const Tensor<T>& body_grad = body_->backward(grad_output);
   if (!this->needs_input_grad()) {
     if (shortcut_) shortcut_->backward(grad_output);  // its parameters' gradients only

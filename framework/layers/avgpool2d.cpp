@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "framework/layers/pool2d_shape.h"
 #include "framework/parallel.h"
 
 namespace gradlab {
@@ -25,17 +26,7 @@ std::string AvgPool2d<T>::name() const {
 
 template <class T>
 Shape AvgPool2d<T>::output_shape(const Shape& input_shape) const {
-  if (input_shape.size() != 4)
-    throw ShapeError(name() + ": expected input of shape [N, C, H, W], got " +
-                     to_string(input_shape));
-  const std::size_t H = input_shape[2] + 2 * padding_, W = input_shape[3] + 2 * padding_;
-  if (H < kernel_size_ || W < kernel_size_) {
-    throw ShapeError(name() + ": input " + to_string(input_shape) + " is smaller than the " +
-                     std::to_string(kernel_size_) + "x" + std::to_string(kernel_size_) +
-                     " window (output size would be < 1)");
-  }
-  return {input_shape[0], input_shape[1], (H - kernel_size_) / stride_ + 1,
-          (W - kernel_size_) / stride_ + 1};
+  return pool2d_output_shape(name(), input_shape, kernel_size_, stride_, padding_);
 }
 
 // Window rows of output row i inside X: [first, last) of i·S − P + [0, K), clipped to [0, H).

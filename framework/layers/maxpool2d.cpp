@@ -1,5 +1,7 @@
 #include "framework/layers/maxpool2d.h"
 
+#include "framework/layers/pool2d_shape.h"
+
 namespace gradlab {
 
 template <class T>
@@ -16,17 +18,7 @@ std::string MaxPool2d<T>::name() const {
 
 template <class T>
 Shape MaxPool2d<T>::output_shape(const Shape& input_shape) const {
-  if (input_shape.size() != 4)
-    throw ShapeError(name() + ": expected input of shape [N, C, H, W], got " +
-                     to_string(input_shape));
-  const std::size_t H = input_shape[2], W = input_shape[3];
-  if (H < kernel_size_ || W < kernel_size_) {
-    throw ShapeError(name() + ": input " + to_string(input_shape) + " is smaller than the " +
-                     std::to_string(kernel_size_) + "x" + std::to_string(kernel_size_) +
-                     " window (output size would be < 1)");
-  }
-  return {input_shape[0], input_shape[1], (H - kernel_size_) / stride_ + 1,
-          (W - kernel_size_) / stride_ + 1};
+  return pool2d_output_shape(name(), input_shape, kernel_size_, stride_);
 }
 
 template <class T>
