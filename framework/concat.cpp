@@ -107,8 +107,7 @@ const Tensor<T>& Concat<T>::backward(const Tensor<T>& grad_output) {
       grad_input_ = dx;
       first = false;
     } else {
-      std::transform(grad_input_.begin(), grad_input_.end(), dx.begin(), grad_input_.begin(),
-                     [](T a, T b) { return a + b; });
+      grad_input_ += dx;
     }
   }
   if (!this->needs_input_grad()) grad_input_.resize(Shape{0});

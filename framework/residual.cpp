@@ -1,6 +1,6 @@
 #include "framework/residual.h"
 
-#include <algorithm>
+#include <xtensor/xnoalias.hpp>
 
 namespace gradlab {
 
@@ -60,8 +60,7 @@ const Tensor<T>& Residual<T>::forward(const Tensor<T>& input) {
   const Tensor<T>& body_output = body_->forward(input);
   output_.resize(shape_of(body_output));
   const Tensor<T>& skip = shortcut_ ? shortcut_->forward(input) : input;
-  std::transform(body_output.begin(), body_output.end(), skip.begin(), output_.begin(),
-                 [](T f, T g) { return f + g; });
+  xt::noalias(output_) = body_output + skip;
   has_forward_ = true;
   return output_;
 }
@@ -77,8 +76,7 @@ const Tensor<T>& Residual<T>::backward(const Tensor<T>& grad_output) {
   }
   grad_input_ = body_grad;
   const Tensor<T>& skip_grad = shortcut_ ? shortcut_->backward(grad_output) : grad_output;
-  std::transform(grad_input_.begin(), grad_input_.end(), skip_grad.begin(), grad_input_.begin(),
-                 [](T a, T b) { return a + b; });
+  grad_input_ += skip_grad;
   return grad_input_;
 }
 

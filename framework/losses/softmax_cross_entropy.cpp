@@ -53,10 +53,11 @@ T SoftmaxCrossEntropy<T>::forward(const Tensor<T>& logits, const Labels& labels)
     throw ShapeError(name() + ": " + std::to_string(class_weights_.size()) +
                      " class weights for logits of " + std::to_string(C) + " classes");
   }
-  // Sample weights w_{y_n} (all 1 when unweighted) and their sum, the normaliser.
-  auto weight = [&](std::size_t n) {
-    return class_weights_.empty() ? T(1) : static_cast<T>(class_weights_[labels[n]]);
+  // Class c's weight w_c and sample n's w_{y_n} (all 1 when unweighted); Σ_n w_{y_n} normalises.
+  auto class_weight = [&](std::size_t c) {
+    return class_weights_.empty() ? T(1) : static_cast<T>(class_weights_[c]);
   };
+  auto weight = [&](std::size_t n) { return class_weight(static_cast<std::size_t>(labels[n])); };
   T weight_sum = 0;
   for (std::size_t n = 0; n < N; ++n) weight_sum += weight(n);
   if (!(weight_sum > T(0))) {
@@ -64,11 +65,7 @@ T SoftmaxCrossEntropy<T>::forward(const Tensor<T>& logits, const Labels& labels)
   }
   probabilities_.resize(shape_of(logits));
   grad_.resize(shape_of(logits));
-  // Class c's weight (1 when unweighted), and Σ_c w_c for the smoothing term.
-  auto class_weight = [&](std::size_t c) {
-    return class_weights_.empty() ? T(1) : static_cast<T>(class_weights_[c]);
-  };
-  T class_weight_sum = 0;
+  T class_weight_sum = 0;  // Σ_c w_c, for the smoothing term
   for (std::size_t c = 0; c < C; ++c) class_weight_sum += class_weight(c);
   const T eps = static_cast<T>(label_smoothing_), share = eps / static_cast<T>(C);
   T total = 0;
