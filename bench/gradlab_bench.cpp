@@ -4,12 +4,15 @@
 //                            the training step runs them (chained with ReLU and pooling) and a
 //                            layer alone
 //   gradlab_bench train MODEL BACKEND BATCH [MNIST] — training and inference images/second of
-//                            MODEL (mlp, lenet or strided) on MNIST images from the folder MNIST
-//                            (else random ones), the training GFLOP/s, and peak resident memory
+//                            MODEL (mlp, lenet, strided or resnet) on MNIST images from the folder
+//                            MNIST (else random ones), the training GFLOP/s, and peak resident
+//                            memory
 //   gradlab_bench profile MODEL BATCH [MNIST] — a training step's time by part: each layer's
 //                            forward and backward, the loss, the optimizer (oneDNN backend)
 //   gradlab_bench overhead MODEL BATCH [MNIST] — a training step against the kernels it contains,
 //                            alternating in one process (see overhead() below)
+//   gradlab_bench batchnorm BATCH [MNIST] — the shipped ResNet's training images/second with
+//                            BatchNorm2d as a layer, on oneDNN, and on oneDNN with its ReLU fused
 //   gradlab_bench machine  — the CPU, and the instruction sets oneDNN and gradlab's own kernels use
 // The reference models: MLP 784-256-128-10 (SGD momentum 0.9, lr 0.1), the LeNet-style CNN and
 // the strided CNN of issue #11 (3×3 convolutions, stride 2 and padding 2, 27, 21 and 33 channels,
@@ -32,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "framework/fusion/onednn_chain.h"
+#include "framework/fusion/plan.h"
 #include "framework/kernels/backend.h"
 #include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/onednn/context.h"
@@ -175,7 +179,7 @@ nlohmann::json bench_chain(const std::string& model,
                (shape[3] - layer.kernel_size) / layer.stride + 1};
     }
   }
-  std::vector<onednn::ConvolutionParameters> parameters;
+  std::vector<onednn::LayerParameters> parameters;
   for (std::size_t c = 0; c < convolutions.size(); ++c)
     parameters.push_back(
         {weights[c].data(), biases[c].data(), weight_grads[c].data(), bias_grads[c].data()});
@@ -248,7 +252,13 @@ nlohmann::json model_spec(const std::string& name) {
       {"type": "conv2d", "out_channels": 33, "kernel_size": 3, "stride": 1, "padding": 2},
       {"type": "maxpool2d", "kernel_size": 2}, {"type": "relu"},
       {"type": "flatten"}, {"type": "linear", "out_features": 10}]})");
-  throw std::invalid_argument("unknown model '" + name + "' (valid: mlp, lenet, strided)");
+  if (name == "resnet") {  // the shipped ResNet's model, read from its config (run from the root)
+    const std::string path = "experiments/mnist_resnet.json";
+    std::ifstream file(path);
+    if (!file) throw std::invalid_argument(path + ": cannot open (run from the repository root)");
+    return nlohmann::json::parse(file).at("model");
+  }
+  throw std::invalid_argument("unknown model '" + name + "' (valid: mlp, lenet, strided, resnet)");
 }
 
 // What a CNN's first step (its chain of convolutions, ReLU and pooling) runs on oneDNN.
@@ -535,6 +545,63 @@ nlohmann::json overhead(const std::string& model_name, std::size_t batch,
           {"ratio_max", *std::max_element(ratios.begin(), ratios.end())}};
 }
 
+// What running BatchNorm2d in the chains on oneDNN's primitive is worth, on the shipped ResNet's
+// training step: batch norm as its own layer (gradlab's loops, the chains cut around it), on
+// oneDNN with the ReLU after it apart, and with the ReLU inside (fuse_norm_relu; the default).
+// One model per variant in one process, timed in alternation over `rounds` rounds (the machine's
+// speed drifts); each variant's median images/s, and its median ratio per round to the first.
+nlohmann::json batch_norm_fusion(std::size_t batch, const std::string& data_folder) {
+  struct Variant {
+    std::string name;
+    FusionOptions options;
+    std::unique_ptr<TrainingSetup> setup;
+    std::vector<double> images_per_second, ratios;
+  };
+  std::vector<Variant> variants;
+  variants.push_back({"BatchNorm2d as a layer (plain loops)", {false, false}, nullptr, {}, {}});
+  variants.push_back({"oneDNN batch norm, ReLU apart", {true, false}, nullptr, {}, {}});
+  variants.push_back({"oneDNN batch norm, ReLU inside", {true, true}, nullptr, {}, {}});
+  const auto step = [](TrainingSetup& setup) {
+    const std::size_t i = setup.next++ % setup.images.size();
+    setup.optimizer->zero_grad();
+    setup.loss.forward(setup.model->forward(setup.images[i]), setup.labels[i]);
+    setup.model->backward(setup.loss.backward());
+    setup.optimizer->step();
+  };
+  for (Variant& variant : variants) {
+    set_fusion_options(variant.options);  // read when the model is put on its backend
+    variant.setup = std::make_unique<TrainingSetup>("resnet", Backend::onednn, batch, data_folder);
+    for (int i = 0; i < 5; ++i) step(*variant.setup);
+  }
+  set_fusion_options({});
+  const int rounds = 7, per_round = 10;
+  for (int round = 0; round < rounds; ++round)
+    for (Variant& variant : variants) {
+      const auto start = Clock::now();
+      for (int s = 0; s < per_round; ++s) step(*variant.setup);
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      variant.images_per_second.push_back(per_round * batch / seconds);
+      variant.ratios.push_back(variant.images_per_second.back() /
+                               variants.front().images_per_second.back());
+    }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  nlohmann::json rows = nlohmann::json::array();
+  for (const Variant& variant : variants)
+    rows.push_back(
+        {{"variant", variant.name},
+         {"steps", variant.setup->model->step_count()},
+         {"train_images_per_second", median(variant.images_per_second)},
+         {"ratio_to_layer", median(variant.ratios)},
+         {"ratio_min", *std::min_element(variant.ratios.begin(), variant.ratios.end())},
+         {"ratio_max", *std::max_element(variant.ratios.begin(), variant.ratios.end())}});
+  return {{"model", "resnet"},        {"batch", batch},
+          {"threads", num_threads()}, {"rounds", rounds},
+          {"variants", rows},         {"data", data_folder.empty() ? "random" : "mnist"}};
+}
+
 // The CPU this runs on, and the instruction sets the kernels use on it.
 nlohmann::json machine() {
   std::string model = "unknown";
@@ -569,6 +636,10 @@ int main(int argc, char** argv) {
       std::cout << overhead(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "").dump(2) << "\n";
       return 0;
     }
+    if (mode == "batchnorm" && (argc == 3 || argc == 4)) {
+      std::cout << batch_norm_fusion(std::stoul(argv[2]), argc == 4 ? argv[3] : "").dump(2) << "\n";
+      return 0;
+    }
     if (mode == "train" && (argc == 5 || argc == 6)) {
       std::cout << train(argv[2], argv[3], std::stoul(argv[4]), argc == 6 ? argv[5] : "").dump(2)
                 << "\n";
@@ -578,9 +649,10 @@ int main(int argc, char** argv) {
     std::cerr << "gradlab_bench: " << error.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet|strided "
-               "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile mlp|lenet|strided "
-               "BATCH [MNIST_FOLDER] | gradlab_bench overhead mlp|lenet|strided BATCH "
+  std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet|strided|resnet "
+               "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile "
+               "mlp|lenet|strided|resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
+               "mlp|lenet|strided BATCH [MNIST_FOLDER] | gradlab_bench batchnorm BATCH "
                "[MNIST_FOLDER] | gradlab_bench machine\n";
   return 2;
 }

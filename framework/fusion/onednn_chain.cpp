@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "framework/kernels/onednn/chain/max_pool.h"
+#include "framework/layers/batchnorm.h"
 #include "framework/layers/maxpool2d.h"
 #include "framework/layers/relu.h"
 
@@ -22,6 +23,11 @@ onednn::Chain::Layer describe(const Module<float>& module) {
     layer.stride = conv->stride();
     layer.padding = conv->padding();
     layer.bias = conv->has_bias();
+  } else if (const auto* norm = dynamic_cast<const BatchNorm<float>*>(&module)) {
+    layer.kind = Kind::batch_norm;
+    layer.bias = norm->affine();
+    layer.eps = norm->eps();
+    layer.momentum = norm->momentum();
   } else if (const auto* pool = dynamic_cast<const MaxPool2d<float>*>(&module)) {
     layer.kind = Kind::max_pool;
     layer.kernel_size = pool->kernel_size();
@@ -42,29 +48,37 @@ std::vector<onednn::Chain::Layer> describe(const std::vector<Module<float>*>& la
 
 }  // namespace
 
-OnednnChain::OnednnChain(std::vector<Module<float>*> layers)
-    : layers_(std::move(layers)), kernel_layers_(describe(layers_)), chain_(kernel_layers_) {
-  for (Module<float>* layer : layers_)
-    if (auto* conv = dynamic_cast<Conv2d<float>*>(layer)) convolutions_.push_back(conv);
-  if (convolutions_.empty()) throw std::invalid_argument("OnednnChain: no Conv2d in " + name());
+OnednnChain::OnednnChain(std::vector<Module<float>*> layers, bool fuse_batch_norm_relu)
+    : layers_(std::move(layers)),
+      kernel_layers_(describe(layers_)),
+      chain_(kernel_layers_, fuse_batch_norm_relu) {
+  bool has_convolution = false;
+  for (Module<float>* layer : layers_) {
+    has_convolution = has_convolution || dynamic_cast<Conv2d<float>*>(layer);
+    if (dynamic_cast<Conv2d<float>*>(layer) || dynamic_cast<BatchNorm<float>*>(layer))
+      with_parameters_.push_back(layer);
+  }
+  if (!has_convolution) throw std::invalid_argument("OnednnChain: no Conv2d in " + name());
 }
 
-bool OnednnChain::chainable(const Module<float>& module) {
+bool OnednnChain::chainable(const Module<float>& module, const FusionOptions& options) {
   if (const auto* pool = dynamic_cast<const MaxPool2d<float>*>(&module))
     return onednn::MaxPoolOp::supports(pool->kernel_size());
+  if (const auto* norm = dynamic_cast<const BatchNorm<float>*>(&module))
+    return options.batch_norm && norm->kind() == BatchNormKind::d2;
   return dynamic_cast<const Conv2d<float>*>(&module) || dynamic_cast<const ReLU<float>*>(&module);
 }
 
 std::shared_ptr<OnednnChain> OnednnChain::match(const std::vector<Module<float>*>& modules,
-                                                std::size_t first) {
+                                                std::size_t first, const FusionOptions& options) {
   std::vector<Module<float>*> run;
   bool has_convolution = false;
-  for (std::size_t i = first; i < modules.size() && chainable(*modules[i]); ++i) {
+  for (std::size_t i = first; i < modules.size() && chainable(*modules[i], options); ++i) {
     run.push_back(modules[i]);
     has_convolution = has_convolution || dynamic_cast<Conv2d<float>*>(modules[i]);
   }
   if (!has_convolution) return nullptr;
-  return std::make_shared<OnednnChain>(std::move(run));
+  return std::make_shared<OnednnChain>(std::move(run), options.batch_norm_relu);
 }
 
 std::string OnednnChain::name() const {
@@ -94,19 +108,48 @@ onednn::Chain::Shape4 OnednnChain::shape4(const Shape& shape) {
   return {shape.at(0), shape.at(1), shape.at(2), shape.at(3)};
 }
 
-std::vector<onednn::ConvolutionParameters> OnednnChain::parameters() {
-  std::vector<onednn::ConvolutionParameters> all;
-  for (Conv2d<float>* conv : convolutions_) {
-    const bool bias = conv->has_bias();
-    all.push_back({conv->weight().value.data(), bias ? conv->bias().value.data() : nullptr,
-                   conv->weight().grad.data(), bias ? conv->bias().grad.data() : nullptr});
+std::vector<onednn::LayerParameters> OnednnChain::parameters() {
+  std::vector<onednn::LayerParameters> all;
+  for (Module<float>* layer : with_parameters_) {
+    onednn::LayerParameters p;
+    if (auto* conv = dynamic_cast<Conv2d<float>*>(layer)) {
+      p.weight = conv->weight().value.data();
+      p.weight_grad = conv->weight().grad.data();
+      if (conv->has_bias()) {
+        p.bias = conv->bias().value.data();
+        p.bias_grad = conv->bias().grad.data();
+      }
+    } else {
+      auto& norm = dynamic_cast<BatchNorm<float>&>(*layer);
+      if (norm.affine()) {
+        p.weight = norm.weight().value.data();
+        p.weight_grad = norm.weight().grad.data();
+        p.bias = norm.bias().value.data();
+        p.bias_grad = norm.bias().grad.data();
+      }
+      p.running_mean = norm.running_mean_data();
+      p.running_var = norm.running_var_data();
+    }
+    all.push_back(p);
   }
   return all;
 }
 
 void OnednnChain::forward_impl(const Tensor<float>& input, Tensor<float>& output) {
   input_ = input;  // the base class checked the shapes, layer by layer (output_shape)
-  chain_.forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters());
+  // The step is not among its container's children (its layers are), so train()/eval() reach
+  // the layers, not it: the mode is theirs.
+  const bool training = layers_.front()->is_training();
+  if (training) {
+    // What BatchNorm's own forward refuses (one value per channel), refused here too.
+    Shape shape = shape_of(input_);
+    for (Module<float>* layer : layers_) {
+      if (const auto* norm = dynamic_cast<const BatchNorm<float>*>(layer))
+        norm->check_training_input(shape);
+      shape = layer->output_shape(shape);
+    }
+  }
+  chain_.forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters(), training);
 }
 
 void OnednnChain::backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) {

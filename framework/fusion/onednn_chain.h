@@ -1,14 +1,15 @@
-// A run of Conv2d, ReLU and MaxPool2d layers as one step on the oneDNN backend (float32): what
-// Sequential runs in their place (framework/sequential.h). The math is the layers' own, composed,
-// and the parameters stay the layers'; what changes is where the activations live: in the
-// layouts oneDNN's kernels want, from the run's first layer to its last, reordered only where two
-// neighbours disagree and at the two ends, where the step's input and output are ordinary
+// A run of Conv2d, BatchNorm2d, ReLU and MaxPool2d layers as one step on the oneDNN backend
+// (float32): what Sequential runs in their place (framework/sequential.h). The math is the layers'
+// own, composed, and the parameters stay the layers'; what changes is where the activations live:
+// in the layouts oneDNN's kernels want, from the run's first layer to its last, reordered only
+// where two neighbours disagree and at the two ends, where the step's input and output are ordinary
 // N×C×H×W tensors (kernels/onednn/chain/chain.h; docs/decisions.md, "Chains").
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "framework/fusion/plan.h"
 #include "framework/kernels/onednn/chain/chain.h"
 #include "framework/layers/conv2d.h"
 
@@ -16,16 +17,17 @@ namespace gradlab {
 
 class OnednnChain : public Layer<float> {
  public:
-  // The layers, each a Conv2d, ReLU or MaxPool2d that chainable() accepts, at least one Conv2d.
-  explicit OnednnChain(std::vector<Module<float>*> layers);
+  // The layers, each one that chainable() accepts, at least one Conv2d; a ReLU after a
+  // BatchNorm2d runs inside it if fuse_batch_norm_relu.
+  explicit OnednnChain(std::vector<Module<float>*> layers, bool fuse_batch_norm_relu = true);
 
-  // Whether a module can run in a chain: Conv2d, ReLU, or MaxPool2d with at most 256 window
-  // positions.
-  static bool chainable(const Module<float>& module);
+  // Whether a module can run in a chain: Conv2d, ReLU, BatchNorm2d (unless the options say
+  // not), or MaxPool2d with at most 256 window positions.
+  static bool chainable(const Module<float>& module, const FusionOptions& options = {});
   // The longest run of chainable modules from `first` on, as one step, if it holds a Conv2d;
   // null otherwise.
   static std::shared_ptr<OnednnChain> match(const std::vector<Module<float>*>& modules,
-                                            std::size_t first);
+                                            std::size_t first, const FusionOptions& options = {});
   // How many modules the step stands for.
   std::size_t module_count() const { return layers_.size(); }
 
@@ -46,11 +48,11 @@ class OnednnChain : public Layer<float> {
   void backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) override;
 
  private:
-  std::vector<onednn::ConvolutionParameters> parameters();
+  std::vector<onednn::LayerParameters> parameters();
   static onednn::Chain::Shape4 shape4(const Shape& shape);
 
   std::vector<Module<float>*> layers_;
-  std::vector<Conv2d<float>*> convolutions_;
+  std::vector<Module<float>*> with_parameters_;  // the Conv2d and BatchNorm2d layers, in order
   std::vector<onednn::Chain::Layer> kernel_layers_;
   onednn::Chain chain_;
   Tensor<float> input_;  // X, which the first convolution's backward reads

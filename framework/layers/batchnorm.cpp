@@ -62,15 +62,22 @@ Shape BatchNorm<T>::output_shape(const Shape& input_shape) const {
 }
 
 template <class T>
+void BatchNorm<T>::check_training_input(const Shape& input_shape) const {
+  std::size_t m = 1;
+  for (std::size_t d = 0; d < input_shape.size(); ++d)
+    if (d != 1) m *= input_shape[d];
+  // One value per channel has no variance to normalise by (PyTorch refuses it too).
+  if (m < 2)
+    throw ShapeError(name() + ": expected more than 1 value per channel when training, got input " +
+                     to_string(input_shape));
+}
+
+template <class T>
 void BatchNorm<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   const Shape shape = shape_of(input);
   const std::size_t N = shape[0], C = num_features_, S = input.size() / (N * C), m = N * S;
   used_batch_statistics_ = this->is_training();
-  if (used_batch_statistics_ && m < 2) {
-    // One value per channel has no variance to normalise by (PyTorch refuses it too).
-    throw ShapeError(name() + ": expected more than 1 value per channel when training, got input " +
-                     to_string(shape));
-  }
+  if (used_batch_statistics_) check_training_input(shape);
   normalized_.resize(shape);
   inv_std_.assign(C, 0.0);
   const T* x = input.data();

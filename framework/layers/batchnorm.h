@@ -31,7 +31,9 @@ class BatchNorm : public Layer<T> {
 
   std::string name() const override;
   Shape output_shape(const Shape& input_shape) const override;
+  Kind kind() const { return kind_; }
   std::size_t num_features() const { return num_features_; }
+  bool affine() const { return affine_; }
   double eps() const { return eps_; }
   double momentum() const { return momentum_; }
 
@@ -39,6 +41,12 @@ class BatchNorm : public Layer<T> {
   Parameter<T>& bias() { return bias_; }      // β
   const Tensor<T>& running_mean() const { return running_mean_; }
   const Tensor<T>& running_var() const { return running_var_; }
+  // For kernels that update the running statistics in place (fusion/onednn_chain.h).
+  T* running_mean_data() { return running_mean_.data(); }
+  T* running_var_data() { return running_var_.data(); }
+
+  // Throws ShapeError unless training on this input has more than one value per channel.
+  void check_training_input(const Shape& input_shape) const;
 
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override;

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "framework/kernels/onednn/chain/batch_norm.h"
 #include "framework/kernels/onednn/chain/convolution.h"
 #include "framework/kernels/onednn/chain/max_pool.h"
 #include "framework/kernels/onednn/chain/relayout.h"
@@ -26,7 +27,7 @@ memory::desc plain(const Chain::Shape4& shape) {
 struct Chain::Plan {
   std::vector<std::unique_ptr<Op>> ops;
   std::vector<int> parameters_of;  // op k's index in the parameters argument; −1: none
-  std::size_t first_convolution;   // the first op with parameters (ops.size() if none)
+  std::size_t first_parameters;    // the first op with parameters (ops.size() if none)
   Shape4 input_shape, output_shape;
   memory input, output;  // plain, on the caller's pointers
   std::vector<InputLayout> to_src;
@@ -45,11 +46,13 @@ struct Chain::Plan {
     const std::size_t L = ops.size();
     for (std::size_t k = 0; k < L; ++k) {
       // Once op k+1 has read its input (op k's output) and op k does not read its own output in
-      // backward, the output is dead when its gradient arrives: they share the buffer.
+      // backward, the output is dead when its gradient arrives: they share the buffer, unless
+      // op k+1 must not write its input gradient over its input.
       const memory::desc& layout = ops[k]->dst_desc();
-      diff_dst.push_back(ops[k]->reads_dst_in_backward()
-                             ? memory(layout, cpu_engine())
-                             : memory(layout, cpu_engine(), dst[k].get_data_handle()));
+      const bool shared = !ops[k]->reads_dst_in_backward() &&
+                          (k + 1 == L || ops[k + 1]->writes_diff_src_over_src());
+      diff_dst.push_back(shared ? memory(layout, cpu_engine(), dst[k].get_data_handle())
+                                : memory(layout, cpu_engine()));
       from_diff_src.emplace_back(ops[k]->src_desc(),
                                  k == 0 ? plain(input_shape) : ops[k - 1]->dst_desc());
     }
@@ -60,11 +63,12 @@ struct Chain::Plan {
   }
 };
 
-Chain::Chain(std::vector<Layer> layers) {
+Chain::Chain(std::vector<Layer> layers, bool fuse_batch_norm_relu) {
   for (const Layer& layer : layers) {
-    if (layer.kind == Layer::Kind::relu && !ops_.empty() &&
-        ops_.back().kind == Layer::Kind::convolution && !relu_after_.back()) {
-      relu_after_.back() = true;  // the convolution's post-op
+    if (layer.kind == Layer::Kind::relu && !ops_.empty() && !relu_after_.back() &&
+        (ops_.back().kind == Layer::Kind::convolution ||
+         (ops_.back().kind == Layer::Kind::batch_norm && fuse_batch_norm_relu))) {
+      relu_after_.back() = true;  // the convolution's post-op, or inside the batch norm
       continue;
     }
     if (layer.kind == Layer::Kind::max_pool && !MaxPoolOp::supports(layer.kernel_size))
@@ -84,8 +88,8 @@ Chain::Plan& Chain::plan(const Shape4& input_shape) {
   p->input_shape = input_shape;
   memory::desc offered = plain(input_shape);
   Shape4 shape = input_shape;
-  int convolutions = 0;
-  p->first_convolution = ops_.size();
+  int with_parameters = 0;
+  p->first_parameters = ops_.size();
   for (std::size_t k = 0; k < ops_.size(); ++k) {
     const Layer& layer = ops_[k];
     std::unique_ptr<Op> op;
@@ -96,17 +100,23 @@ Chain::Plan& Chain::plan(const Shape4& input_shape) {
           layer.stride, layer.padding);
       op = std::make_unique<ConvolutionOp>(g, layer.bias, relu_after_[k], offered, layer.name);
       shape = {g.N, g.C_out, g.H_out, g.W_out};
-      p->parameters_of.back() = convolutions++;
-      if (p->first_convolution == ops_.size()) p->first_convolution = k;
+    } else if (layer.kind == Layer::Kind::batch_norm) {
+      op = std::make_unique<BatchNormOp>(offered, static_cast<float>(layer.eps), layer.momentum,
+                                         layer.bias, relu_after_[k]);
     } else if (layer.kind == Layer::Kind::relu) {
       op = std::make_unique<ReluOp>(offered);
     } else {
       // After a convolution with its ReLU, pooling applies the ReLU's backward (max_pool.h).
-      const bool relu_before = k > 0 && relu_after_[k - 1];
+      const bool relu_before =
+          k > 0 && relu_after_[k - 1] && ops_[k - 1].kind == Layer::Kind::convolution;
       op = std::make_unique<MaxPoolOp>(offered, layer.kernel_size, layer.stride, relu_before);
       if (relu_before) static_cast<ConvolutionOp&>(*p->ops.back()).fold_relu_into_next();
       shape = {shape[0], shape[1], (shape[2] - layer.kernel_size) / layer.stride + 1,
                (shape[3] - layer.kernel_size) / layer.stride + 1};
+    }
+    if (layer.kind == Layer::Kind::convolution || layer.kind == Layer::Kind::batch_norm) {
+      p->parameters_of.back() = with_parameters++;
+      if (p->first_parameters == ops_.size()) p->first_parameters = k;
     }
     p->to_src.emplace_back(offered, op->src_desc());
     p->dst.emplace_back(op->dst_desc(), cpu_engine());
@@ -122,9 +132,10 @@ Chain::Plan& Chain::plan(const Shape4& input_shape) {
 }
 
 void Chain::forward(const Shape4& input_shape, const float* x, float* y,
-                    const std::vector<ConvolutionParameters>& parameters) {
+                    const std::vector<LayerParameters>& parameters, bool training) {
   Plan& p = plan(input_shape);
   last_ = &p;
+  for (const auto& op : p.ops) op->set_training(training);
   forward_fresh_ = true;
   p.input.set_data_handle(const_cast<float*>(x));
   p.output.set_data_handle(y);
@@ -143,8 +154,7 @@ void Chain::forward(const Shape4& input_shape, const float* x, float* y,
   laps.lap(Work::reorder);
 }
 
-void Chain::backward(const float* dy, float* dx,
-                     const std::vector<ConvolutionParameters>& parameters) {
+void Chain::backward(const float* dy, float* dx, const std::vector<LayerParameters>& parameters) {
   if (!last_) throw std::logic_error("Chain::backward called before forward");
   // Gradients have taken activations' buffers: a second backward would read them as
   // activations. PyTorch refuses a second backward through a freed graph likewise.
@@ -166,10 +176,10 @@ void Chain::backward(const float* dy, float* dx,
   for (std::size_t k = L; k-- > 0;) {
     Laps laps(observer_, k);
     const int at = p.parameters_of[k];
-    const ConvolutionParameters* own = at < 0 ? nullptr : &parameters.at(at);
+    const LayerParameters* own = at < 0 ? nullptr : &parameters.at(at);
     // Input gradients are needed down to the first op with parameters, and below it only if
     // the caller wants dx.
-    if (!dx && k <= p.first_convolution) {
+    if (!dx && k <= p.first_parameters) {
       p.ops[k]->backward(p.src[k], p.dst[k], p.diff_dst[k], nullptr, own, laps);
       break;
     }

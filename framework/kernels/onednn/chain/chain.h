@@ -1,16 +1,17 @@
-// A run of layers — convolutions, ReLU, max-pooling — on oneDNN's layouts from end to end
-// (float32).
+// A run of layers — convolutions, batch normalisation, ReLU, max-pooling — on oneDNN's layouts
+// from end to end (float32).
 //
 // Run layer by layer, a convolution's output leaves oneDNN's blocked layout for N×C×H×W (a
 // reorder as costly as LeNet's first convolution), the next layer works on that, and the next
 // convolution reorders it back; the backward pass does the same with every gradient. Here each
 // op (chain/op.h) reads its input in the layout it wants, given the layout its predecessor
-// leaves, and the chain reorders only where two neighbours disagree — in LeNet and in the
-// strided 27/21/33-channel benchmark model, nowhere — and at its two ends, where data is plain
-// N×C×H×W. Gradients travel in the same layouts as values. ReLU after a convolution becomes the
-// convolution's post-op, and a max-pooling after that applies ReLU's backward itself
-// (chain/max_pool.h); an activation's gradient takes the activation's buffer wherever the op
-// that made it does not read it again in backward.
+// leaves, and the chain reorders only where two neighbours disagree — in LeNet, in the strided
+// 27/21/33-channel benchmark model and in the ResNet blocks, nowhere — and at its two ends, where
+// data is plain N×C×H×W. Gradients travel in the same layouts as values. ReLU after a
+// convolution becomes the convolution's post-op, ReLU after a batch normalisation runs inside it
+// (chain/batch_norm.h), and a max-pooling after a convolution with its ReLU applies ReLU's
+// backward itself (chain/max_pool.h); an activation's gradient takes the activation's buffer
+// wherever the op that made it does not read it again in backward.
 //
 // Plans (ops, primitives, buffers) are built once per input shape and kept: batch sizes
 // alternate between full, last-partial and evaluation batches. Backward buffers are made on the
@@ -31,30 +32,33 @@ class Chain {
  public:
   // What the chain runs, in order, as the layers say it.
   struct Layer {
-    enum class Kind { convolution, relu, max_pool } kind;
+    enum class Kind { convolution, batch_norm, relu, max_pool } kind;
     std::size_t out_channels = 0;             // convolution
     std::size_t kernel_size = 0, stride = 1;  // convolution, max-pooling
     std::size_t padding = 0;                  // convolution
-    bool bias = false;                        // convolution
+    bool bias = false;                        // convolution; batch norm: affine (γ and β)
+    double eps = 1e-5, momentum = 0.1;        // batch norm
     std::string name;                         // for notices: "Conv2d(1 -> 16, ...)"
   };
   using Shape4 = std::array<std::size_t, 4>;  // N, C, H, W
 
-  // A ReLU right after a convolution runs as its post-op; every max-pooling window must have at
-  // most 256 positions (MaxPoolOp::supports).
-  explicit Chain(std::vector<Layer> layers);
+  // A ReLU right after a convolution runs as its post-op, and right after a batch normalisation
+  // inside it unless fuse_batch_norm_relu is false (the benchmark measures what it is worth);
+  // every max-pooling window must have at most 256 positions (MaxPoolOp::supports).
+  explicit Chain(std::vector<Layer> layers, bool fuse_batch_norm_relu = true);
   ~Chain();
   Chain(const Chain&) = delete;
   Chain& operator=(const Chain&) = delete;
 
   // x: plain N×C×H×W of input_shape, read again by backward (keep it); y: the plain output.
-  // parameters: one entry per convolution, in order.
+  // parameters: one entry per convolution and batch normalisation, in order. training: batch
+  // normalisation uses (and updates) the batch's statistics, else the running ones.
   void forward(const Shape4& input_shape, const float* x, float* y,
-               const std::vector<ConvolutionParameters>& parameters);
+               const std::vector<LayerParameters>& parameters, bool training = true);
   // The backward pass of the last forward, once: dy plain, the output's shape; parameter
   // gradients accumulate; dx (plain, the input's shape) is written unless null. A second call
   // without a forward in between throws std::logic_error (gradients take activations' buffers).
-  void backward(const float* dy, float* dx, const std::vector<ConvolutionParameters>& parameters);
+  void backward(const float* dy, float* dx, const std::vector<LayerParameters>& parameters);
 
   // The implementation of every piece the chain runs for this input shape, op after op (see
   // Op::implementations), then "reorder …" for its own reorders.
@@ -68,8 +72,8 @@ class Chain {
  private:
   struct Plan;
   Plan& plan(const Shape4& input_shape);
-  std::vector<Layer> ops_;        // the layers, with each convolution's ReLU merged into it
-  std::vector<bool> relu_after_;  // ops_[k] is a convolution followed by a ReLU
+  std::vector<Layer> ops_;        // the layers, with ReLUs merged into what precedes them
+  std::vector<bool> relu_after_;  // ops_[k] is a convolution or batch norm followed by a ReLU
   std::map<Shape4, std::unique_ptr<Plan>> plans_;
   Plan* last_ = nullptr;        // the last forward's
   bool forward_fresh_ = false;  // no backward has run since the last forward

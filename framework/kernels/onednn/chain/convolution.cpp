@@ -228,8 +228,8 @@ ConvolutionOp::Backward& ConvolutionOp::backward_plan() {
   return *backward_;
 }
 
-void ConvolutionOp::forward(const memory& src, const memory& dst,
-                            const ConvolutionParameters* parameters, Laps& laps) {
+void ConvolutionOp::forward(const memory& src, const memory& dst, const LayerParameters* parameters,
+                            Laps& laps) {
   if (!forward_on_onednn_) {
     im2col_.forward(g_, data(src), parameters->weight, parameters->bias, data(dst));
     if (relu_) relu_in_place(data(dst), dst_.get_size() / sizeof(float));
@@ -250,7 +250,7 @@ void ConvolutionOp::forward(const memory& src, const memory& dst,
 }
 
 void ConvolutionOp::backward(const memory& src, const memory& dst, const memory& diff_dst,
-                             const memory* diff_src, const ConvolutionParameters* parameters,
+                             const memory* diff_src, const LayerParameters* parameters,
                              Laps& laps) {
   Backward& b = backward_plan();
   if (reads_dst_in_backward()) {  // ReLU's backward: dy · [y > 0]

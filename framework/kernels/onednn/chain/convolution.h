@@ -38,10 +38,10 @@ class ConvolutionOp : public Op {
   const dnnl::memory::desc& src_desc() const override { return src_; }
   const dnnl::memory::desc& dst_desc() const override { return dst_; }
   bool reads_dst_in_backward() const override { return relu_ && !relu_folded_; }
-  void forward(const dnnl::memory& src, const dnnl::memory& dst,
-               const ConvolutionParameters* parameters, Laps& laps) override;
+  void forward(const dnnl::memory& src, const dnnl::memory& dst, const LayerParameters* parameters,
+               Laps& laps) override;
   void backward(const dnnl::memory& src, const dnnl::memory& dst, const dnnl::memory& diff_dst,
-                const dnnl::memory* diff_src, const ConvolutionParameters* parameters,
+                const dnnl::memory* diff_src, const LayerParameters* parameters,
                 Laps& laps) override;
   // Forward, backward-data, backward-weights, then the reorders around them.
   std::vector<std::string> implementations() override;

@@ -31,8 +31,7 @@ MaxPoolOp::MaxPoolOp(const memory::desc& offered, std::size_t K, std::size_t S, 
   argmax_.resize(dst_.get_size() / sizeof(float));
 }
 
-void MaxPoolOp::forward(const memory& src, const memory& dst, const ConvolutionParameters*,
-                        Laps& laps) {
+void MaxPoolOp::forward(const memory& src, const memory& dst, const LayerParameters*, Laps& laps) {
   const auto* x = static_cast<const float*>(src.get_data_handle());
   auto* y = static_cast<float*>(dst.get_data_handle());
   if (block_ == 8)
@@ -43,7 +42,7 @@ void MaxPoolOp::forward(const memory& src, const memory& dst, const ConvolutionP
 }
 
 void MaxPoolOp::backward(const memory&, const memory& dst, const memory& diff_dst,
-                         const memory* diff_src, const ConvolutionParameters*, Laps& laps) {
+                         const memory* diff_src, const LayerParameters*, Laps& laps) {
   if (!diff_src) return;
   const auto* dy = static_cast<const float*>(diff_dst.get_data_handle());
   const auto* y = static_cast<const float*>(dst.get_data_handle());

@@ -29,10 +29,10 @@ class MaxPoolOp : public Op {
   const dnnl::memory::desc& src_desc() const override { return src_; }
   const dnnl::memory::desc& dst_desc() const override { return dst_; }
   bool reads_dst_in_backward() const override { return relu_before_; }
-  void forward(const dnnl::memory& src, const dnnl::memory& dst, const ConvolutionParameters*,
+  void forward(const dnnl::memory& src, const dnnl::memory& dst, const LayerParameters*,
                Laps& laps) override;
   void backward(const dnnl::memory& src, const dnnl::memory& dst, const dnnl::memory& diff_dst,
-                const dnnl::memory* diff_src, const ConvolutionParameters*, Laps& laps) override;
+                const dnnl::memory* diff_src, const LayerParameters*, Laps& laps) override;
   std::vector<std::string> implementations() override;
 
  private:

@@ -15,13 +15,17 @@
 
 namespace gradlab::onednn {
 
-// A convolution's parameters and their gradients (accumulated into, +=), plain O×I×K×K and O.
-// bias and bias_grad are null exactly when the layer has no bias.
-struct ConvolutionParameters {
-  const float* weight;
-  const float* bias;
-  float* weight_grad;
-  float* bias_grad;
+// An op's parameters and their gradients (accumulated into, +=), null for what it has not.
+//   convolution:  weight O×I×K×K, bias O (null exactly when the layer has none)
+//   batch norm:   weight γ and bias β, C each (null when not affine), and the running statistics,
+//                 C each, which a training forward updates and an evaluation forward reads
+struct LayerParameters {
+  const float* weight = nullptr;
+  const float* bias = nullptr;
+  float* weight_grad = nullptr;
+  float* bias_grad = nullptr;
+  float* running_mean = nullptr;
+  float* running_var = nullptr;
 };
 
 // What a chain spends its time on, reported piece by piece to an observer when one is set (the
@@ -32,6 +36,7 @@ enum class Work {
   convolution_backward_weights,
   pooling,
   relu,
+  batch_norm,
   reorder
 };
 class ChainObserver {
@@ -69,15 +74,20 @@ class Op {
   virtual const dnnl::memory::desc& dst_desc() const = 0;
   // Whether backward reads the forward's output (then its gradient cannot share its buffer).
   virtual bool reads_dst_in_backward() const = 0;
-  // parameters: the convolution's, null for other ops.
+  // Whether backward may write ∂L/∂src over src (see backward); if not, the chain gives the
+  // input gradient a buffer of its own.
+  virtual bool writes_diff_src_over_src() const { return true; }
+  // Training or evaluation for the forward passes that follow (only batch norm differs).
+  virtual void set_training(bool) {}
+  // parameters: the op's, null for ops without.
   virtual void forward(const dnnl::memory& src, const dnnl::memory& dst,
-                       const ConvolutionParameters* parameters, Laps& laps) = 0;
+                       const LayerParameters* parameters, Laps& laps) = 0;
   // diff_dst: ∂L/∂dst in dst's layout, which backward may overwrite. diff_src: where ∂L/∂src
-  // goes, in src's layout, or null when nobody needs it. Backward reads src before it writes
-  // diff_src, so the two may share a buffer.
+  // goes, in src's layout, or null when nobody needs it. Unless writes_diff_src_over_src() says
+  // otherwise, backward reads src before it writes diff_src, so the two may share a buffer.
   virtual void backward(const dnnl::memory& src, const dnnl::memory& dst,
                         const dnnl::memory& diff_dst, const dnnl::memory* diff_src,
-                        const ConvolutionParameters* parameters, Laps& laps) = 0;
+                        const LayerParameters* parameters, Laps& laps) = 0;
   // The implementation of each piece it runs ("jit:avx512_core", "gradlab:im2col+sgemm",
   // "reorder jit:uni", ...); tests rule out "ref".
   virtual std::vector<std::string> implementations() = 0;

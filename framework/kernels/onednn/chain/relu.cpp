@@ -4,7 +4,7 @@
 
 namespace gradlab::onednn {
 
-void ReluOp::forward(const dnnl::memory& src, const dnnl::memory& dst, const ConvolutionParameters*,
+void ReluOp::forward(const dnnl::memory& src, const dnnl::memory& dst, const LayerParameters*,
                      Laps& laps) {
   const auto* x = static_cast<const float*>(src.get_data_handle());
   auto* y = static_cast<float*>(dst.get_data_handle());
@@ -15,7 +15,7 @@ void ReluOp::forward(const dnnl::memory& src, const dnnl::memory& dst, const Con
 }
 
 void ReluOp::backward(const dnnl::memory&, const dnnl::memory& dst, const dnnl::memory& diff_dst,
-                      const dnnl::memory* diff_src, const ConvolutionParameters*, Laps& laps) {
+                      const dnnl::memory* diff_src, const LayerParameters*, Laps& laps) {
   if (!diff_src) return;
   const auto* y = static_cast<const float*>(dst.get_data_handle());
   const auto* dy = static_cast<const float*>(diff_dst.get_data_handle());

@@ -16,10 +16,10 @@ class ReluOp : public Op {
   const dnnl::memory::desc& src_desc() const override { return layout_; }
   const dnnl::memory::desc& dst_desc() const override { return layout_; }
   bool reads_dst_in_backward() const override { return true; }
-  void forward(const dnnl::memory& src, const dnnl::memory& dst, const ConvolutionParameters*,
+  void forward(const dnnl::memory& src, const dnnl::memory& dst, const LayerParameters*,
                Laps& laps) override;
   void backward(const dnnl::memory& src, const dnnl::memory& dst, const dnnl::memory& diff_dst,
-                const dnnl::memory* diff_src, const ConvolutionParameters*, Laps& laps) override;
+                const dnnl::memory* diff_src, const LayerParameters*, Laps& laps) override;
   std::vector<std::string> implementations() override { return {"gradlab:relu"}; }
 
  private:
