@@ -4,7 +4,7 @@
 Usage: pytorch_recipe.py CONFIG.json [--set KEY=VALUE ...] [--out METRICS.jsonl]
 
 The same data (MNIST or Fashion-MNIST IDX files, normalisation, validation fraction, augmentation
-by shifts and mirrors), model (the config's layer list, residual blocks and concatenations
+by turns, scaling, shifts and mirrors), model (the config's layer list, residual blocks and concatenations
 included, with gradlab's initialisers or `"init": "pytorch"` for PyTorch's own), loss (label
 smoothing, class weights), optimizer (sgd, adam, adamw), schedule (linear warm-up then constant,
 step or cosine, set every step as gradlab does) and batch size. What differs is only what cannot
@@ -168,8 +168,21 @@ def factor(step, schedule, steps_per_epoch, total_steps, base_lr):
     return 1.0
 
 
-def augment(images, translate, flip, generator):
-    """Shifts by (dy, dx) in {-P..P}² with zero fill, then mirrors half the time, per image."""
+def augment(images, translate, flip, rotate, scale, generator):
+    """Turns by U(-D, D) degrees and scales by U(a, b) about the centre (bilinear, zero fill,
+    rounded to whole pixel values), shifts by (dy, dx) in {-P..P}² with zero fill, then mirrors
+    half the time, per image: datasets/augmentation.h."""
+    if rotate or scale != [1, 1]:
+        n = images.shape[0]
+        angle = (torch.rand(n, generator=generator) * 2 - 1) * rotate * math.pi / 180
+        factor = scale[0] + (scale[1] - scale[0]) * torch.rand(n, generator=generator)
+        cos, sin, zero = torch.cos(angle) / factor, torch.sin(angle) / factor, torch.zeros(n)
+        # Output to input coordinates, normalised so the centre is 0 (align_corners=False puts
+        # it at (W - 1)/2 in pixels, as gradlab); square images, so one scale for both axes.
+        theta = torch.stack([torch.stack([cos, sin, zero], 1), torch.stack([-sin, cos, zero], 1)], 1)
+        grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+        images = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
+                               align_corners=False).round().clamp(max=255)
     if translate:
         n, _, h, w = images.shape
         padded = F.pad(images, (translate,) * 4)
@@ -227,6 +240,7 @@ def main():
     test_y = read_idx(folder, "t10k-labels-idx1-ubyte").long()
     augmentation = data.get("augment", {})
     translate = augmentation.get("translate", 0)
+    rotate, scale_range = augmentation.get("rotate", 0), augmentation.get("scale", [1, 1])
     flip = augmentation.get("horizontal_flip", MIRROR_KEEPS_CLASS[name]) if augmentation else False
 
     spec = config["model"]
@@ -259,7 +273,9 @@ def main():
         total, correct = 0.0, 0
         for i in range(0, len(train_y), batch):
             index = permutation[i:i + batch]
-            x = scale(augment(train_x[index].float(), translate, flip, generator)) if translate or flip else scale(train_x[index])
+            augmented = translate or flip or rotate or scale_range != [1, 1]
+            x = scale(augment(train_x[index].float(), translate, flip, rotate, scale_range, generator)) \
+                if augmented else scale(train_x[index])
             y = train_y[index]
             logits = model(x)
             loss = loss_fn(logits, y)

@@ -1,6 +1,7 @@
 #include "datasets/augmentation.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace gradlab {
 
@@ -11,6 +12,13 @@ void Augmentation::apply(const std::uint8_t* pixels, std::size_t C, std::size_t 
   const std::ptrdiff_t dy = P ? static_cast<std::ptrdiff_t>(rng.below(2 * translate + 1)) - P : 0;
   const std::ptrdiff_t dx = P ? static_cast<std::ptrdiff_t>(rng.below(2 * translate + 1)) - P : 0;
   const bool flip = horizontal_flip && rng.below(2) == 1;
+  if (warps()) {
+    // Drawn after the shift and the flip, so runs without rotation or scaling draw as before.
+    const double degrees = rotate > 0 ? rng.uniform(-rotate, rotate) : 0.0;
+    const double scale = scale_max > scale_min ? rng.uniform(scale_min, scale_max) : scale_min;
+    transform(pixels, C, H, W, degrees, scale, dy, dx, flip, out);
+    return;
+  }
   const auto height = static_cast<std::ptrdiff_t>(H), width = static_cast<std::ptrdiff_t>(W);
   for (std::size_t c = 0; c < C; ++c) {
     const std::uint8_t* in_plane = pixels + c * H * W;
@@ -30,6 +38,40 @@ void Augmentation::apply(const std::uint8_t* pixels, std::size_t C, std::size_t 
                      : in_plane[source_row * width + source_column];
       }
     }
+  }
+}
+
+void Augmentation::transform(const std::uint8_t* pixels, std::size_t C, std::size_t H,
+                             std::size_t W, double degrees, double scale, std::ptrdiff_t dy,
+                             std::ptrdiff_t dx, bool flip, std::uint8_t* out) {
+  const double pi = std::acos(-1.0), angle = degrees * pi / 180.0;
+  // R(−θ)/s, applied to p − c.
+  const double cos_s = std::cos(angle) / scale, sin_s = std::sin(angle) / scale;
+  const double cy = (static_cast<double>(H) - 1) / 2, cx = (static_cast<double>(W) - 1) / 2;
+  const auto height = static_cast<std::ptrdiff_t>(H), width = static_cast<std::ptrdiff_t>(W);
+  for (std::size_t c = 0; c < C; ++c) {
+    const std::uint8_t* in_plane = pixels + c * H * W;
+    const auto pixel = [&](std::ptrdiff_t y, std::ptrdiff_t x) -> double {
+      return y < 0 || y >= height || x < 0 || x >= width ? 0.0 : in_plane[y * width + x];
+    };
+    for (std::ptrdiff_t h = 0; h < height; ++h)
+      for (std::ptrdiff_t w = 0; w < width; ++w) {
+        // The point of A this output pixel shows (shift and mirror as in apply()), 0 outside A.
+        const std::ptrdiff_t y = h + dy, x = (flip ? width - 1 - w : w) + dx;
+        double value = 0;
+        if (y >= 0 && y < height && x >= 0 && x < width) {
+          const double u = static_cast<double>(x) - cx, v = static_cast<double>(y) - cy;
+          const double source_x = cx + cos_s * u + sin_s * v;
+          const double source_y = cy - sin_s * u + cos_s * v;
+          const double x0 = std::floor(source_x), y0 = std::floor(source_y);
+          const double fx = source_x - x0, fy = source_y - y0;
+          const auto ix = static_cast<std::ptrdiff_t>(x0), iy = static_cast<std::ptrdiff_t>(y0);
+          value = (1 - fy) * ((1 - fx) * pixel(iy, ix) + fx * pixel(iy, ix + 1)) +
+                  fy * ((1 - fx) * pixel(iy + 1, ix) + fx * pixel(iy + 1, ix + 1));
+        }
+        out[(c * H + static_cast<std::size_t>(h)) * W + static_cast<std::size_t>(w)] =
+            static_cast<std::uint8_t>(std::min(255.0, std::round(value)));
+      }
   }
 }
 

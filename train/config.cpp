@@ -167,11 +167,22 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
     d.oversample = data.boolean("oversample", false);
     if (data.has("augment")) {
-      // {"translate": P, "horizontal_flip": bool}: shifts of up to P pixels each way, mirrors
-      // (by default where the data set's classes survive a mirror).
+      // {"translate": P, "horizontal_flip": bool, "rotate": D, "scale": [a, b]}: shifts of up
+      // to P pixels each way, mirrors (by default where the data set's classes survive a
+      // mirror), turns of up to D degrees each way, scaling by a factor in [a, b].
       ConfigObject augment = data.object("augment");
       d.augmentation.translate = static_cast<std::size_t>(augment.integer("translate", 0, 0, 64));
       d.augmentation.horizontal_flip = augment.boolean("horizontal_flip", spec.mirror_keeps_class);
+      d.augmentation.rotate = augment.number("rotate", 0.0, {0.0, 180.0});
+      if (augment.has("scale")) {
+        const std::vector<double> scale = number_list(augment, "scale", {0.25, 4.0});
+        if (scale.size() != 2 || scale[0] > scale[1])
+          throw ConfigError(augment.key_path("scale") +
+                            ": expected [smallest, largest] factors, smallest first, got " +
+                            augment.json("scale").dump());
+        d.augmentation.scale_min = scale[0];
+        d.augmentation.scale_max = scale[1];
+      }
       augment.finish();
     }
     data.finish();
@@ -267,9 +278,16 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
                             {"std", one_or_list(experiment.data.normalization.std)}};
   r["data"]["limit"] = experiment.data.limit;
   r["data"]["oversample"] = experiment.data.oversample;
-  if (experiment.data.augmentation.enabled() || r["data"].contains("augment"))
-    r["data"]["augment"] = {{"translate", experiment.data.augmentation.translate},
-                            {"horizontal_flip", experiment.data.augmentation.horizontal_flip}};
+  if (experiment.data.augmentation.enabled() || r["data"].contains("augment")) {
+    const Augmentation& augmentation = experiment.data.augmentation;
+    r["data"]["augment"] = {{"translate", augmentation.translate},
+                            {"horizontal_flip", augmentation.horizontal_flip}};
+    // Only when used, so that configs resolved before these keys existed compare equal.
+    if (augmentation.warps()) {
+      r["data"]["augment"]["rotate"] = augmentation.rotate;
+      r["data"]["augment"]["scale"] = {augmentation.scale_min, augmentation.scale_max};
+    }
+  }
   if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};
   r["schedule"] = experiment.schedule;
   r["batch_size"] = experiment.batch_size;

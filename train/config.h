@@ -11,9 +11,11 @@
 //   data.keep_fraction   per-class fraction of training images kept, one per class ([] = all)
 //   data.limit           use only the first N training images (0 = all)
 //   data.oversample      draw training batches with class-balancing weights (false)
-//   data.augment         {"translate": P (0), "horizontal_flip": the data set's default}:
-//                        training images shifted by up to P pixels, mirrored half the time
-//                        (datasets/augmentation.h); validation and test never
+//   data.augment         {"translate": P (0), "horizontal_flip": the data set's default,
+//                         "rotate": D (0), "scale": [a, b] ([1, 1])}: training images turned
+//                        by up to D degrees, scaled by a factor in [a, b], shifted by up to P
+//                        pixels, mirrored half the time (datasets/augmentation.h); validation
+//                        and test never
 //   model                see models/builder.h
 //   loss                 {"type": "cross_entropy", "class_weights": "balanced" | [..],
 //                         "label_smoothing": ε (0)}

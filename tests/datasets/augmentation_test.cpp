@@ -1,5 +1,7 @@
 #include "datasets/augmentation.h"
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -64,6 +66,65 @@ TEST_CASE("Augmentation shifts by every offset up to P and mirrors half the time
     flips.insert(mirrored);
   }
   CHECK(flips.size() == 2);
+}
+
+TEST_CASE("Augmentation turns and scales about the centre, bilinear, and shifts the result",
+          "[augmentation]") {
+  const std::size_t C = 2, H = 6, W = 6;
+  std::vector<std::uint8_t> image(C * H * W), out(image.size());
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<std::uint8_t>(3 * i + 1);
+  auto at = [&](const std::vector<std::uint8_t>& im, std::size_t c, std::size_t h, std::size_t w) {
+    return im[(c * H + h) * W + w];
+  };
+  // No turn, no scaling: exactly the shifts and mirrors of RandomCrop + flip.
+  for (int dy : {-2, 0, 1})
+    for (int dx : {-1, 0, 2})
+      for (bool flip : {false, true}) {
+        Augmentation::transform(image.data(), C, H, W, 0.0, 1.0, dy, dx, flip, out.data());
+        CHECK(out == shifted(image, C, H, W, 2, dy, dx, flip));
+      }
+  // A quarter turn samples whole pixels: A[y][x] = I[W − 1 − x][y] (square image).
+  Augmentation::transform(image.data(), C, H, W, 90.0, 1.0, 0, 0, false, out.data());
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t y = 0; y < H; ++y)
+      for (std::size_t x = 0; x < W; ++x) CHECK(at(out, c, y, x) == at(image, c, W - 1 - x, y));
+  // Scaling by 2 about c = (2.5, 2.5): A(p) = I(c + (p − c)/2). A[0][0] = I(1.25, 1.25), the
+  // bilinear mix 0.5625 I[1][1] + 0.1875 (I[1][2] + I[2][1]) + 0.0625 I[2][2] of channel 0:
+  // I[h][w] = 3(6h + w) + 1, so 0.5625·22 + 0.1875·(25 + 40) + 0.0625·43 = 27.25 → 27.
+  Augmentation::transform(image.data(), C, H, W, 0.0, 2.0, 0, 0, false, out.data());
+  CHECK(at(out, 0, 0, 0) == 27);
+  // Scaling by ½: A(p) = I(c + 2(p − c)). A[0][0] = I(−2.5, −2.5), outside: black. A[2][2] =
+  // I(1.5, 1.5), the mean of I[1][1], I[1][2], I[2][1], I[2][2] = (22 + 25 + 40 + 43)/4 = 32.5.
+  Augmentation::transform(image.data(), C, H, W, 0.0, 0.5, 0, 0, false, out.data());
+  CHECK(at(out, 0, 0, 0) == 0);
+  CHECK(at(out, 0, 2, 2) == 33);
+}
+
+TEST_CASE("Random turns stay within ±D degrees and cover both directions", "[augmentation]") {
+  // One bright pixel at distance 6 from the centre of a 15 × 15 image: after a turn by θ the
+  // brightest output pixel lies at angle θ from it, to within a pixel's angular size.
+  const std::size_t H = 15, W = 15;
+  std::vector<std::uint8_t> image(H * W, 0), out(H * W);
+  image[7 * W + 13] = 255;  // (y, x) = (7, 13): angle 0 from the centre (7, 7)
+  Augmentation augmentation;
+  augmentation.rotate = 30;
+  Rng rng(4);
+  double smallest = 0, largest = 0;
+  const double pi = std::acos(-1.0);
+  for (int draw = 0; draw < 500; ++draw) {
+    augmentation.apply(image.data(), 1, H, W, rng, out.data());
+    const std::size_t brightest =
+        static_cast<std::size_t>(std::max_element(out.begin(), out.end()) - out.begin());
+    const double y = static_cast<double>(brightest / W) - 7,
+                 x = static_cast<double>(brightest % W) - 7;
+    // Image rows grow downwards: a counter-clockwise turn of the content has negative y.
+    const double degrees = std::atan2(-y, x) * 180 / pi;
+    CHECK(std::abs(degrees) <= 30 + 10);
+    smallest = std::min(smallest, degrees);
+    largest = std::max(largest, degrees);
+  }
+  CHECK(smallest < -20);
+  CHECK(largest > 20);
 }
 
 TEST_CASE("A loader augments reproducibly from the epoch's Rng, in the same order as without",

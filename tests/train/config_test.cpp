@@ -279,7 +279,20 @@ TEST_CASE("data.augment is read, mirrors by default only where the classes survi
   CHECK(error_of(config) == "data.augment.translate: must be an integer in [0, 64], got -1");
   config["data"]["augment"] = {{"flip", true}};
   CHECK(error_of(config) ==
-        "data.augment.flip: unknown key (valid keys: horizontal_flip, translate)");
+        "data.augment.flip: unknown key (valid keys: horizontal_flip, rotate, scale, translate)");
+  config["data"]["augment"] = {{"rotate", 10}, {"scale", {0.9, 1.1}}};
+  const ExperimentConfig warped = parse_experiment(config, "t");
+  CHECK(warped.data.augmentation.rotate == 10);
+  CHECK(warped.data.augmentation.scale_min == 0.9);
+  CHECK(warped.data.augmentation.scale_max == 1.1);
+  CHECK(warped.resolved["data"]["augment"]["scale"] == nlohmann::json({0.9, 1.1}));
+  config["data"]["augment"] = {{"scale", {1.1, 0.9}}};
+  CHECK(error_of(config) ==
+        "data.augment.scale: expected [smallest, largest] factors, smallest first, got [1.1,0.9]");
+  config["data"]["augment"] = {{"scale", {0.1, 1.0}}};
+  CHECK(error_of(config) == "data.augment.scale[0]: expected a number in [0.25, 4], got 0.1");
+  config["data"]["augment"] = {{"rotate", 200}};
+  CHECK(error_of(config) == "data.augment.rotate: must be in [0, 180], got 200");
 }
 
 TEST_CASE("Every shipped experiment config parses and builds its model", "[config]") {
