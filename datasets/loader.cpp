@@ -51,23 +51,47 @@ void DataLoader::start_epoch(Rng& rng) {
       for (std::size_t i = order_.size(); i-- > 1;) std::swap(order_[i], order_[rng.below(i + 1)]);
   }
   // After the order, so that runs without augmentation draw exactly what they always did.
-  if (augmentation_.enabled()) augmentation_rng_ = Rng(rng.next_u64());
+  if (augmentation_.enabled()) augmentation_seed_ = rng.next_u64();
 }
+
+void DataLoader::set_shard(std::size_t rank, std::size_t ranks) {
+  if (ranks == 0 || rank >= ranks)
+    throw std::invalid_argument("DataLoader: shard " + std::to_string(rank) + " of " +
+                                std::to_string(ranks));
+  rank_ = rank;
+  ranks_ = ranks;
+}
+
+namespace {
+// splitmix64 of a seed and a position: independent streams for neighbouring positions.
+std::uint64_t mix(std::uint64_t seed, std::uint64_t position) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (position + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
 
 bool DataLoader::next(Tensor<float>& images, Labels& labels) {
   const std::size_t remaining = order_.size() - position_;
   if (remaining == 0 || (drop_last_ && remaining < batch_size_)) return false;
-  const std::size_t N = std::min(batch_size_, remaining), D = data_.image_size();
+  const std::size_t batch = std::min(batch_size_, remaining), D = data_.image_size();
+  batch_labels_.resize(batch);
+  for (std::size_t n = 0; n < batch; ++n) batch_labels_[n] = data_.labels[order_[position_ + n]];
+  // This rank's slice [first, first + N) of the batch.
+  const std::size_t first = position_ + batch * rank_ / ranks_,
+                    N = position_ + batch * (rank_ + 1) / ranks_ - first;
   images.resize({N, data_.channels, data_.height, data_.width});
   labels.resize(N);
   float* x = images.data();
   const std::size_t plane = data_.height * data_.width;
   for (std::size_t n = 0; n < N; ++n) {
-    const std::size_t index = order_[position_ + n];
+    const std::size_t index = order_[first + n];
     const std::uint8_t* pixels = data_.pixels.data() + index * D;
     if (augmentation_.enabled()) {
       augmented_.resize(D);
-      augmentation_.apply(pixels, data_.channels, data_.height, data_.width, augmentation_rng_,
+      Rng image_rng(mix(augmentation_seed_, first + n));
+      augmentation_.apply(pixels, data_.channels, data_.height, data_.width, image_rng,
                           augmented_.data());
       pixels = augmented_.data();
     }
@@ -77,7 +101,7 @@ bool DataLoader::next(Tensor<float>& images, Labels& labels) {
     }
     labels[n] = data_.labels[index];
   }
-  position_ += N;
+  position_ += batch;
   return true;
 }
 

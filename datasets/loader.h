@@ -34,6 +34,14 @@ class DataLoader {
   // Augments every image it loads (datasets/augmentation.h); for training loaders only.
   void set_augmentation(const Augmentation& augmentation) { augmentation_ = augmentation; }
 
+  // Data-parallel training (framework/distributed/data_parallel.h): each batch of batch_size
+  // images (the global batch, drawn alike on every rank) is cut into `ranks` contiguous slices
+  // whose sizes differ by at most one, and next() returns slice `rank` — empty when the batch
+  // has fewer images than there are ranks. Over an epoch the ranks see every image once.
+  void set_shard(std::size_t rank, std::size_t ranks);
+  // The labels of the whole batch that next() last returned a slice of.
+  const Labels& batch_labels() const { return batch_labels_; }
+
   // Starts an epoch; rng decides the order (unused without shuffle or sampler) and then seeds the
   // epoch's augmentation.
   void start_epoch(Rng& rng);
@@ -52,8 +60,12 @@ class DataLoader {
   Normalization normalization_;
   const WeightedSampler* sampler_ = nullptr;
   std::vector<float> lookup_;  // per channel, the 256 possible normalised pixel values
+  std::size_t rank_ = 0, ranks_ = 1;
+  Labels batch_labels_;
   Augmentation augmentation_;
-  Rng augmentation_rng_{0};
+  // Each image's draws come from an Rng of its own, seeded from the epoch's seed and the image's
+  // position in the epoch: the same whichever rank loads it.
+  std::uint64_t augmentation_seed_ = 0;
   std::vector<std::uint8_t> augmented_;  // one image's bytes after augmentation
 };
 

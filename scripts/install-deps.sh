@@ -16,6 +16,7 @@ packages=(
   libpng-dev                            # PNG images: predict's input, the PCA figures
   libxtensor-blas-dev liblapack-dev libblas-dev   # eigen/SVD (LAPACK) for framework/math
   libopenblas0-openmp                   # ...run by OpenBLAS (also the PyTorch baseline's BLAS)
+  libopenmpi-dev openmpi-bin            # data-parallel training: mpirun -np N gradlab train
   ca-certificates                       # npm over TLS
   "$@"
 )

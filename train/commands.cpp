@@ -100,10 +100,13 @@ int train_command(const std::string& config_path, std::vector<std::string> overr
   TrainOptions options;
   options.resume_dir = resume_dir;
   options.progress_bar = isatty(STDERR_FILENO);
+  options.world = &world();  // several processes when mpirun started this one
   try {
     train_experiment(config, options, std::cout);
   } catch (const DivergedError& error) {
-    std::cerr << "gradlab: training diverged at " << error.what() << "\n";
+    // Every rank sees the same combined loss and gradients, so all stop here together.
+    if (options.world->rank() == 0)
+      std::cerr << "gradlab: training diverged at " << error.what() << "\n";
     return 3;
   }
   return 0;

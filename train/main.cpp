@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "framework/distributed/communicator.h"
 #include "framework/kernels/backend.h"
 #include "framework/runtime.h"
 #include "train/commands.h"
@@ -120,6 +121,11 @@ int main(int argc, char** argv) {
                   result.final_loss, 100.0 * result.final_accuracy);
     }
   } catch (const std::exception& error) {
+    // Under mpirun, a rank that fails ends the whole job at once, saying which rank it was: the
+    // others would otherwise wait for it in their next collective operation for ever.
+    gradlab::Communicator& world = gradlab::world();
+    if (world.size() > 1)
+      world.abort("gradlab: error on " + world.describe() + ": " + error.what(), 1);
     std::fprintf(stderr, "gradlab: error: %s\n", error.what());
     return 1;
   }

@@ -37,6 +37,25 @@ void ClassificationMetrics::add(const Tensor<float>& logits, const Labels& label
   loss_count_ += labels.size();
 }
 
+std::vector<double> ClassificationMetrics::totals() const {
+  std::vector<double> totals{static_cast<double>(count_), loss_sum_,
+                             static_cast<double>(loss_count_)};
+  for (const auto& row : confusion_)
+    for (std::size_t cell : row) totals.push_back(static_cast<double>(cell));
+  return totals;
+}
+
+void ClassificationMetrics::set_totals(const std::vector<double>& totals) {
+  if (totals.size() != 3 + classes_ * classes_)
+    throw std::invalid_argument("ClassificationMetrics: totals of another number of classes");
+  count_ = static_cast<std::size_t>(totals[0]);
+  loss_sum_ = totals[1];
+  loss_count_ = static_cast<std::size_t>(totals[2]);
+  std::size_t at = 3;
+  for (auto& row : confusion_)
+    for (std::size_t& cell : row) cell = static_cast<std::size_t>(totals[at++]);
+}
+
 double ClassificationMetrics::loss() const {
   return loss_count_ ? loss_sum_ / static_cast<double>(loss_count_) : 0.0;
 }

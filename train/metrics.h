@@ -34,6 +34,11 @@ class ClassificationMetrics {
   double macro_f1() const;
   const std::vector<std::vector<std::size_t>>& confusion() const { return confusion_; }
 
+  // Everything added so far as numbers that add up across ranks (counts, loss sums, the
+  // confusion matrix), and back: metrics of shards summed element-wise are the whole's.
+  std::vector<double> totals() const;
+  void set_totals(const std::vector<double>& totals);
+
   // {"loss", "accuracy", "balanced_accuracy", "macro_f1", "precision": [...], "recall": [...],
   //  "f1": [...], "confusion": [[...]]}
   nlohmann::json to_json() const;

@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <type_traits>
 
 #include "datasets/idx.h"
+#include "framework/distributed/data_parallel.h"
 #include "framework/losses/class_weights.h"
 #include "framework/losses/focal_loss.h"
 #include "framework/losses/softmax_cross_entropy.h"
@@ -71,25 +74,45 @@ Run make_run(const ExperimentConfig& config, const TrainingData& data) {
   return run;
 }
 
-// A new run's folder, or the resumed one's with the model and optimizer restored from its last
-// checkpoint; the progress so far.
-TrainingProgress open_run(const TrainOptions& options, Run& run, const RunFolder& folder,
-                          std::ostream& log) {
-  if (options.resume_dir.empty()) return {};
-  const Checkpoint checkpoint = read_checkpoint(folder.last_checkpoint());
-  restore_model(checkpoint, *run.model);
-  restore_optimizer(checkpoint, *run.optimizer);
-  folder.truncate_metrics(checkpoint.progress.epoch);
-  log << "resuming " << folder.path().string() << " after epoch " << checkpoint.progress.epoch
-      << " (step " << checkpoint.progress.step << ")\n";
-  return checkpoint.progress;
+// The progress so far: none for a new run; for a resumed one, the model and optimizer restored
+// from its last checkpoint (by rank 0, which holds the folder) and the checkpoint's progress.
+// Then every rank's weights, buffers and optimizer state become rank 0's.
+TrainingProgress open_run(const TrainOptions& options, Run& run, const RunFolder* folder,
+                          DataParallel<float>& parallel, std::ostream& log) {
+  TrainingProgress progress;
+  if (!options.resume_dir.empty() && folder) {
+    const Checkpoint checkpoint = read_checkpoint(folder->last_checkpoint());
+    restore_model(checkpoint, *run.model);
+    restore_optimizer(checkpoint, *run.optimizer);
+    folder->truncate_metrics(checkpoint.progress.epoch);
+    log << "resuming " << folder->path().string() << " after epoch " << checkpoint.progress.epoch
+        << " (step " << checkpoint.progress.step << ")\n";
+    progress = checkpoint.progress;
+  }
+  static_assert(std::is_trivially_copyable_v<TrainingProgress>);
+  parallel.world().broadcast(&progress, sizeof progress, 0);
+  parallel.broadcast_from_root(run.optimizer.get());
+  parallel.separate_random_streams();
+  return progress;
 }
 
-void log_header(std::ostream& log, const ExperimentConfig& config, const RunFolder& folder,
-                TrainingData& data, Run& run) {
+// Sums metrics over the ranks (each holds its shard's).
+void reduce(ClassificationMetrics& metrics, Communicator& world) {
+  if (world.size() == 1) return;
+  std::vector<double> totals = metrics.totals();
+  world.sum(totals.data(), totals.size());
+  metrics.set_totals(totals);
+}
+
+void log_header(std::ostream& log, const ExperimentConfig& config, const std::string& run_path,
+                TrainingData& data, Run& run, Communicator& world) {
   const Shape& s = data.sample_shape();
-  log << "run folder: " << folder.path().string() << "\n"
-      << "data: " << config.data.folder << ", " << data.train_count() << " training / "
+  log << "run folder: " << run_path << "\n";
+  if (world.size() > 1)
+    log << "data-parallel: " << world.size() << " processes, batch " << config.batch_size
+        << " split " << config.batch_size / world.size() << "-"
+        << (config.batch_size + world.size() - 1) / world.size() << " images per rank\n";
+  log << "data: " << config.data.folder << ", " << data.train_count() << " training / "
       << data.validation_count() << " validation images"
       << (config.data.oversample ? " (oversampled)" : "") << "\n"
       << "model: " << run.model->parameter_count() << " parameters, "
@@ -109,22 +132,35 @@ DivergedError diverged(std::size_t step, std::size_t epoch, const std::string& w
                                        : "No checkpoint was written."));
 }
 
-// One optimizer step on a batch: forward, loss, backward, clipping, update. Returns the batch's
-// loss; throws DivergedError, naming the step, on a NaN or infinite loss or gradient.
-double train_step(const ExperimentConfig& config, Run& run, const Tensor<float>& images,
-                  const Labels& labels, ClassificationMetrics& metrics, std::size_t step,
-                  std::size_t epoch, bool has_checkpoint, const std::string& last_checkpoint) {
+// One optimizer step on a batch: forward, loss, backward, the ranks' gradients combined,
+// clipping, update. images and labels are this rank's slice of the batch (all of it in a job of
+// one), batch_labels the whole batch's. Returns the batch's loss; throws DivergedError, naming
+// the step, on a NaN or infinite loss or gradient.
+double train_step(const ExperimentConfig& config, Run& run, DataParallel<float>& parallel,
+                  const Tensor<float>& images, const Labels& labels, const Labels& batch_labels,
+                  ClassificationMetrics& metrics, std::size_t step, std::size_t epoch,
+                  bool has_checkpoint, const std::string& last_checkpoint) {
   auto diverged = [&](const std::string& what, const std::string& advice) {
     return gradlab::diverged(step, epoch, what, advice, has_checkpoint, last_checkpoint);
   };
   run.optimizer->zero_grad();
-  const Tensor<float>& logits = run.model->forward(images);
-  const double loss = run.loss->forward(logits, labels);
-  if (!std::isfinite(loss))
-    throw diverged("the loss is " + std::to_string(loss),
-                   "Lower the learning rate or clip gradients. ");
-  metrics.add(logits, labels, loss);
-  run.model->backward(run.loss->backward());
+  double loss = 0;
+  // A rank whose slice is empty (a last batch smaller than the job) adds a zero gradient.
+  if (!labels.empty()) {
+    const Tensor<float>& logits = run.model->forward(images);
+    loss = run.loss->forward(logits, labels);
+    if (!std::isfinite(loss))
+      throw diverged("the loss is " + std::to_string(loss),
+                     "Lower the learning rate or clip gradients. ");
+    metrics.add(logits, labels, loss);
+    run.model->backward(run.loss->backward());
+  }
+  // This rank's share of the batch's loss normaliser (data_parallel.h); exactly 1 alone.
+  const double batch_normalizer = run.loss->normalizer(batch_labels);
+  const double share = batch_normalizer > 0 ? run.loss->normalizer(labels) / batch_normalizer : 0.0;
+  std::vector<double> batch_loss{share * loss};
+  parallel.reduce_gradients(share, batch_loss);
+  if (parallel.world().size() > 1) loss = batch_loss[0];
   if (!all_finite(run.parameters)) throw diverged("a gradient is NaN or infinite", "");
   if (config.clip_max_norm > 0) clip_grad_norm(run.parameters, config.clip_max_norm);
   if (config.clip_max_value > 0) clip_grad_value(run.parameters, config.clip_max_value);
@@ -195,7 +231,7 @@ template std::unique_ptr<Sequential<double>> build_experiment_model<double>(cons
                                                                             std::size_t);
 
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
-                               DataLoader& loader, std::size_t classes) {
+                               DataLoader& loader, std::size_t classes, Communicator* world) {
   ClassificationMetrics metrics(classes);
   Tensor<float> images;
   Labels labels;
@@ -203,10 +239,12 @@ ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<floa
   loader.start_epoch(unused);
   model.eval();
   while (loader.next(images, labels)) {
+    if (labels.empty()) continue;  // this rank's slice of a short last batch
     const Tensor<float>& logits = model.forward(images);
     metrics.add(logits, labels, loss.forward(logits, labels));
   }
   model.train();
+  if (world) reduce(metrics, *world);
   return metrics;
 }
 
@@ -215,22 +253,35 @@ namespace {
 // The final metrics: of the best checkpoint's weights, on validation and, if the data set has
 // one, on the test split.
 nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data, Run& run,
-                             const RunFolder& folder, const TrainingProgress& progress,
-                             bool validated, double seconds, std::ostream& log) {
+                             const RunFolder* folder, DataParallel<float>& parallel,
+                             const TrainingProgress& progress, bool validated, double seconds,
+                             std::ostream& log) {
   nlohmann::json metrics{{"epochs_run", progress.epoch},
                          {"steps", progress.step},
                          {"best_epoch", progress.best_epoch},
                          {"seed", config.seed},
                          {"wall_seconds", seconds}};
-  if (fs::exists(folder.best_checkpoint()))
-    restore_model(read_checkpoint(folder.best_checkpoint()), *run.model);
+  if (parallel.world().size() > 1) {
+    // What combining the gradients cost: the benchmark's figure (bench/distributed.sh).
+    const double per_step = parallel.reduce_seconds() /
+                            static_cast<double>(std::max<std::size_t>(1, parallel.reductions()));
+    metrics["processes"] = parallel.world().size();
+    metrics["allreduce_seconds_per_step"] = per_step;
+    log << "data-parallel: " << parallel.world().size() << " processes; gradient allreduce "
+        << per_step * 1e3 << " ms per step\n";
+  }
+  if (folder && fs::exists(folder->best_checkpoint()))
+    restore_model(read_checkpoint(folder->best_checkpoint()), *run.model);
+  parallel.broadcast_from_root(nullptr);  // rank 0 holds the best checkpoint
   const std::size_t classes = data.classes();
+  Communicator* world = &parallel.world();
   if (validated)  // in this process: a resumed run with no epoch left reports none
-    metrics["validation"] = evaluate(*run.model, *run.loss, data.validation(), classes).to_json();
+    metrics["validation"] =
+        evaluate(*run.model, *run.loss, data.validation(), classes, world).to_json();
   try {
     const auto test_split = data.load_test();
     const ClassificationMetrics test =
-        evaluate(*run.model, *run.loss, *test_split->loader, classes);
+        evaluate(*run.model, *run.loss, *test_split->loader, classes, world);
     metrics["test"] = test.to_json();
     char text[160];
     std::snprintf(text, sizeof text,
@@ -250,25 +301,39 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
 TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options,
                              std::ostream& log) {
   const Clock::time_point run_start = Clock::now();
-  TrainingData data(config);         // the splits and their loaders
+  Communicator& world = options.world ? *options.world : single_process();
+  // Rank 0 writes the run folder and the log; the other ranks' log goes nowhere.
+  const bool writer = world.rank() == 0;
+  std::ostream nowhere(nullptr);
+  std::ostream& out = writer ? log : nowhere;
+  TrainingData data(config);  // the splits and their loaders
+  data.shard(static_cast<std::size_t>(world.rank()), static_cast<std::size_t>(world.size()));
   Run run = make_run(config, data);  // model, loss, optimizer, schedule
+  DataParallel<float> parallel(world, *run.model);
   enable_flush_to_zero();
-  RunFolder folder = options.resume_dir.empty() ? RunFolder::create(config.output)
-                                                : RunFolder::open(options.resume_dir);
-  TrainingProgress progress = open_run(options, run, folder, log);
-  folder.write_config(config.resolved);
+  std::optional<RunFolder> folder;
+  if (writer)
+    folder.emplace(options.resume_dir.empty() ? RunFolder::create(config.output)
+                                              : RunFolder::open(options.resume_dir));
+  const std::string run_path = broadcast_string(world, folder ? folder->path().string() : "", 0);
+  const std::string last_checkpoint =
+      broadcast_string(world, folder ? folder->last_checkpoint() : "", 0);
+  RunFolder* const own_folder = folder ? &*folder : nullptr;
+  TrainingProgress progress = open_run(options, run, own_folder, parallel, out);
+  if (folder) folder->write_config(config.resolved);
   // The rate that runs, the config's (overrides included; a checkpoint's was the old run's).
   run.optimizer->set_learning_rate(config.optimizer_spec.lr *
                                    run.schedule->factor(run.optimizer->steps()));
-  log_header(log, config, folder, data, run);
+  log_header(out, config, run_path, data, run, world);
   DivergenceGuard divergence(config.divergence_factor, config.divergence_steps);
   auto stop_if_diverged = [&](const std::string& what, std::size_t epoch) {
     if (!what.empty())
       throw diverged(progress.step, epoch, what, "Lower the learning rate or clip gradients. ",
-                     progress.epoch > 0, folder.last_checkpoint());
+                     progress.epoch > 0, last_checkpoint);
   };
 
-  ProgressReporter reporter(log, options.progress_bar, config.epochs, data.steps_per_epoch());
+  ProgressReporter reporter(out, writer && options.progress_bar, config.epochs,
+                            data.steps_per_epoch());
   const EarlyStopping early_stopping(config.early_stopping_metric, config.patience);
   Tensor<float> images;
   Labels labels;
@@ -282,53 +347,63 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
     while (data.train().next(images, labels)) {
       const double lr = config.optimizer_spec.lr * run.schedule->factor(run.optimizer->steps());
       run.optimizer->set_learning_rate(lr);
-      const double loss = train_step(config, run, images, labels, train_metrics, progress.step + 1,
-                                     epoch, progress.epoch > 0, folder.last_checkpoint());
-      ++progress.step, ++batches, seen += labels.size();
+      const double loss =
+          train_step(config, run, parallel, images, labels, data.train().batch_labels(),
+                     train_metrics, progress.step + 1, epoch, progress.epoch > 0, last_checkpoint);
+      ++progress.step, ++batches, seen += data.train().batch_labels().size();
       stop_if_diverged(divergence.add(loss, progress.step, progress), epoch);
-      if (config.log_every_steps && progress.step % config.log_every_steps == 0)
-        folder.append_metrics(
+      if (folder && config.log_every_steps && progress.step % config.log_every_steps == 0)
+        folder->append_metrics(
             {{"epoch", epoch}, {"step", progress.step}, {"lr", lr}, {"train_loss", loss}});
       reporter.batch(batches, seen, train_metrics.loss());
     }
     reporter.end_batches();
     stop_if_diverged(divergence.check_partial(progress.step, progress), epoch);
+    reduce(train_metrics, world);
+    // BatchNorm's running statistics are each rank's own: rank 0's are the model's (as DDP's
+    // broadcast_buffers, once an epoch instead of every step). Then the weights must agree.
+    parallel.broadcast_buffers();
+    const std::string drifted = parallel.first_drifted();
+    if (!drifted.empty())
+      throw std::runtime_error("after epoch " + std::to_string(epoch) + ", " + drifted +
+                               " differs between the ranks (" + world.describe() +
+                               "): data-parallel training lost step with itself");
     nlohmann::json line = epoch_line(epoch, progress, run, train_metrics, seen, reporter.seconds());
     bool improved = data.validation_count() == 0;  // then every epoch is the best one
     if (data.validation_count() > 0) {
       const ClassificationMetrics validation =
-          evaluate(*run.model, *run.loss, data.validation(), data.classes());
+          evaluate(*run.model, *run.loss, data.validation(), data.classes(), &world);
       add_validation(line, validation);
       improved = early_stopping.update(validation, epoch, progress);
       validated = true;
     }
     progress.epoch = epoch;
-    folder.append_metrics(line);
-    reporter.end_epoch(line);
-
-    save_checkpoint(folder.last_checkpoint(), *run.model, run.optimizer.get(), progress,
-                    config.resolved, data.sample_shape());
-    if (improved)
-      save_checkpoint(folder.best_checkpoint(), *run.model, run.optimizer.get(), progress,
+    if (folder) {
+      folder->append_metrics(line);
+      save_checkpoint(folder->last_checkpoint(), *run.model, run.optimizer.get(), progress,
                       config.resolved, data.sample_shape());
+      if (improved)
+        save_checkpoint(folder->best_checkpoint(), *run.model, run.optimizer.get(), progress,
+                        config.resolved, data.sample_shape());
+    }
+    reporter.end_epoch(line);
     if (options.stop_after_epoch == epoch && epoch < config.epochs) {
-      log << "stopping after epoch " << epoch << " as asked; continue with --resume "
-          << folder.path().string() << "\n";
-      return {folder.path().string(),
-              nlohmann::json{{"epochs_run", progress.epoch}, {"stopped_early", true}}};
+      out << "stopping after epoch " << epoch << " as asked; continue with --resume " << run_path
+          << "\n";
+      return {run_path, nlohmann::json{{"epochs_run", progress.epoch}, {"stopped_early", true}}};
     }
     if (early_stopping.should_stop(progress)) {
-      log << "early stopping: " << config.early_stopping_metric << " has not improved for "
+      out << "early stopping: " << config.early_stopping_metric << " has not improved for "
           << config.patience << " epochs (best " << progress.best_metric << " at epoch "
           << progress.best_epoch << ")\n";
       break;
     }
   }
 
-  const nlohmann::json metrics =
-      final_metrics(config, data, run, folder, progress, validated, seconds_since(run_start), log);
-  folder.write_final_metrics(metrics);
-  return {folder.path().string(), metrics};
+  const nlohmann::json metrics = final_metrics(config, data, run, own_folder, parallel, progress,
+                                               validated, seconds_since(run_start), out);
+  if (folder) folder->write_final_metrics(metrics);
+  return {run_path, metrics};
 }
 
 }  // namespace gradlab

@@ -7,6 +7,13 @@
 // A run folder holds: config.json (the resolved config), metrics.jsonl (one line per epoch, and
 // every log_every_steps steps), checkpoints/last.safetensors and checkpoints/best.safetensors,
 // and final_metrics.json. All are written atomically.
+//
+// Under MPI (mpirun -np N gradlab train), N processes train one model, data-parallel
+// (framework/distributed/data_parallel.h): the config's batch_size is the global batch, each
+// rank takes a contiguous slice of it (sizes differing by at most one), gradients are combined
+// so that the step is the whole batch's, and validation and test metrics are summed over the
+// ranks' shards. Rank 0 writes the run folder and the log; every epoch checks that the ranks'
+// weights are still bit-identical.
 #pragma once
 
 #include <ostream>
@@ -14,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "framework/distributed/communicator.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/sequential.h"
 #include "train/config.h"
@@ -28,6 +36,9 @@ struct TrainOptions {
   // Stop after this epoch as if interrupted (0 = run to the end): the run can be resumed later,
   // e.g. to split a long run across sessions; the tests use it to simulate a crash.
   std::size_t stop_after_epoch = 0;
+  // The processes training together (framework/distributed/communicator.h); null: this one
+  // alone. Each takes its slice of every batch; rank 0 alone writes the run folder and the log.
+  Communicator* world = nullptr;
 };
 
 struct TrainResult {
@@ -55,9 +66,11 @@ std::unique_ptr<Sequential<T>> build_experiment_model(const ExperimentConfig& co
                                                       std::size_t classes);
 
 // Loss and predictions of the model over a whole loader, in eval mode; the model is left in
-// training mode.
+// training mode. With a world of several ranks, each evaluates its shard of the loader and the
+// metrics are summed over the ranks.
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
-                               DataLoader& loader, std::size_t classes);
+                               DataLoader& loader, std::size_t classes,
+                               Communicator* world = nullptr);
 
 TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options,
                              std::ostream& log);

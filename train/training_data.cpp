@@ -50,6 +50,13 @@ TrainingData::TrainingData(const ExperimentConfig& config)
   train_loader_.set_augmentation(config.data.augmentation);  // never validation or test
 }
 
+void TrainingData::shard(std::size_t rank, std::size_t ranks) {
+  train_loader_.set_shard(rank, ranks);
+  validation_loader_.set_shard(rank, ranks);
+  rank_ = rank;
+  ranks_ = ranks;
+}
+
 std::unique_ptr<TrainingData::Test> TrainingData::load_test() const {
   auto test = std::make_unique<Test>();
   test->images = load_split(dataset_, config_.data.folder, dataset_.test_split);
@@ -57,6 +64,7 @@ std::unique_ptr<TrainingData::Test> TrainingData::load_test() const {
   for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
   test->loader = std::make_unique<DataLoader>(test->images, indices, config_.batch_size, false,
                                               false, config_.data.normalization);
+  test->loader->set_shard(rank_, ranks_);
   return test;
 }
 

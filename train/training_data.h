@@ -26,6 +26,10 @@ class TrainingData {
   std::size_t train_count() const { return split_.train.size(); }
   std::size_t validation_count() const { return split_.validation.size(); }
 
+  // Data-parallel training: every loader, the test split's included, gives this rank its slice
+  // of each batch (DataLoader::set_shard).
+  void shard(std::size_t rank, std::size_t ranks);
+
   DataLoader& train() { return train_loader_; }  // shuffled, or oversampled (data.oversample)
   std::size_t steps_per_epoch() const { return train_loader_.batches_per_epoch(); }
   DataLoader& validation() { return validation_loader_; }
@@ -46,6 +50,7 @@ class TrainingData {
   Shape sample_shape_;
   DataLoader train_loader_, validation_loader_;
   std::unique_ptr<WeightedSampler> sampler_;
+  std::size_t rank_ = 0, ranks_ = 1;
 };
 
 }  // namespace gradlab

@@ -18,6 +18,12 @@ class ClassificationLoss {
   virtual T forward(const Tensor<T>& logits, const Labels& labels) = 0;
   // ∂L/∂logits (N × C) for the last forward.
   virtual const Tensor<T>& backward() const = 0;
+  // What forward's mean divides by for these labels: their count, or the sum of their class
+  // weights. Data-parallel training weighs each rank's gradient by its share of the batch's
+  // (framework/distributed/data_parallel.h).
+  virtual double normalizer(const Labels& labels) const {
+    return static_cast<double>(labels.size());
+  }
 };
 
 // Throws ShapeError / std::invalid_argument naming `loss_name` if logits is not N × C with N ≥ 1,

@@ -35,6 +35,13 @@ class SoftmaxCrossEntropy : public ClassificationLoss<T> {
   const std::vector<double>& class_weights() const { return class_weights_; }
   double label_smoothing() const { return label_smoothing_; }
   T forward(const Tensor<T>& logits, const Labels& labels) override;
+  // Σ_n w_{y_n}: the labels' class weights (their count when unweighted).
+  double normalizer(const Labels& labels) const override {
+    if (class_weights_.empty()) return static_cast<double>(labels.size());
+    double sum = 0;
+    for (int label : labels) sum += class_weights_.at(static_cast<std::size_t>(label));
+    return sum;
+  }
   const Tensor<T>& backward() const override;
 
   // softmax(z) from the last forward.

@@ -1,6 +1,7 @@
 #include "datasets/loader.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "tests/support.h"
 
@@ -113,4 +114,62 @@ TEST_CASE("DataLoader normalises each channel with its own statistics", "[loader
                     "got 2 and 2");
   CHECK_THROWS_WITH(DataLoader(data, {0}, 1, false, false, {{0.1}, {0.0}}),
                     "normalisation: std must be > 0");
+}
+
+TEST_CASE("Sharded loaders give each rank a slice of every batch, together the whole epoch",
+          "[loader][distributed]") {
+  // 23 images: with batch 5 the last batch has 3, fewer than 4 ranks, so a rank's slice can be
+  // empty. Shifted and mirrored: each image's augmentation must not depend on who loads it.
+  ImageDataset data;
+  data.count = 23, data.height = 4, data.width = 4, data.classes = 10;
+  Rng fill(9);
+  for (std::size_t i = 0; i < data.count * 16; ++i)
+    data.pixels.push_back(static_cast<std::uint8_t>(1 + fill.below(255)));
+  for (std::size_t i = 0; i < data.count; ++i) data.labels.push_back(static_cast<int>(i % 10));
+  std::vector<std::size_t> all(data.count);
+  for (std::size_t i = 0; i < data.count; ++i) all[i] = i;
+  const Augmentation augmentation{1, true};
+
+  for (const std::size_t batch : {5, 16}) {
+    DataLoader whole(data, all, batch, true, false, {});
+    whole.set_augmentation(augmentation);
+    Rng whole_rng(4);
+    whole.start_epoch(whole_rng);
+    std::vector<std::pair<Tensor<float>, Labels>> batches;
+    Tensor<float> x;
+    Labels y;
+    while (whole.next(x, y)) batches.emplace_back(x, y);
+    for (const std::size_t ranks : {1, 2, 3, 4}) {
+      INFO("batch " << batch << ", " << ranks << " ranks");
+      std::vector<std::unique_ptr<DataLoader>> shards;
+      for (std::size_t r = 0; r < ranks; ++r) {
+        shards.push_back(
+            std::make_unique<DataLoader>(data, all, batch, true, false, Normalization{}));
+        shards.back()->set_augmentation(augmentation);
+        shards.back()->set_shard(r, ranks);
+        Rng rng(4);  // every rank draws the epoch from the same seed
+        shards.back()->start_epoch(rng);
+      }
+      for (const auto& [expected_x, expected_y] : batches) {
+        std::vector<float> pixels;
+        Labels labels;
+        std::size_t smallest = batch, largest = 0;
+        for (auto& shard : shards) {
+          REQUIRE(shard->next(x, y));
+          CHECK(shard->batch_labels() == expected_y);
+          pixels.insert(pixels.end(), x.begin(), x.end());
+          labels.insert(labels.end(), y.begin(), y.end());
+          smallest = std::min(smallest, y.size());
+          largest = std::max(largest, y.size());
+        }
+        // The slices, in rank order, are the batch: same images, same shifts, same labels.
+        CHECK(labels == expected_y);
+        CHECK(pixels == std::vector<float>(expected_x.begin(), expected_x.end()));
+        CHECK(largest - smallest <= 1);
+      }
+      for (auto& shard : shards) CHECK_FALSE(shard->next(x, y));
+    }
+  }
+  DataLoader loader(data, all, 5, true, false, {});
+  CHECK_THROWS_WITH(loader.set_shard(2, 2), "DataLoader: shard 2 of 2");
 }

@@ -1,0 +1,122 @@
+#include "framework/distributed/data_parallel.h"
+
+#include <chrono>
+#include <cstring>
+
+namespace gradlab {
+
+namespace {
+
+// FNV-1a over a tensor's bytes: equal values give equal hashes, and a single flipped bit almost
+// surely does not.
+template <class T>
+std::uint64_t hash_of(const Tensor<T>& tensor) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(tensor.data());
+  for (std::size_t i = 0; i < tensor.size() * sizeof(T); ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+template <class T>
+void broadcast_tensor(Communicator& world, Tensor<T>& tensor) {
+  world.broadcast(tensor.data(), tensor.size() * sizeof(T), 0);
+}
+
+}  // namespace
+
+template <class T>
+DataParallel<T>::DataParallel(Communicator& world, Module<T>& model)
+    : world_(world), model_(model), parameters_(model.named_parameters()) {}
+
+template <class T>
+void DataParallel<T>::broadcast_from_root(Optimizer<T>* optimizer) {
+  if (world_.size() == 1) return;
+  for (NamedParameter<T>& named : parameters_) broadcast_tensor(world_, named.parameter->value);
+  broadcast_buffers();
+  for (auto& [name, rng] : model_.named_rngs())
+    rng->set_state(broadcast_string(world_, rng->state(), 0));
+  if (!optimizer) return;
+  OptimizerState<T> state = optimizer->state();
+  std::uint64_t steps = state.steps;
+  world_.broadcast(&steps, sizeof steps, 0);
+  world_.broadcast(&state.learning_rate, sizeof state.learning_rate, 0);
+  state.steps = steps;
+  for (auto& [name, tensor] : state.buffers) broadcast_tensor(world_, tensor);
+  optimizer->load_state(state);
+}
+
+template <class T>
+void DataParallel<T>::broadcast_buffers() {
+  if (world_.size() == 1) return;
+  for (NamedBuffer<T>& buffer : model_.named_buffers()) broadcast_tensor(world_, *buffer.tensor);
+}
+
+template <class T>
+void DataParallel<T>::separate_random_streams() {
+  if (world_.rank() == 0) return;
+  // splitmix64 of the stream's next draw and the rank: rank 0 keeps its stream, so a job of one
+  // and rank 0 of many draw alike.
+  for (auto& [name, rng] : model_.named_rngs()) {
+    std::uint64_t z =
+        rng->next_u64() + 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(world_.rank());
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    *rng = Rng(z ^ (z >> 31));
+  }
+}
+
+template <class T>
+void DataParallel<T>::reduce_gradients(double share, std::vector<double>& totals) {
+  if (world_.size() == 1) return;
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t count = 0;
+  for (const NamedParameter<T>& named : parameters_) count += named.parameter->grad.size();
+  flat_.resize(count);
+  const T scale = static_cast<T>(share);
+  std::size_t at = 0;
+  for (const NamedParameter<T>& named : parameters_) {
+    const Tensor<T>& grad = named.parameter->grad;
+    for (std::size_t i = 0; i < grad.size(); ++i) flat_[at + i] = scale * grad.data()[i];
+    at += grad.size();
+  }
+  world_.sum(flat_.data(), flat_.size());
+  // The totals in double: a loss summed in float over many ranks would lose digits.
+  world_.sum(totals.data(), totals.size());
+  at = 0;
+  for (const NamedParameter<T>& named : parameters_) {
+    Tensor<T>& grad = named.parameter->grad;
+    std::memcpy(grad.data(), flat_.data() + at, grad.size() * sizeof(T));
+    at += grad.size();
+  }
+  reduce_seconds_ +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++reductions_;
+}
+
+template <class T>
+std::string DataParallel<T>::first_drifted() {
+  if (world_.size() == 1) return "";
+  std::vector<std::string> names;
+  std::vector<std::uint64_t> hashes;
+  for (const NamedParameter<T>& named : parameters_) {
+    names.push_back(named.name);
+    hashes.push_back(hash_of(named.parameter->value));
+  }
+  for (const NamedBuffer<T>& buffer : model_.named_buffers()) {
+    names.push_back(buffer.name);
+    hashes.push_back(hash_of(*buffer.tensor));
+  }
+  std::vector<std::uint64_t> maximum = hashes;
+  world_.min_max(hashes.data(), maximum.data(), hashes.size());
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (hashes[i] != maximum[i]) return names[i];
+  return "";
+}
+
+template class DataParallel<float>;
+template class DataParallel<double>;
+
+}  // namespace gradlab

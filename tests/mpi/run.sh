@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs a command under Open MPI's mpirun for the tests: N ranks (default 2) on this machine,
+# oversubscribed (CI machines have 2 cores), as root where CI runs as root, one OpenMP thread per
+# rank, and over TCP on the loopback interface instead of shared memory when TRANSPORT=tcp.
+# Usage: tests/mpi/run.sh [-np N] COMMAND...
+set -euo pipefail
+ranks=2
+if [[ "${1:-}" == "-np" ]]; then ranks=$2; shift 2; fi
+options=(--oversubscribe -np "$ranks" -x OMP_NUM_THREADS=1)
+[[ $(id -u) -eq 0 ]] && options+=(--allow-run-as-root)
+if [[ "${TRANSPORT:-}" == "tcp" ]]; then
+  options+=(--mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+fi
+# Under the sanitizer build, Open MPI's own allocations kept past MPI_Finalize are not ours.
+if [[ -n "${ASAN_OPTIONS:-}" ]]; then
+  export LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp:print_suppressions=0"
+  options+=(-x ASAN_OPTIONS -x LSAN_OPTIONS -x UBSAN_OPTIONS)
+fi
+exec mpirun "${options[@]}" "$@"
