@@ -62,9 +62,12 @@ PY
 }
 check "one process and two ranks learn alike" -- same_losses
 
-# Resume a run started under MPI, under MPI.
+# Resume a run started under MPI, under MPI; then with one process (the global batch and the
+# epoch's order do not depend on the number of ranks).
 expect 0 "resuming .* after epoch 2" -- "$mpi" "$gradlab" train --resume "$work/two" --set epochs=3
 expect 0 "^3$" -- bash -c "wc -l <'$work/two/metrics.jsonl'"
+expect 0 "resuming .* after epoch 3" -- "$gradlab" train --resume "$work/two" --set epochs=4
+expect 0 "^4$" -- bash -c "wc -l <'$work/two/metrics.jsonl'"
 
 # A rank whose data folder does not exist (a host without the data): the job stops at once,
 # naming the rank and the folder.

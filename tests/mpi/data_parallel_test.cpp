@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "framework/layers/conv2d.h"
+#include "framework/layers/dropout.h"
 #include "framework/layers/flatten.h"
 #include "framework/layers/linear.h"
 #include "framework/layers/relu.h"
@@ -155,4 +156,27 @@ TEST_CASE("Totals and metrics add up over the ranks", "[mpi]") {
   CHECK(values[0] == R);
   CHECK(values[1] == R * (R - 1) / 2);
   CHECK(broadcast_string(world, world.rank() == 0 ? "from rank 0" : "", 0) == "from rank 0");
+}
+
+TEST_CASE("Each rank drops its own units: Dropout's streams differ by rank, rank 0 keeps its own",
+          "[mpi]") {
+  Communicator& world = gradlab::world();
+  Sequential<float> model;
+  model.emplace<Dropout<float>>(0.5, 42);
+  Sequential<float> alone;
+  alone.emplace<Dropout<float>>(0.5, 42);
+  DataParallel<float> parallel(world, model);
+  parallel.broadcast_from_root(nullptr);
+  parallel.separate_random_streams();
+  Tensor<float> x = Tensor<float>::from_shape({4, 64});
+  x.fill(1.0f);
+  const Tensor<float> mask = model.forward(x);
+  const Tensor<float> expected_alone = alone.forward(x);
+  // Rank 0 draws as a job of one would; every other rank draws another mask.
+  const std::string mine(reinterpret_cast<const char*>(mask.data()), mask.size() * sizeof(float));
+  const std::string rank0 = broadcast_string(world, mine, 0);
+  if (world.rank() == 0)
+    CHECK(std::equal(mask.begin(), mask.end(), expected_alone.begin()));
+  else
+    CHECK(mine != rank0);
 }
