@@ -11,9 +11,12 @@ options=(--oversubscribe -np "$ranks" -x OMP_NUM_THREADS=1)
 if [[ "${TRANSPORT:-}" == "tcp" ]]; then
   options+=(--mca btl tcp,self --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
 fi
-# Under the sanitizer build, Open MPI's own allocations kept past MPI_Finalize are not ours.
+# Under the sanitizer build, Open MPI's own allocations kept past MPI_Finalize are not ours:
+# suppressed by library (lsan.supp), which needs whole stacks (fast unwinding stops at frames
+# without frame pointers, inside Open MPI's components, and leaves "<unknown module>").
 if [[ -n "${ASAN_OPTIONS:-}" ]]; then
-  export LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp:print_suppressions=0"
+  export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+  export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp:print_suppressions=0"
   options+=(-x ASAN_OPTIONS -x LSAN_OPTIONS -x UBSAN_OPTIONS)
 fi
 exec mpirun "${options[@]}" "$@"
