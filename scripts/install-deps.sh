@@ -17,6 +17,7 @@ packages=(
   libxtensor-blas-dev liblapack-dev libblas-dev   # eigen/SVD (LAPACK) for framework/math
   libopenblas0-openmp                   # ...run by OpenBLAS (also the PyTorch baseline's BLAS)
   libopenmpi-dev openmpi-bin            # data-parallel training: mpirun -np N gradlab train
+  libonnx-dev libprotobuf-dev           # gradlab export --onnx (ONNX's own classes and checker)
   ca-certificates                       # npm over TLS
   "$@"
 )

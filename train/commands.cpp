@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 
@@ -16,8 +17,10 @@
 #include "framework/layers/dropout.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "models/builder.h"
+#include "models/onnx_export.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
+#include "train/safetensors.h"
 #include "train/trainer.h"
 
 namespace gradlab {
@@ -142,7 +145,7 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
 }
 
 int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images,
-                    const std::string& backend) {
+                    const std::string& backend, bool json) {
   LoadedModel loaded = load_model(checkpoint_path, backend);
   const Shape& shape = loaded.checkpoint.sample_shape;  // C, H, W
   const std::size_t classes = classes_of(loaded.config);
@@ -171,9 +174,22 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
     Tensor<float> batch = Tensor<float>::from_shape({count, 1, height, width});
     for (std::size_t i = 0; i < pixels.size(); ++i) batch.data()[i] = normalise(pixels[i]);
     const Tensor<float>& logits = loaded.model->forward(batch);
-    for (std::size_t n = 0; n < count; ++n)
-      print_probabilities(count == 1 ? path : path + "[" + std::to_string(n) + "]",
-                          logits.data() + n * classes, classes);
+    for (std::size_t n = 0; n < count; ++n) {
+      const std::string label = count == 1 ? path : path + "[" + std::to_string(n) + "]";
+      const float* row = logits.data() + n * classes;
+      if (!json) {
+        print_probabilities(label, row, classes);
+        continue;
+      }
+      // One JSON object per line, the logits at full float precision (for tools and tests).
+      const std::size_t predicted =
+          static_cast<std::size_t>(std::max_element(row, row + classes) - row);
+      std::cout << nlohmann::json{{"image", label},
+                                  {"class", predicted},
+                                  {"logits", std::vector<float>(row, row + classes)}}
+                       .dump()
+                << "\n";
+    }
   }
   return 0;
 }
@@ -266,6 +282,57 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
   std::printf("worst relative error %.2e: %s\n", worst,
               worst <= 1e-6 ? "PASS (<= 1e-6)" : "FAIL (> 1e-6)");
   return worst <= 1e-6 ? 0 : 1;
+}
+
+int export_command(const std::string& checkpoint_path, const std::string& onnx_path,
+                   const std::string& batch, const std::string& version) {
+  OnnxExportOptions options;
+  if (batch != "dynamic") {
+    const bool digits = !batch.empty() && batch.size() < 10 &&
+                        batch.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoul(batch) == 0)
+      throw ConfigError("--batch: expected \"dynamic\" or a batch size >= 1, got \"" + batch +
+                        "\"");
+    options.batch = std::stoul(batch);
+  }
+  LoadedModel loaded = load_model(checkpoint_path, "");
+  const std::size_t classes = classes_of(loaded.config);
+  options.mean = loaded.config.data.normalization.mean;
+  options.std = loaded.config.data.normalization.std;
+  // The run's test accuracy, where the checkpoint sits in a finished run's folder.
+  std::string accuracy = "unknown";
+  const fs::path final_metrics =
+      fs::path(checkpoint_path).parent_path().parent_path() / "final_metrics.json";
+  if (fs::exists(final_metrics)) {
+    try {
+      const nlohmann::json metrics = nlohmann::json::parse(std::ifstream(final_metrics));
+      if (metrics.contains("test"))
+        accuracy = std::to_string(metrics["test"]["accuracy"].get<double>());
+    } catch (const std::exception&) {
+      // A damaged metrics file does not stop the export; the accuracy is then unknown.
+    }
+  }
+  options.metadata = {{"gradlab_version", version},
+                      {"config", loaded.checkpoint.config.dump()},
+                      {"test_accuracy", accuracy},
+                      {"classes", std::to_string(classes)},
+                      {"input", "pixels / 255, N x C x H x W; the graph normalises them"}};
+  options.doc = "gradlab " + version + " model from " + checkpoint_path + "; test accuracy " +
+                accuracy +
+                "; input: pixels / 255 (N x C x H x W), output: "
+                "logits (N x " +
+                std::to_string(classes) + ")";
+  const std::string bytes =
+      export_onnx(*loaded.model, loaded.checkpoint.sample_shape, classes, options);
+  write_file_atomically(onnx_path, bytes);
+  const Shape& sample = loaded.checkpoint.sample_shape;
+  const std::string N = batch == "dynamic" ? "N" : batch;
+  std::printf(
+      "%s: ONNX opset 13, input pixels [%s, %zu, %zu, %zu], output logits [%s, %zu], %zu "
+      "bytes\n",
+      onnx_path.c_str(), N.c_str(), sample[0], sample[1], sample[2], N.c_str(), classes,
+      bytes.size());
+  return 0;
 }
 
 }  // namespace gradlab

@@ -17,12 +17,17 @@ int train_command(const std::string& config_path, std::vector<std::string> overr
 int eval_command(const std::string& checkpoint_path, const std::string& data_dir,
                  const std::string& backend);
 
-// gradlab predict CHECKPOINT IMAGE...: class and probabilities per image (PGM, PNG or IDX).
+// gradlab predict CHECKPOINT IMAGE...: class and probabilities per image (PGM, PNG or IDX);
+// json: one line per image, {"image", "class", "logits"} at full precision.
 int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images,
-                    const std::string& backend);
+                    const std::string& backend, bool json = false);
 
 // gradlab summary CONFIG: each layer, its output shape, parameter count and FLOPs.
 int summary_command(const std::string& config_path, const std::vector<std::string>& overrides);
+// gradlab export CHECKPOINT --onnx FILE [--batch dynamic|N]: the model as an ONNX graph
+// (models/onnx_export.h), written atomically. version: gradlab's, for the model's doc string.
+int export_command(const std::string& checkpoint_path, const std::string& onnx_path,
+                   const std::string& batch, const std::string& version);
 
 // gradlab gradcheck CONFIG: float64 finite-difference check of the configured model and loss on
 // `batch` random inputs, up to `elements` elements per parameter; exit 1 if any error > 1e-6.

@@ -53,8 +53,19 @@ int main(int argc, char** argv) {
       app.add_subcommand("predict", "class and probabilities for images (PGM, PNG or IDX)");
   predict->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
   predict->add_option("images", images, "image files")->required();
+  bool predict_json = false;
+  predict->add_flag("--json", predict_json,
+                    "one JSON line per image: class and logits at full precision");
   predict->add_option("--backend", backend, "kernels: " + backend_list)
       ->check(CLI::IsMember(backend_names));
+
+  std::string onnx_path, export_batch = "dynamic";
+  CLI::App* export_onnx =
+      app.add_subcommand("export", "write a checkpoint's model as an ONNX graph (opset 13)");
+  export_onnx->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
+  export_onnx->add_option("--onnx", onnx_path, "the .onnx file to write")->required();
+  export_onnx->add_option("--batch", export_batch,
+                          "the batch dimension: dynamic (default) or a fixed size");
 
   CLI::App* summary = app.add_subcommand(
       "summary", "each layer of a config's model: output shape, parameters, FLOPs");
@@ -111,8 +122,10 @@ int main(int argc, char** argv) {
       return gradlab::train_command(config, overrides, resume, backend);
     }
     if (*eval) return gradlab::eval_command(checkpoint, data, backend);
-    if (*predict) return gradlab::predict_command(checkpoint, images, backend);
+    if (*predict) return gradlab::predict_command(checkpoint, images, backend, predict_json);
     if (*summary) return gradlab::summary_command(config, overrides);
+    if (*export_onnx)
+      return gradlab::export_command(checkpoint, onnx_path, export_batch, GRADLAB_VERSION);
     if (*gradcheck) return gradlab::gradcheck_command(config, overrides, batch, elements);
     if (*pca) return gradlab::pca_command(pca_options);
     if (*demo) {
