@@ -62,16 +62,6 @@ void DataLoader::set_shard(std::size_t rank, std::size_t ranks) {
   ranks_ = ranks;
 }
 
-namespace {
-// splitmix64 of a seed and a position: independent streams for neighbouring positions.
-std::uint64_t mix(std::uint64_t seed, std::uint64_t position) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (position + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-}  // namespace
-
 bool DataLoader::next(Tensor<float>& images, Labels& labels) {
   const std::size_t remaining = order_.size() - position_;
   if (remaining == 0 || (drop_last_ && remaining < batch_size_)) return false;
@@ -90,7 +80,7 @@ bool DataLoader::next(Tensor<float>& images, Labels& labels) {
     const std::uint8_t* pixels = data_.pixels.data() + index * D;
     if (augmentation_.enabled()) {
       augmented_.resize(D);
-      Rng image_rng(mix(augmentation_seed_, first + n));
+      Rng image_rng(derive_seed(augmentation_seed_, first + n + 1));
       augmentation_.apply(pixels, data_.channels, data_.height, data_.width, image_rng,
                           augmented_.data());
       pixels = augmented_.data();

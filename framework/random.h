@@ -11,6 +11,15 @@
 
 namespace gradlab {
 
+// A seed for stream `index` derived from `seed` (splitmix64 of seed + index · 0x9E37…): nearby
+// indices give unrelated seeds. Epochs, images within an epoch and ranks get their streams so.
+inline std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t index) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * index;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 class Rng {
  public:
   explicit Rng(std::uint64_t seed) : engine_(seed) {}

@@ -37,12 +37,9 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Each epoch's shuffling draws from its own Rng, derived from the seed and the epoch number, so
-// a resumed run shuffles exactly as an uninterrupted one (splitmix64-style mixing of the two).
+// a resumed run shuffles exactly as an uninterrupted one.
 Rng epoch_rng(std::uint64_t seed, std::size_t epoch) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (epoch + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return Rng(z ^ (z >> 31));
+  return Rng(derive_seed(seed, epoch + 1));
 }
 
 bool all_finite(const std::vector<Parameter<float>*>& parameters) {

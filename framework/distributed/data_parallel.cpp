@@ -57,15 +57,10 @@ void DataParallel<T>::broadcast_buffers() {
 template <class T>
 void DataParallel<T>::separate_random_streams() {
   if (world_.rank() == 0) return;
-  // splitmix64 of the stream's next draw and the rank: rank 0 keeps its stream, so a job of one
-  // and rank 0 of many draw alike.
-  for (auto& [name, rng] : model_.named_rngs()) {
-    std::uint64_t z =
-        rng->next_u64() + 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(world_.rank());
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    *rng = Rng(z ^ (z >> 31));
-  }
+  // From the stream's next draw and the rank: rank 0 keeps its stream, so a job of one and rank
+  // 0 of many draw alike.
+  for (auto& [name, rng] : model_.named_rngs())
+    *rng = Rng(derive_seed(rng->next_u64(), static_cast<std::uint64_t>(world_.rank())));
 }
 
 template <class T>
