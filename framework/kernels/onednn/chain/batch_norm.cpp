@@ -3,10 +3,10 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "framework/kernels/onednn/chain/relu.h"
 #include "framework/kernels/onednn/context.h"
 #include "framework/kernels/onednn/implementation.h"
 #include "framework/log.h"
-#include "framework/parallel.h"
 
 namespace gradlab::onednn {
 
@@ -147,12 +147,7 @@ void BatchNormOp::forward(const memory& src, const memory& dst, const LayerParam
       running_var = static_cast<float>(keep * running_var + momentum_ * variance[c] * m / (m - 1));
     }
   }
-  if (relu_ && !relu_fused_) {
-    float* y = data(dst);
-    parallel_for(layout_.get_size() / sizeof(float), [=](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
-    });
-  }
+  if (relu_ && !relu_fused_) relu_forward(data(dst), data(dst), layout_.get_size() / sizeof(float));
   laps.lap(Work::batch_norm);
 }
 
@@ -161,17 +156,9 @@ void BatchNormOp::backward(const memory& src, const memory& dst, const memory& d
   if (!parameters) throw std::logic_error("BatchNormOp::backward without its parameters");
   Passes& p = passes(last_forward_training_);
   make_backward(p);
-  if (relu_ && !relu_fused_) {
-    // ReLU's backward first: dy · [y > 0], in place (diff_dst is ours to overwrite).
-    const float* y = data(dst);
-    float* dy = data(diff_dst);
-    parallel_for(layout_.get_size() / sizeof(float), [=](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) {
-        const float upstream = dy[i];
-        dy[i] = y[i] > 0.0f ? upstream : 0.0f;
-      }
-    });
-  }
+  // ReLU's backward first: dy · [y > 0], in place (diff_dst is ours to overwrite).
+  if (relu_ && !relu_fused_)
+    relu_backward(data(dst), data(diff_dst), data(diff_dst), layout_.get_size() / sizeof(float));
   const memory::desc& vector = p.forward_pd.mean_desc();
   if (!diff_src && !diff_src_scratch_) diff_src_scratch_ = memory(layout_, cpu_engine());
   std::unordered_map<int, memory> arguments{

@@ -2,9 +2,9 @@
 
 #include <unordered_map>
 
+#include "framework/kernels/onednn/chain/relu.h"
 #include "framework/kernels/onednn/implementation.h"
 #include "framework/log.h"
-#include "framework/parallel.h"
 
 namespace gradlab::onednn {
 
@@ -29,21 +29,6 @@ std::size_t channel_block(const memory::desc& layout) {
   if (layout == memory::desc(layout.dims(), dt::f32, tag::nChw8c)) return 8;
   if (layout == memory::desc(layout.dims(), dt::f32, tag::nChw16c)) return 16;
   return 0;
-}
-
-// y = max(y, 0) or dy = dy · [y > 0] over a whole buffer (a blocked layout's padding included).
-void relu_in_place(float* y, std::size_t count) {
-  parallel_for(count, [=](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
-  });
-}
-void relu_mask(const float* y, float* dy, std::size_t count) {
-  parallel_for(count, [=](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      const float upstream = dy[i];
-      dy[i] = y[i] > 0.0f ? upstream : 0.0f;
-    }
-  });
 }
 
 float* data(const memory& m) {
@@ -232,7 +217,7 @@ void ConvolutionOp::forward(const memory& src, const memory& dst, const LayerPar
                             Laps& laps) {
   if (!forward_on_onednn_) {
     im2col_.forward(g_, data(src), parameters->weight, parameters->bias, data(dst));
-    if (relu_) relu_in_place(data(dst), dst_.get_size() / sizeof(float));
+    if (relu_) relu_forward(data(dst), data(dst), dst_.get_size() / sizeof(float));
     laps.lap(Work::convolution_forward);
     return;
   }
@@ -254,7 +239,7 @@ void ConvolutionOp::backward(const memory& src, const memory& dst, const memory&
                              Laps& laps) {
   Backward& b = backward_plan();
   if (reads_dst_in_backward()) {  // ReLU's backward: dy · [y > 0]
-    relu_mask(data(dst), data(diff_dst), dst_.get_size() / sizeof(float));
+    relu_backward(data(dst), data(diff_dst), data(diff_dst), dst_.get_size() / sizeof(float));
     laps.lap(Work::relu);
   }
 

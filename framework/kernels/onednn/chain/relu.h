@@ -9,6 +9,12 @@
 
 namespace gradlab::onednn {
 
+// y = max(0, x) and dx = dy · [y > 0] over a whole buffer (a blocked layout's padding included),
+// on both threads; in place too (y = x, dx = dy): each element is read before it is written.
+// Also the convolution's and batch norm's ReLU where oneDNN does not apply it.
+void relu_forward(const float* x, float* y, std::size_t count);
+void relu_backward(const float* y, const float* dy, float* dx, std::size_t count);
+
 class ReluOp : public Op {
  public:
   explicit ReluOp(const dnnl::memory::desc& offered) : layout_(offered) {}
