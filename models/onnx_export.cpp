@@ -83,6 +83,16 @@ class GraphBuilder {
     attribute->set_f(value);
   }
 
+  // A square window's attributes (Conv, MaxPool, AveragePool): K × K, stride S, P on every side
+  // (ONNX's pads list begins and ends per axis; no pads attribute means 0).
+  void window(onnx::NodeProto& n, std::size_t kernel, std::size_t stride, std::size_t padding) {
+    const auto K = static_cast<std::int64_t>(kernel), S = static_cast<std::int64_t>(stride),
+               P = static_cast<std::int64_t>(padding);
+    ints(n, "kernel_shape", {K, K});
+    ints(n, "strides", {S, S});
+    if (P > 0) ints(n, "pads", {P, P, P, P});
+  }
+
   // Every module of a Sequential in turn.
   std::string emit_sequence(Sequential<float>& sequence, std::string x, const std::string& path) {
     for (std::size_t i = 0; i < sequence.size(); ++i)
@@ -101,12 +111,7 @@ class GraphBuilder {
       std::vector<std::string> inputs{x, constant(name + ".weight", conv->weight().value)};
       if (conv->has_bias()) inputs.push_back(constant(name + ".bias", conv->bias().value));
       onnx::NodeProto& n = node("Conv", name, inputs);
-      const auto K = static_cast<std::int64_t>(conv->kernel_size()),
-                 S = static_cast<std::int64_t>(conv->stride()),
-                 P = static_cast<std::int64_t>(conv->padding());
-      ints(n, "kernel_shape", {K, K});
-      ints(n, "strides", {S, S});
-      ints(n, "pads", {P, P, P, P});
+      window(n, conv->kernel_size(), conv->stride(), conv->padding());
       return n.output(0);
     }
     if (dynamic_cast<ReLU<float>*>(&module)) return node("Relu", name, {x}).output(0);
@@ -120,20 +125,12 @@ class GraphBuilder {
     if (auto* gelu = dynamic_cast<GELU<float>*>(&module)) return emit_gelu(*gelu, x, name);
     if (auto* pool = dynamic_cast<MaxPool2d<float>*>(&module)) {
       onnx::NodeProto& n = node("MaxPool", name, {x});
-      const auto K = static_cast<std::int64_t>(pool->kernel_size()),
-                 S = static_cast<std::int64_t>(pool->stride());
-      ints(n, "kernel_shape", {K, K});
-      ints(n, "strides", {S, S});
+      window(n, pool->kernel_size(), pool->stride(), 0);
       return n.output(0);
     }
     if (auto* pool = dynamic_cast<AvgPool2d<float>*>(&module)) {
       onnx::NodeProto& n = node("AveragePool", name, {x});
-      const auto K = static_cast<std::int64_t>(pool->kernel_size()),
-                 S = static_cast<std::int64_t>(pool->stride()),
-                 P = static_cast<std::int64_t>(pool->padding());
-      ints(n, "kernel_shape", {K, K});
-      ints(n, "strides", {S, S});
-      ints(n, "pads", {P, P, P, P});
+      window(n, pool->kernel_size(), pool->stride(), pool->padding());
       integer(n, "count_include_pad", 1);  // dividing by K² everywhere, as AvgPool2d does
       return n.output(0);
     }

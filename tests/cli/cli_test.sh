@@ -5,23 +5,7 @@ set -u
 gradlab=$1 make_data=$2 source=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-
-# expect CODE PATTERN -- COMMAND...: the command exits with CODE and its output matches PATTERN.
-expect() {
-  local code=$1 pattern=$2
-  shift 3
-  local output status
-  output=$("$@" 2>&1)
-  status=$?
-  if [[ $status -eq $code ]] && grep -Eq -- "$pattern" <<<"$output"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAILED: $* (exit $status, wanted $code and /$pattern/)"
-    echo "$output" | tail -5 | sed 's/^/    /'
-  fi
-}
+source "$source/tests/expect.sh"
 
 "$make_data" "$work/data" 600 100
 config="$source/tests/cli/tiny.json"
@@ -109,5 +93,4 @@ expect 1 "nowhere/train-images-idx3-ubyte.*cannot open|nowhere/train-images.*(mi
 expect 1 "--out $work/run/config.json/x: cannot create the folder" -- "$gradlab" pca --data "$work/data" --out "$work/run/config.json/x"
 expect 105 "method: .*not in" -- "$gradlab" pca --data "$work/data" --method qr
 
-echo "cli: $passed passed, $failed failed"
-((failed == 0))
+finish "cli"

@@ -9,30 +9,8 @@ gradlab=$1 make_data=$2 source=$3
 mpi="$source/tests/mpi/run.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-
-# expect CODE PATTERN -- COMMAND...: the command exits with CODE (within 120 s) and its output
-# matches PATTERN.
-expect() {
-  local code=$1 pattern=$2
-  shift 3
-  local output status
-  output=$(timeout 120 "$@" 2>&1)
-  status=$?
-  if [[ $status -eq $code ]] && grep -Eq -- "$pattern" <<<"$output"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAILED: $* (exit $status, wanted $code and /$pattern/)"
-    echo "$output" | tail -8 | sed 's/^/    /'
-  fi
-}
-# check DESCRIPTION -- COMMAND...: the command succeeds.
-check() {
-  local what=$1
-  shift 2
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $what"; fi
-}
+source "$source/tests/expect.sh"
+EXPECT_TIMEOUT=120  # a hung rank must not hang CI
 
 "$make_data" "$work/data" 600 100
 config="$source/tests/cli/tiny.json"
@@ -114,5 +92,4 @@ else
 fi
 expect 0 "\(100 images\) loss" -- bash -c "'$gradlab' eval '$work/killed/checkpoints/last.safetensors' | tr '\n' ' '"
 
-echo "mpi cli: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish "mpi cli"

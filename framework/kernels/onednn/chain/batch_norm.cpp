@@ -18,13 +18,23 @@ using BackwardPd = dnnl::batch_normalization_backward::primitive_desc;
 
 namespace {
 
-float* data(const memory& m) {
-  return static_cast<float*>(m.get_data_handle());
-}
-
 // A C-vector of ours (γ, β, running statistics) as a oneDNN memory, without a copy.
 memory vector_memory(const memory::desc& desc, const float* values) {
   return memory(desc, cpu_engine(), const_cast<float*>(values));
+}
+
+// The statistics a pass normalises with: the batch's (a training forward computed them) or the
+// running ones (evaluation: oneDNN's use_global_stats).
+void add_statistics(std::unordered_map<int, memory>& arguments, bool batch_statistics,
+                    const memory& batch_mean, const memory& batch_variance,
+                    const memory::desc& vector, const LayerParameters& parameters) {
+  if (batch_statistics) {
+    arguments[DNNL_ARG_MEAN] = batch_mean;
+    arguments[DNNL_ARG_VARIANCE] = batch_variance;
+  } else {
+    arguments[DNNL_ARG_MEAN] = vector_memory(vector, parameters.running_mean);
+    arguments[DNNL_ARG_VARIANCE] = vector_memory(vector, parameters.running_var);
+  }
 }
 
 }  // namespace
@@ -127,13 +137,7 @@ void BatchNormOp::forward(const memory& src, const memory& dst, const LayerParam
     arguments[DNNL_ARG_SHIFT] = vector_memory(vector, parameters->bias);
   }
   if (relu_fused_) arguments[DNNL_ARG_WORKSPACE] = p.workspace;
-  if (training_) {
-    arguments[DNNL_ARG_MEAN] = mean_;
-    arguments[DNNL_ARG_VARIANCE] = variance_;
-  } else {
-    arguments[DNNL_ARG_MEAN] = vector_memory(vector, parameters->running_mean);
-    arguments[DNNL_ARG_VARIANCE] = vector_memory(vector, parameters->running_var);
-  }
+  add_statistics(arguments, training_, mean_, variance_, vector, *parameters);
   p.forward.execute(cpu_stream(), arguments);
   if (training_) {
     // PyTorch's running statistics: the variance unbiased, m/(m − 1) (layers/batchnorm.h).
@@ -165,13 +169,7 @@ void BatchNormOp::backward(const memory& src, const memory& dst, const memory& d
       {DNNL_ARG_SRC, src},
       {DNNL_ARG_DIFF_DST, diff_dst},
       {DNNL_ARG_DIFF_SRC, diff_src ? *diff_src : diff_src_scratch_}};
-  if (last_forward_training_) {
-    arguments[DNNL_ARG_MEAN] = mean_;
-    arguments[DNNL_ARG_VARIANCE] = variance_;
-  } else {
-    arguments[DNNL_ARG_MEAN] = vector_memory(vector, parameters->running_mean);
-    arguments[DNNL_ARG_VARIANCE] = vector_memory(vector, parameters->running_var);
-  }
+  add_statistics(arguments, last_forward_training_, mean_, variance_, vector, *parameters);
   if (relu_fused_) arguments[DNNL_ARG_WORKSPACE] = p.workspace;
   if (affine_) {
     if (!diff_scale_) {

@@ -31,10 +31,6 @@ std::size_t channel_block(const memory::desc& layout) {
   return 0;
 }
 
-float* data(const memory& m) {
-  return static_cast<float*>(m.get_data_handle());
-}
-
 }  // namespace
 
 struct ConvolutionOp::Backward {

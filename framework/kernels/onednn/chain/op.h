@@ -28,6 +28,11 @@ struct LayerParameters {
   float* running_var = nullptr;
 };
 
+// A float memory's values (the chains run in f32 throughout).
+inline float* data(const dnnl::memory& m) {
+  return static_cast<float*>(m.get_data_handle());
+}
+
 // What a chain spends its time on, reported piece by piece to an observer when one is set (the
 // benchmark's: bench/gradlab_bench.cpp). Unobserved, nothing is timed.
 enum class Work {
