@@ -18,6 +18,7 @@ packages=(
   libopenblas0-openmp                   # ...run by OpenBLAS (also the PyTorch baseline's BLAS)
   libopenmpi-dev openmpi-bin            # data-parallel training: mpirun -np N gradlab train
   libonnx-dev libprotobuf-dev           # gradlab export --onnx (ONNX's own classes and checker)
+  gnuplot-nox                           # the run report's PNG copies (train/report/gnuplot.h)
   ca-certificates                       # npm over TLS
   "$@"
 )

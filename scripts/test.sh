@@ -4,7 +4,7 @@
 # Usage: scripts/test.sh [--sanitize]   (--sanitize: the same tests under ASan + UBSan)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh chromium   # chromium: the report's browser test (tests/report/)
 scripts/check-format.sh
 scripts/build.sh "$@"
 build_dir=build

@@ -20,6 +20,7 @@
 #include "models/onnx_export.h"
 #include "train/checkpoint.h"
 #include "train/metrics.h"
+#include "train/report/report.h"
 #include "train/safetensors.h"
 #include "train/trainer.h"
 
@@ -49,29 +50,6 @@ Shape sample_shape_of(const ExperimentConfig& config) {
 
 std::size_t classes_of(const ExperimentConfig& config) {
   return find_dataset(config.data.dataset).classes();
-}
-
-// A model restored from a checkpoint, with the parsed config it was trained with.
-struct LoadedModel {
-  Checkpoint checkpoint;
-  ExperimentConfig config;
-  std::unique_ptr<Sequential<float>> model;
-};
-
-// backend: "" for the one the checkpoint was trained with.
-LoadedModel load_model(const std::string& checkpoint_path, const std::string& backend) {
-  LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
-  if (loaded.checkpoint.sample_shape.size() != 3)  // the library can save other ranks
-    throw DataError(checkpoint_path + ": a model of samples " +
-                    to_string(loaded.checkpoint.sample_shape) +
-                    "; the command line runs models of images [C, H, W]");
-  loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
-  loaded.model = build_experiment_model<float>(loaded.config, loaded.checkpoint.sample_shape,
-                                               classes_of(loaded.config));
-  loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
-  restore_model(loaded.checkpoint, *loaded.model);
-  loaded.model->eval();
-  return loaded;
 }
 
 void print_probabilities(const std::string& label, const float* logits, std::size_t classes) {
@@ -116,8 +94,8 @@ int train_command(const std::string& config_path, std::vector<std::string> overr
 }
 
 int eval_command(const std::string& checkpoint_path, const std::string& data_dir,
-                 const std::string& backend) {
-  LoadedModel loaded = load_model(checkpoint_path, backend);
+                 const std::string& backend, const std::string& report_path) {
+  LoadedModel loaded = load_trained_model(checkpoint_path, backend);
   const std::string folder = data_dir.empty() ? loaded.config.data.folder : data_dir;
   const DatasetSpec& dataset = find_dataset(loaded.config.data.dataset);
   const std::size_t classes = dataset.classes();
@@ -126,27 +104,57 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
     throw DataError(folder + ": images are " + to_string({test.channels, test.height, test.width}) +
                     ", the model takes " + to_string(loaded.checkpoint.sample_shape));
   }
-  std::vector<std::size_t> indices(test.count);
-  for (std::size_t i = 0; i < test.count; ++i) indices[i] = i;
-  DataLoader loader(test, indices, 256, false, false, loaded.config.data.normalization);
-  SoftmaxCrossEntropy<float> loss;  // unweighted: the reported loss is comparable across runs
-  const ClassificationMetrics metrics = evaluate(*loaded.model, loss, loader, classes);
+  const SplitPredictions predictions =
+      predict_split(*loaded.model, test, loaded.config.data.normalization, classes);
+  const ClassificationMetrics& metrics = predictions.metrics;
   std::printf("%s on %s (%zu images)\n", checkpoint_path.c_str(), folder.c_str(), metrics.count());
   std::printf("loss %.4f  accuracy %.2f%%  balanced accuracy %.2f%%  macro-F1 %.4f\n",
               metrics.loss(), 100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(),
               metrics.macro_f1());
   const auto precision = metrics.precision(), recall = metrics.recall(), f1 = metrics.f1();
-  std::printf("class  precision  recall  f1\n");
+  const std::vector<std::string>& names = loaded.config.data.class_names;
+  std::printf("class  precision  recall  f1      name\n");
   for (std::size_t c = 0; c < classes; ++c)
-    std::printf("%5zu  %9.4f  %6.4f  %.4f\n", c, precision[c], recall[c], f1[c]);
+    std::printf("%5zu  %9.4f  %6.4f  %.4f  %s\n", c, precision[c], recall[c], f1[c],
+                names[c].c_str());
   std::printf("confusion matrix (rows: true class, columns: predicted)\n%s",
               metrics.format_confusion().c_str());
+  if (report_path.empty()) return 0;
+
+  // The report: this evaluation, and the curves of the run the checkpoint comes from, if it sits
+  // in a run folder (<run>/checkpoints/<name>.safetensors).
+  ReportContent content;
+  const fs::path run_dir = fs::absolute(checkpoint_path).parent_path().parent_path();
+  if (fs::exists(run_dir / "config.json") && fs::exists(run_dir / "metrics.jsonl")) {
+    content.history = read_run_history(run_dir);
+    content.history["config"] = loaded.checkpoint.config;  // the weights' own
+  } else {
+    content.history = {{"config", loaded.checkpoint.config},
+                       {"status", {{"state", "finished"}, {"text", "checkpoint evaluation"}}},
+                       {"note", "No learning curves: the checkpoint is outside a run folder."}};
+  }
+  content.title = fs::path(checkpoint_path).filename().string() + " on " + folder;
+  content.class_names = names;
+  content.parameters = loaded.model->parameter_count();
+  content.evaluation = predictions;
+  content.split = &test;
+  content.split_name = "test";
+  content.evaluation_source = "Test split (" + dataset.test_split + ") of " + folder + ", " +
+                              std::to_string(test.count) + " images; weights of " +
+                              checkpoint_path + " (epoch " +
+                              std::to_string(loaded.checkpoint.progress.epoch) + ")";
+  write_report(report_path, report_data(content), std::cout);
+  return 0;
+}
+
+int report_command(const std::string& run_dir, const std::string& backend) {
+  write_run_report(run_dir, backend, std::cout);
   return 0;
 }
 
 int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images,
                     const std::string& backend, bool json) {
-  LoadedModel loaded = load_model(checkpoint_path, backend);
+  LoadedModel loaded = load_trained_model(checkpoint_path, backend);
   const Shape& shape = loaded.checkpoint.sample_shape;  // C, H, W
   const std::size_t classes = classes_of(loaded.config);
   // Grayscale images only (checked below): channel 0's statistics.
@@ -295,7 +303,7 @@ int export_command(const std::string& checkpoint_path, const std::string& onnx_p
                         "\"");
     options.batch = std::stoul(batch);
   }
-  LoadedModel loaded = load_model(checkpoint_path, "");
+  LoadedModel loaded = load_trained_model(checkpoint_path, "");
   const std::size_t classes = classes_of(loaded.config);
   options.mean = loaded.config.data.normalization.mean;
   options.std = loaded.config.data.normalization.std;

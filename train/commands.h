@@ -13,9 +13,15 @@ namespace gradlab {
 int train_command(const std::string& config_path, std::vector<std::string> overrides,
                   const std::string& resume_dir, const std::string& backend);
 
-// gradlab eval CHECKPOINT [--data DIR]: metrics and confusion matrix on the test split (t10k).
+// gradlab eval CHECKPOINT [--data DIR] [--report FILE]: metrics and confusion matrix on the
+// test split (t10k); with a report path, also a run report (train/report/report.h) of this
+// evaluation, with the curves of the checkpoint's run when it sits in a run folder.
 int eval_command(const std::string& checkpoint_path, const std::string& data_dir,
-                 const std::string& backend);
+                 const std::string& backend, const std::string& report_path = "");
+
+// gradlab report RUN_DIR: RUN_DIR/report.html (and its PNG copies) for a finished, stopped or
+// running run, its best checkpoint evaluated on the test split.
+int report_command(const std::string& run_dir, const std::string& backend);
 
 // gradlab predict CHECKPOINT IMAGE...: class and probabilities per image (PGM, PNG or IDX);
 // json: one line per image, {"image", "class", "logits"} at full precision.

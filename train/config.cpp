@@ -164,6 +164,21 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
                           std::to_string(spec.classes()) + "), got " +
                           std::to_string(d.keep_fraction.size()));
     }
+    // The class names reports and evaluations show: the data set's, or one string per class.
+    d.class_names = spec.class_names;
+    if (data.has("class_names")) {
+      const nlohmann::json& names = data.json("class_names");
+      const std::string where = data.key_path("class_names");
+      if (!names.is_array() || names.size() != spec.classes())
+        throw ConfigError(where + ": expected a list of " + std::to_string(spec.classes()) +
+                          " names (one per class), got " + names.dump());
+      for (std::size_t c = 0; c < names.size(); ++c) {
+        if (!names[c].is_string() || names[c].get<std::string>().empty())
+          throw ConfigError(where + "[" + std::to_string(c) + "]: expected a non-empty name, got " +
+                            names[c].dump());
+        d.class_names[c] = names[c].get<std::string>();
+      }
+    }
     d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
     d.oversample = data.boolean("oversample", false);
     if (data.has("augment")) {

@@ -11,6 +11,7 @@
 //   data.keep_fraction   per-class fraction of training images kept, one per class ([] = all)
 //   data.limit           use only the first N training images (0 = all)
 //   data.oversample      draw training batches with class-balancing weights (false)
+//   data.class_names     one name per class, for reports (the data set's: digits, clothes)
 //   data.augment         {"translate": P (0), "horizontal_flip": the data set's default,
 //                         "rotate": D (0), "scale": [a, b] ([1, 1])}: training images turned
 //                        by up to D degrees, scaled by a factor in [a, b], shifted by up to P
@@ -52,7 +53,8 @@ struct DataConfig {
   std::vector<double> keep_fraction;
   std::size_t limit = 0;
   bool oversample = false;
-  Augmentation augmentation;  // of training images only
+  Augmentation augmentation;             // of training images only
+  std::vector<std::string> class_names;  // one per class: data.class_names, else the data set's
 };
 
 struct LossConfig {

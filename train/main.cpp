@@ -48,6 +48,18 @@ int main(int argc, char** argv) {
   eval->add_option("--data", data, "folder of IDX files (default: the checkpoint's data folder)");
   eval->add_option("--backend", backend, "kernels: " + backend_list)
       ->check(CLI::IsMember(backend_names));
+  std::string report_path;
+  eval->add_option("--report", report_path,
+                   "also write a report (HTML, with PNG copies beside it) of this evaluation");
+
+  std::string run_dir;
+  CLI::App* report = app.add_subcommand(
+      "report", "write RUN_DIR/report.html: curves, confusion matrix, mistakes (any run)");
+  report->add_option("run", run_dir, "a run folder (finished, stopped or still training)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  report->add_option("--backend", backend, "kernels for the evaluation: " + backend_list)
+      ->check(CLI::IsMember(backend_names));
 
   CLI::App* predict =
       app.add_subcommand("predict", "class and probabilities for images (PGM, PNG or IDX)");
@@ -121,7 +133,8 @@ int main(int argc, char** argv) {
         throw CLI::ValidationError("train: give a CONFIG file, or --resume RUN_DIR");
       return gradlab::train_command(config, overrides, resume, backend);
     }
-    if (*eval) return gradlab::eval_command(checkpoint, data, backend);
+    if (*eval) return gradlab::eval_command(checkpoint, data, backend, report_path);
+    if (*report) return gradlab::report_command(run_dir, backend);
     if (*predict) return gradlab::predict_command(checkpoint, images, backend, predict_json);
     if (*summary) return gradlab::summary_command(config, overrides);
     if (*export_onnx)

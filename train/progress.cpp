@@ -1,5 +1,7 @@
 #include "train/progress.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +17,12 @@ std::string format_duration(double seconds) {
   return text;
 }
 }  // namespace
+
+std::size_t peak_memory_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::size_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
 
 void ProgressReporter::start_epoch(std::size_t epoch) {
   epoch_ = epoch;

@@ -9,6 +9,10 @@
 
 namespace gradlab {
 
+// The process's peak resident memory so far (getrusage's ru_maxrss), in bytes: what a run's
+// metrics and report give as its memory.
+std::size_t peak_memory_bytes();
+
 class ProgressReporter {
  public:
   ProgressReporter(std::ostream& log, bool bar, std::size_t epochs, std::size_t steps_per_epoch)

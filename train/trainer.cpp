@@ -9,7 +9,9 @@
 #include <type_traits>
 
 #include "datasets/idx.h"
+#include "datasets/registry.h"
 #include "framework/distributed/data_parallel.h"
+#include "framework/kernels/backend.h"
 #include "framework/losses/class_weights.h"
 #include "framework/losses/focal_loss.h"
 #include "framework/losses/softmax_cross_entropy.h"
@@ -21,6 +23,7 @@
 #include "train/early_stopping.h"
 #include "train/metrics.h"
 #include "train/progress.h"
+#include "train/report/report.h"
 #include "train/run_folder.h"
 #include "train/training_data.h"
 
@@ -174,7 +177,8 @@ nlohmann::json epoch_line(std::size_t epoch, const TrainingProgress& progress, c
           {"train_loss", train.loss()},
           {"train_accuracy", train.accuracy()},
           {"seconds", seconds},
-          {"images_per_second", static_cast<double>(images) / seconds}};
+          {"images_per_second", static_cast<double>(images) / seconds},
+          {"peak_memory_bytes", peak_memory_bytes()}};
 }
 
 void add_validation(nlohmann::json& line, const ClassificationMetrics& validation) {
@@ -227,6 +231,21 @@ template std::unique_ptr<Sequential<double>> build_experiment_model<double>(cons
                                                                             const Shape&,
                                                                             std::size_t);
 
+LoadedModel load_trained_model(const std::string& checkpoint_path, const std::string& backend) {
+  LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
+  if (loaded.checkpoint.sample_shape.size() != 3)  // the library can save other ranks
+    throw DataError(checkpoint_path + ": a model of samples " +
+                    to_string(loaded.checkpoint.sample_shape) +
+                    "; the command line runs models of images [C, H, W]");
+  loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
+  loaded.model = build_experiment_model<float>(loaded.config, loaded.checkpoint.sample_shape,
+                                               find_dataset(loaded.config.data.dataset).classes());
+  loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
+  restore_model(loaded.checkpoint, *loaded.model);
+  loaded.model->eval();
+  return loaded;
+}
+
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
                                DataLoader& loader, std::size_t classes, Communicator* world) {
   ClassificationMetrics metrics(classes);
@@ -253,11 +272,10 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
                              const RunFolder* folder, DataParallel<float>& parallel,
                              const TrainingProgress& progress, bool validated, double seconds,
                              std::ostream& log) {
-  nlohmann::json metrics{{"epochs_run", progress.epoch},
-                         {"steps", progress.step},
-                         {"best_epoch", progress.best_epoch},
-                         {"seed", config.seed},
-                         {"wall_seconds", seconds}};
+  nlohmann::json metrics{
+      {"epochs_run", progress.epoch},      {"steps", progress.step},
+      {"best_epoch", progress.best_epoch}, {"seed", config.seed},
+      {"wall_seconds", seconds},           {"peak_memory_bytes", peak_memory_bytes()}};
   if (parallel.world().size() > 1) {
     // What combining the gradients cost: the benchmark's figure (bench/distributed.sh).
     const double per_step = parallel.reduce_seconds() /
@@ -400,6 +418,14 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   const nlohmann::json metrics = final_metrics(config, data, run, own_folder, parallel, progress,
                                                validated, seconds_since(run_start), out);
   if (folder) folder->write_final_metrics(metrics);
+  if (folder && options.report) {
+    // The run has succeeded whatever happens here: a report that cannot be made is a warning.
+    try {
+      write_run_report(folder->path(), config.backend, out);
+    } catch (const std::exception& error) {
+      out << "report not written: " << error.what() << "\n";
+    }
+  }
   return {run_path, metrics};
 }
 

@@ -24,6 +24,7 @@
 #include "framework/distributed/communicator.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/sequential.h"
+#include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/metrics.h"
 
@@ -36,6 +37,8 @@ struct TrainOptions {
   // Stop after this epoch as if interrupted (0 = run to the end): the run can be resumed later,
   // e.g. to split a long run across sessions; the tests use it to simulate a crash.
   std::size_t stop_after_epoch = 0;
+  // Write report.html (train/report/report.h) into the run folder when the run ends.
+  bool report = true;
   // The processes training together (framework/distributed/communicator.h); null: this one
   // alone. Each takes its slice of every batch; rank 0 alone writes the run folder and the log.
   Communicator* world = nullptr;
@@ -64,6 +67,15 @@ template <class T>
 std::unique_ptr<Sequential<T>> build_experiment_model(const ExperimentConfig& config,
                                                       const Shape& sample_shape,
                                                       std::size_t classes);
+
+// A model restored from a checkpoint (in eval mode), with the checkpoint and the parsed config it
+// was trained with. backend: "" for the one it was trained with. Throws DataError naming the file.
+struct LoadedModel {
+  Checkpoint checkpoint;
+  ExperimentConfig config;
+  std::unique_ptr<Sequential<float>> model;
+};
+LoadedModel load_trained_model(const std::string& checkpoint_path, const std::string& backend);
 
 // Loss and predictions of the model over a whole loader, in eval mode; the model is left in
 // training mode. With a world of several ranks, each evaluates its shard of the loader and the

@@ -2,7 +2,7 @@
 # gradlab export checked by an independent runtime: the shipped MLP and LeNet and a model of
 # every exportable layer (tests/onnx/every_layer.json), each trained for one epoch on synthetic
 # 28 × 28 data, exported to ONNX, and run by ONNX Runtime (npm onnxruntime-node, fetched by
-# scripts/fetch-onnxruntime.sh) on 100 test images: the logits must match `gradlab predict
+# scripts/fetch-npm.sh onnxruntime) on 100 test images: the logits must match `gradlab predict
 # --json` within 1e-4 and give the same classes. Prints the largest difference per model.
 # Usage: onnx_test.sh GRADLAB MAKE_SYNTHETIC_IDX SOURCE_DIR
 set -u
@@ -10,7 +10,7 @@ gradlab=$1 make_data=$2 source=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=0
-if ! "$source/scripts/fetch-onnxruntime.sh" >"$work/fetch.log" 2>&1; then
+if ! "$source/scripts/fetch-npm.sh" onnxruntime >"$work/fetch.log" 2>&1; then
   echo "FAILED: ONNX Runtime could not be fetched, so the export is unchecked:"
   tail -3 "$work/fetch.log" | sed 's/^/    /'
   exit 1

@@ -1,5 +1,5 @@
 // Runs an exported model in ONNX Runtime (the npm package onnxruntime-node, fetched by
-// scripts/fetch-onnxruntime.sh) on the images of an IDX file, as `gradlab predict --json` does:
+// scripts/fetch-npm.sh onnxruntime) on the images of an IDX file, as `gradlab predict --json` does:
 // pixels / 255 in, one JSON line per image out, {"class", "logits"}.
 // Usage: node run_onnx.js ORT_NODE_MODULES MODEL.onnx IMAGES-idx3-ubyte [BATCH]
 //   BATCH: images per run (default all at once; a model exported with a fixed batch needs it).

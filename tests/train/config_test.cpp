@@ -295,6 +295,20 @@ TEST_CASE("data.augment is read, mirrors by default only where the classes survi
   CHECK(error_of(config) == "data.augment.rotate: must be in [0, 180], got 200");
 }
 
+TEST_CASE("data.class_names: the data set's, or one non-empty name per class", "[config]") {
+  nlohmann::json config = minimal();
+  CHECK(parse_experiment(config, "t").data.class_names[3] == "3");  // MNIST: the digits
+  config["data"]["dataset"] = "fashion_mnist";
+  CHECK(parse_experiment(config, "t").data.class_names[9] == "Ankle boot");
+  config["data"]["class_names"] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+  CHECK(parse_experiment(config, "t").data.class_names[9] == "j");
+  config["data"]["class_names"] = {"a", "b"};
+  CHECK(error_of(config) ==
+        "data.class_names: expected a list of 10 names (one per class), got [\"a\",\"b\"]");
+  config["data"]["class_names"] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", 9};
+  CHECK(error_of(config) == "data.class_names[9]: expected a non-empty name, got 9");
+}
+
 TEST_CASE("Every shipped experiment config parses and builds its model", "[config]") {
   // experiments/*.json and experiments/imbalanced/*.json, with each data set's sample shape.
   std::size_t configs = 0;

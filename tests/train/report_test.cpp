@@ -1,0 +1,170 @@
+#include "train/report/report.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+
+#include "framework/layers/flatten.h"
+#include "framework/layers/linear.h"
+#include "tests/support.h"
+#include "train/report/gnuplot.h"
+
+using namespace gradlab;
+using gradlab::testing::temp_folder;
+
+namespace {
+
+// Four 1×1×2 images whose predictions are worked by hand: a Linear model with W = I and b = 0
+// predicts the brighter pixel's class, with softmax confidence 1 / (1 + e^(−|x0 − x1|)).
+ImageDataset two_pixel_images() {
+  ImageDataset data;
+  data.count = 4, data.channels = 1, data.height = 1, data.width = 2, data.classes = 2;
+  data.pixels = {255, 0, /**/ 0, 255, /**/ 0, 51, /**/ 255, 204};
+  data.labels = {0, 0, 0, 1};  // right, wrong (certain), wrong (unsure), wrong (unsure)
+  return data;
+}
+
+std::unique_ptr<Sequential<float>> identity_classifier() {
+  Rng rng(1);
+  auto model = std::make_unique<Sequential<float>>();
+  model->emplace<Flatten<float>>();
+  auto& linear = model->emplace<Linear<float>>(2, 2, rng);
+  float* w = linear.weight().value.data();
+  w[0] = 1, w[1] = 0, w[2] = 0, w[3] = 1;
+  return model;
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+}  // namespace
+
+TEST_CASE("predict_split: the confusion matrix and every mistake, most confident first",
+          "[report]") {
+  const auto model = identity_classifier();
+  const SplitPredictions predictions = predict_split(*model, two_pixel_images(), {}, 2);
+  // Pixels / 255: (1, 0) → class 0 (right); (0, 1) → 1 (wrong, z gap 1); (0, 0.2) → 1 (wrong,
+  // gap 0.2); (1, 0.8) → 0 (wrong, gap 0.2).
+  const auto& confusion = predictions.metrics.confusion();
+  CHECK(confusion[0][0] == 1);
+  CHECK(confusion[0][1] == 2);
+  CHECK(confusion[1][0] == 1);
+  CHECK(confusion[1][1] == 0);
+  REQUIRE(predictions.mistakes.size() == 3);
+  CHECK(predictions.mistakes[0].index == 1);
+  CHECK(predictions.mistakes[0].label == 0);
+  CHECK(predictions.mistakes[0].predicted == 1);
+  CHECK(predictions.mistakes[0].confidence == Approx(1 / (1 + std::exp(-1.0))).epsilon(1e-6));
+  // The two unsure ones tie (gap 0.2 each): in index order.
+  CHECK(predictions.mistakes[1].index == 2);
+  CHECK(predictions.mistakes[2].index == 3);
+  CHECK(predictions.mistakes[1].confidence == Approx(1 / (1 + std::exp(-0.2))).epsilon(1e-5));
+  CHECK(predictions.mistakes[2].predicted == 0);
+}
+
+TEST_CASE("read_run_history: epochs, logged steps and the status of a run folder", "[report]") {
+  const auto run = temp_folder("report_history");
+  write_text(run / "config.json", R"({"epochs": 4, "data": {"dataset": "mnist"}})");
+  write_text(run / "metrics.jsonl",
+             "{\"epoch\":1,\"step\":5,\"lr\":0.1,\"train_loss\":2.0}\n"
+             "{\"epoch\":1,\"step\":10,\"train_loss\":1.5,\"train_accuracy\":0.5}\n"
+             "{\"epoch\":2,\"step\":15,\"lr\":0.1,\"train_loss\":1.0}\n"
+             "{\"epoch\":2,\"st");  // the trainer is appending this line
+  write_text(run / "run.lock", "");
+  nlohmann::json history = read_run_history(run);
+  CHECK(history["epochs"].size() == 1);
+  CHECK(history["steps"].size() == 2);
+  CHECK(history["final"].is_null());
+  CHECK(history["status"]["state"] == "stopped");
+  CHECK(history["status"]["text"] == "stopped after 1 of 4 epochs (resume with --resume)");
+
+  write_text(run / "run.lock", std::to_string(::getpid()) + "\n");  // a live trainer
+  CHECK(read_run_history(run)["status"]["text"] == "running: 1 of 4 epochs done");
+
+  write_text(run / "final_metrics.json", R"({"epochs_run": 1})");
+  history = read_run_history(run);
+  CHECK(history["status"]["state"] == "finished");
+  CHECK(history["final"]["epochs_run"] == 1);
+
+  write_text(run / "metrics.jsonl", "{\"epoch\":1,\"train_accuracy\":0.5}\n[1, 2]\n");
+  CHECK_THROWS_WITH(
+      read_run_history(run),
+      (run / "metrics.jsonl").string() + ":2: not a metrics line (a JSON object with \"epoch\")");
+  write_text(run / "config.json", "{\"epochs\": ");
+  CHECK_THROWS_WITH(read_run_history(run),
+                    Catch::StartsWith((run / "config.json").string() + ": not valid JSON"));
+  CHECK_THROWS_WITH(read_run_history(run / "missing"),
+                    (run / "missing").string() + ": no such run folder");
+}
+
+TEST_CASE("The report page: self-contained, and its data cannot break out of its script",
+          "[report]") {
+  nlohmann::json data{{"title", "a <b> & c"},
+                      {"class_names", {"</script><script>alert(1)</script>", "<!-- x"}}};
+  const std::string html = render_report_html(data);
+  // Exactly the page's own scripts end: the data block, uPlot and page.js.
+  std::size_t ends = 0;
+  for (std::size_t at = 0; (at = html.find("</script>", at)) != std::string::npos; ++at) ++ends;
+  CHECK(ends == 3);
+  CHECK(html.find("<title>gradlab run: a &lt;b> &amp; c</title>") != std::string::npos);
+  CHECK(html.find("\\u003c/script>\\u003cscript>alert(1)") != std::string::npos);
+  // Nothing to fetch: no src= or href= to anything outside the page.
+  CHECK(html.find(" src=\"http") == std::string::npos);
+  CHECK(html.find(" href=\"http") == std::string::npos);
+  CHECK(html.find("Copyright (c) 2022 Leon Sorokin") != std::string::npos);  // uPlot's licence
+}
+
+TEST_CASE("The report's data: the planned learning-rate schedule and the mistakes' images",
+          "[report]") {
+  const ImageDataset images = two_pixel_images();
+  const auto model = identity_classifier();
+  ReportContent content;
+  content.title = "run";
+  content.history = {{"config",
+                      {{"data", {{"dataset", "mnist"}}},
+                       {"model", {{"layers", nlohmann::json::array({{{"type", "flatten"}}})}}},
+                       {"optimizer", {{"type", "sgd"}, {"lr", 0.5}}},
+                       {"schedule", {{"type", "cosine"}, {"warmup_epochs", 1}}},
+                       {"epochs", 4}}},
+                     {"epochs", {{{"epoch", 1}, {"step", 10}, {"train_accuracy", 0.5}}}}};
+  content.class_names = {"left", "right"};
+  content.evaluation = predict_split(*model, images, {}, 2);
+  content.split = &images;
+  const nlohmann::json data = report_data(content);
+  CHECK(data["steps_per_epoch"] == 10);
+  const nlohmann::json& schedule = data["schedule"];
+  REQUIRE(schedule.size() == 41);  // steps 0..40 of 4 epochs × 10
+  CHECK(schedule[0][0] == 0.0);
+  CHECK(schedule[40][0] == 4.0);
+  // Linear warm-up over the first epoch, then cosine down to 0 at the end.
+  CHECK(schedule[10][1].get<double>() == Approx(0.5));
+  CHECK(schedule[40][1].get<double>() == Approx(0.0).margin(1e-12));
+  CHECK(schedule[25][1].get<double>() == Approx(0.25));  // half-way through the cosine
+  CHECK(data["evaluation"]["mistakes_total"] == 3);
+  // Image 1 is the pixels (0, 255): a 2×1 gray PNG, base64 in a data URI.
+  const std::string uri = data["evaluation"]["mistakes"][0]["image"];
+  CHECK(uri.rfind("data:image/png;base64,iVBORw0KGgo", 0) == 0);  // the PNG signature's base64
+  CHECK(uri.size() % 4 == 2);  // "data:image/png;base64," is 22 characters; base64 comes in 4s
+}
+
+TEST_CASE("The figures' gnuplot script holds the data and quotes names", "[report]") {
+  const nlohmann::json data{
+      {"title", "run"},
+      {"status", {{"text", "finished"}}},
+      {"class_names", {"it's", "b"}},
+      {"steps_per_epoch", 10},
+      {"epochs",
+       {{{"epoch", 1}, {"train_loss", 1.5}, {"train_accuracy", 0.5}},
+        {{"epoch", 2}, {"train_loss", 1.0}, {"train_accuracy", 0.75}, {"val_loss", 0.9}}}},
+      {"steps", nlohmann::json::array()},
+      {"schedule", nlohmann::json::array()},
+      {"evaluation", {{"source", "test"}, {"metrics", {{"confusion", {{3, 1}, {0, 0}}}}}}}};
+  const std::string script = report_figures_script(data, "report");
+  // Missing validation values are NaN (left out by gnuplot); accuracies in percent.
+  CHECK(script.find("\n1 1.5 NaN 50 NaN\n2 1 0.9 75 NaN\n") != std::string::npos);
+  CHECK(script.find("\n0.75 0.25\n0 0\n") != std::string::npos);  // rows as shares; 0 for none
+  CHECK(script.find("'it''s' 0, 'b' 1") != std::string::npos);
+  CHECK(script.find("layout 1,2") != std::string::npos);  // no schedule: two panels
+}

@@ -1,0 +1,315 @@
+#include "train/report/report.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+
+#include "datasets/idx.h"
+#include "datasets/image_file.h"
+#include "datasets/registry.h"
+#include "framework/losses/softmax_cross_entropy.h"
+#include "framework/optim/registry.h"
+#include "train/checkpoint.h"
+#include "train/config.h"
+#include "train/report/assets.h"
+#include "train/report/gnuplot.h"
+#include "train/safetensors.h"
+#include "train/trainer.h"
+
+#ifndef GRADLAB_VERSION
+#define GRADLAB_VERSION "unknown"
+#endif
+
+namespace gradlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string base64(const std::string& bytes) {
+  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string text;
+  text.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t group = 0;
+    for (std::size_t k = 0; k < 3; ++k)
+      group = group << 8 | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+    for (std::size_t k = 0; k < 4; ++k) text += k <= n ? digits[(group >> (18 - 6 * k)) & 63] : '=';
+  }
+  return text;
+}
+
+// Image `index` of the split as a PNG data URI (its first channel: the data sets are gray).
+std::string image_uri(const ImageDataset& split, std::size_t index) {
+  GrayImage image{split.height, split.width, {}};
+  const std::uint8_t* first = split.pixels.data() + index * split.image_size();
+  image.pixels.assign(first, first + split.height * split.width);
+  return "data:image/png;base64," + base64(encode_png(image));
+}
+
+// metrics.jsonl: epoch lines (they carry train_accuracy) and logged-step lines. A running run may
+// be appending its last line: an unfinished last line (no newline yet) is left for next time.
+void read_metrics(const fs::path& path, nlohmann::json& epochs, nlohmann::json& steps) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t start = 0, line_number = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) break;  // being written
+    ++line_number;
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) continue;
+    const nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
+    if (entry.is_discarded() || !entry.is_object() || !entry.contains("epoch"))
+      throw DataError(path.string() + ":" + std::to_string(line_number) +
+                      ": not a metrics line (a JSON object with \"epoch\")");
+    (entry.contains("train_accuracy") ? epochs : steps).push_back(entry);
+  }
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw DataError(path.string() + ": cannot read");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw DataError(path.string() + ": not valid JSON (" + error.what() + ")");
+  }
+}
+
+// Whether the process named in run.lock is alive: the run's trainer holds that file while it
+// trains (train/run_folder.h). Reading it does not take the lock, so a report never keeps a run
+// from starting or resuming.
+bool trainer_alive(const fs::path& run_dir) {
+  std::ifstream in(run_dir / "run.lock");
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+// The planned learning rate over the whole run, at most ~400 points, x in epochs.
+nlohmann::json schedule_points(const nlohmann::json& config, std::size_t steps_per_epoch) {
+  nlohmann::json points = nlohmann::json::array();
+  if (steps_per_epoch == 0) return points;
+  const ExperimentConfig experiment = parse_experiment(config, "run");
+  const std::size_t total = steps_per_epoch * experiment.epochs;
+  const double lr = experiment.optimizer_spec.lr;
+  const auto schedule = make_schedule(experiment.schedule_spec, lr, steps_per_epoch, total);
+  const std::size_t stride = std::max<std::size_t>(1, total / 400);
+  for (std::size_t step = 0; step <= total; step += stride)
+    points.push_back({static_cast<double>(step) / static_cast<double>(steps_per_epoch),
+                      lr * schedule->factor(step)});
+  return points;
+}
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &utc);
+  return text;
+}
+
+// For JSON inside <script>: no "</script>" or "<!--" can end or change the element.
+std::string escape_for_script(std::string json) {
+  std::string out;
+  out.reserve(json.size());
+  for (char c : json) out += c == '<' ? std::string("\\u003c") : std::string(1, c);
+  return out;
+}
+
+}  // namespace
+
+SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& split,
+                               const Normalization& normalization, std::size_t classes) {
+  SplitPredictions predictions{ClassificationMetrics(classes), {}};
+  std::vector<std::size_t> indices(split.count);
+  for (std::size_t i = 0; i < split.count; ++i) indices[i] = i;
+  DataLoader loader(split, indices, 256, false, false, normalization);
+  Rng unused(0);  // an evaluation loader does not shuffle: batches come in index order
+  loader.start_epoch(unused);
+  SoftmaxCrossEntropy<float> loss;  // unweighted, as gradlab eval's
+  model.eval();
+  Tensor<float> images;
+  Labels labels;
+  std::size_t index = 0;
+  while (loader.next(images, labels)) {
+    const Tensor<float>& logits = model.forward(images);
+    predictions.metrics.add(logits, labels, loss.forward(logits, labels));
+    for (std::size_t n = 0; n < labels.size(); ++n, ++index) {
+      const float* row = logits.data() + n * classes;
+      const auto best = static_cast<int>(std::max_element(row, row + classes) - row);
+      if (best == labels[n]) continue;
+      // softmax of the winner: 1 / Σ_c exp(z_c − z_best)
+      double sum = 0;
+      for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(row[c]) - row[best]);
+      predictions.mistakes.push_back({index, labels[n], best, 1.0 / sum});
+    }
+  }
+  std::stable_sort(predictions.mistakes.begin(), predictions.mistakes.end(),
+                   [](const Mistake& a, const Mistake& b) { return a.confidence > b.confidence; });
+  return predictions;
+}
+
+nlohmann::json read_run_history(const fs::path& run_dir) {
+  if (!fs::is_directory(run_dir)) throw DataError(run_dir.string() + ": no such run folder");
+  if (!fs::exists(run_dir / "config.json"))
+    throw DataError(run_dir.string() + ": not a run folder (it has no config.json)");
+  nlohmann::json history{{"config", read_json(run_dir / "config.json")},
+                         {"epochs", nlohmann::json::array()},
+                         {"steps", nlohmann::json::array()},
+                         {"final", nullptr}};
+  if (fs::exists(run_dir / "metrics.jsonl"))
+    read_metrics(run_dir / "metrics.jsonl", history["epochs"], history["steps"]);
+  const std::size_t done = history["epochs"].size();
+  const std::size_t planned = history["config"].value("epochs", std::size_t{0});
+  const std::string of = std::to_string(done) + " of " + std::to_string(planned) + " epochs";
+  if (fs::exists(run_dir / "final_metrics.json")) {
+    history["final"] = read_json(run_dir / "final_metrics.json");
+    history["status"] = {{"state", "finished"}, {"text", "finished: " + of}};
+  } else if (trainer_alive(run_dir)) {
+    history["status"] = {{"state", "running"}, {"text", "running: " + of + " done"}};
+  } else {
+    history["status"] = {{"state", "stopped"},
+                         {"text", "stopped after " + of + " (resume with --resume)"}};
+  }
+  return history;
+}
+
+nlohmann::json report_data(const ReportContent& content) {
+  const nlohmann::json& history = content.history;
+  nlohmann::json data{{"title", content.title},
+                      {"generated", utc_now()},
+                      {"gradlab_version", GRADLAB_VERSION},
+                      {"config", history.at("config")},
+                      {"class_names", content.class_names},
+                      {"epochs", history.value("epochs", nlohmann::json::array())},
+                      {"steps", history.value("steps", nlohmann::json::array())},
+                      {"final", history.value("final", nlohmann::json())},
+                      {"status", history.value("status", nlohmann::json{{"state", "finished"},
+                                                                        {"text", "evaluation"}})},
+                      {"model", nullptr},
+                      {"evaluation", nullptr},
+                      {"evaluation_note", content.evaluation_note},
+                      {"history_note", history.value("note", std::string())}};
+  if (content.parameters) data["model"] = {{"parameters", content.parameters}};
+  // Steps per epoch from the first epoch line: its step count is the first epoch's steps.
+  std::size_t steps_per_epoch = 0;
+  if (!data["epochs"].empty()) {
+    const nlohmann::json& first = data["epochs"][0];
+    steps_per_epoch = first.value("step", std::size_t{0}) / first.value("epoch", std::size_t{1});
+  }
+  data["steps_per_epoch"] = steps_per_epoch;
+  data["schedule"] = schedule_points(history.at("config"), steps_per_epoch);
+  if (content.evaluation) {
+    const SplitPredictions& predictions = *content.evaluation;
+    nlohmann::json mistakes = nlohmann::json::array();
+    for (std::size_t i = 0; i < std::min(kReportMistakes, predictions.mistakes.size()); ++i) {
+      const Mistake& m = predictions.mistakes[i];
+      mistakes.push_back({{"index", m.index},
+                          {"label", m.label},
+                          {"predicted", m.predicted},
+                          {"confidence", m.confidence},
+                          {"image", image_uri(*content.split, m.index)}});
+    }
+    data["evaluation"] = {{"source", content.evaluation_source},
+                          {"split", content.split_name},
+                          {"metrics", predictions.metrics.to_json()},
+                          {"mistakes_total", predictions.mistakes.size()},
+                          {"mistakes", mistakes}};
+  }
+  return data;
+}
+
+std::string render_report_html(const nlohmann::json& data) {
+  std::string html =
+      "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>gradlab run: ";
+  for (char c : data.at("title").get<std::string>()) {
+    if (c == '<')
+      html += "&lt;";
+    else if (c == '&')
+      html += "&amp;";
+    else
+      html += c;
+  }
+  html += "</title>\n<style>\n";
+  html += report_assets::uplot_css;
+  html += "\n";
+  html += report_assets::page_css;
+  html +=
+      "</style>\n</head>\n<body>\n<main></main>\n<script type=\"application/json\" "
+      "id=\"report-data\">";
+  html += escape_for_script(data.dump());
+  html += "</script>\n<!-- uPlot (https://github.com/leeoniya/uPlot), its licence:\n";
+  std::string license = report_assets::uplot_license;
+  // Inside an HTML comment "--" may not appear; the MIT text has none, but be sure.
+  for (std::size_t at; (at = license.find("--")) != std::string::npos;)
+    license.replace(at, 2, "- -");
+  html += license;
+  html += "-->\n<script>\n";
+  html += report_assets::uplot_js;
+  html += "\n</script>\n<script>\n";
+  html += report_assets::page_js;
+  html += "</script>\n</body>\n</html>\n";
+  return html;
+}
+
+void write_report(const fs::path& html_path, const nlohmann::json& data, std::ostream& log) {
+  write_file_atomically(html_path.string(), render_report_html(data));
+  log << "report: " << html_path.string();
+  const std::string figures = draw_report_figures(html_path, data);
+  log << (figures.empty() ? "" : "; " + figures) << "\n";
+}
+
+void write_run_report(const fs::path& run_dir, const std::string& backend, std::ostream& log) {
+  ReportContent content;
+  content.title = fs::absolute(run_dir).lexically_normal().filename().string();
+  if (content.title.empty()) content.title = run_dir.string();
+  content.history = read_run_history(run_dir);
+  const ExperimentConfig config = parse_experiment(content.history["config"], content.title);
+  content.class_names = config.data.class_names;
+  // The best weights, else the last; none before the first epoch ends.
+  std::string checkpoint_path;
+  for (const char* name : {"best.safetensors", "last.safetensors"})
+    if (checkpoint_path.empty() && fs::exists(run_dir / "checkpoints" / name))
+      checkpoint_path = (run_dir / "checkpoints" / name).string();
+  std::optional<ImageDataset> split;
+  if (checkpoint_path.empty()) {
+    content.evaluation_note =
+        "No checkpoint yet: the confusion matrix and the mistakes come "
+        "with the first finished epoch.";
+  } else {
+    const DatasetSpec& dataset = find_dataset(config.data.dataset);
+    try {
+      split = load_split(dataset, config.data.folder, dataset.test_split);
+    } catch (const DataError& error) {
+      content.evaluation_note = std::string("No test split to evaluate: ") + error.what();
+    }
+    if (split) {
+      LoadedModel loaded = load_trained_model(checkpoint_path, backend);
+      content.parameters = loaded.model->parameter_count();
+      content.evaluation = predict_split(*loaded.model, *split, config.data.normalization,
+                                         config.data.class_names.size());
+      content.split = &*split;
+      content.split_name = "test";
+      content.evaluation_source = "Test split (" + dataset.test_split + ") of " +
+                                  config.data.folder + ", " + std::to_string(split->count) +
+                                  " images; weights of " +
+                                  fs::path(checkpoint_path).filename().string() + " (epoch " +
+                                  std::to_string(loaded.checkpoint.progress.epoch) + ")";
+    }
+  }
+  write_report(run_dir / "report.html", report_data(content), log);
+}
+
+}  // namespace gradlab
