@@ -168,10 +168,11 @@ def factor(step, schedule, steps_per_epoch, total_steps, base_lr):
     return 1.0
 
 
-def augment(images, translate, flip, rotate, scale, generator):
+def augment(images, translate, flip, rotate, scale, generator, erase=0.0):
     """Turns by U(-D, D) degrees and scales by U(a, b) about the centre (bilinear, zero fill,
-    rounded to whole pixel values), shifts by (dy, dx) in {-P..P}² with zero fill, then mirrors
-    half the time, per image: datasets/augmentation.h."""
+    rounded to whole pixel values), shifts by (dy, dx) in {-P..P}² with zero fill, mirrors
+    half the time, then erases a rectangle with probability `erase` (torchvision's
+    RandomErasing, value 0), per image: datasets/augmentation.h."""
     if rotate or scale != [1, 1]:
         n = images.shape[0]
         angle = (torch.rand(n, generator=generator) * 2 - 1) * rotate * math.pi / 180
@@ -191,6 +192,21 @@ def augment(images, translate, flip, rotate, scale, generator):
     if flip:
         mirror = torch.rand(images.shape[0], generator=generator) < 0.5
         images = torch.where(mirror[:, None, None, None], images.flip(3), images)
+    if erase:  # torchvision's RandomErasing(p, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0)
+        n, _, h, w = images.shape
+        images = images.clone()
+        uniform = lambda a, b: a + (b - a) * torch.rand(1, generator=generator).item()
+        for i in range(n):
+            if uniform(0, 1) >= erase:
+                continue
+            for _ in range(10):
+                target, ratio = h * w * uniform(0.02, 0.33), math.exp(uniform(math.log(0.3), math.log(3.3)))
+                eh, ew = round(math.sqrt(target * ratio)), round(math.sqrt(target / ratio))
+                if 0 < eh < h and 0 < ew < w:
+                    top = torch.randint(0, h - eh + 1, (1,), generator=generator).item()
+                    left = torch.randint(0, w - ew + 1, (1,), generator=generator).item()
+                    images[i, :, top:top + eh, left:left + ew] = 0
+                    break
     return images
 
 
@@ -242,6 +258,7 @@ def main():
     translate = augmentation.get("translate", 0)
     rotate, scale_range = augmentation.get("rotate", 0), augmentation.get("scale", [1, 1])
     flip = augmentation.get("horizontal_flip", MIRROR_KEEPS_CLASS[name]) if augmentation else False
+    erase = augmentation.get("erase", 0.0)
 
     spec = config["model"]
     layers = named_layers(spec, 10) if "name" in spec else spec["layers"]
@@ -273,8 +290,8 @@ def main():
         total, correct = 0.0, 0
         for i in range(0, len(train_y), batch):
             index = permutation[i:i + batch]
-            augmented = translate or flip or rotate or scale_range != [1, 1]
-            x = scale(augment(train_x[index].float(), translate, flip, rotate, scale_range, generator)) \
+            augmented = translate or flip or rotate or scale_range != [1, 1] or erase
+            x = scale(augment(train_x[index].float(), translate, flip, rotate, scale_range, generator, erase)) \
                 if augmented else scale(train_x[index])
             y = train_y[index]
             logits = model(x)

@@ -17,6 +17,7 @@ void Augmentation::apply(const std::uint8_t* pixels, std::size_t C, std::size_t 
     const double degrees = rotate > 0 ? rng.uniform(-rotate, rotate) : 0.0;
     const double scale = scale_max > scale_min ? rng.uniform(scale_min, scale_max) : scale_min;
     transform(pixels, C, H, W, degrees, scale, dy, dx, flip, out);
+    erase_rectangle(C, H, W, rng, out);
     return;
   }
   const auto height = static_cast<std::ptrdiff_t>(H), width = static_cast<std::ptrdiff_t>(W);
@@ -38,6 +39,27 @@ void Augmentation::apply(const std::uint8_t* pixels, std::size_t C, std::size_t 
                      : in_plane[source_row * width + source_column];
       }
     }
+  }
+  erase_rectangle(C, H, W, rng, out);
+}
+
+void Augmentation::erase_rectangle(std::size_t C, std::size_t H, std::size_t W, Rng& rng,
+                                   std::uint8_t* out) const {
+  // Drawn last, and only when on, so runs without erasing draw as before.
+  if (erase <= 0 || rng.uniform(0, 1) >= erase) return;
+  const double area = static_cast<double>(H * W);
+  const double log_low = std::log(0.3), log_high = std::log(3.3);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target = area * rng.uniform(0.02, 0.33);
+    const double ratio = std::exp(rng.uniform(log_low, log_high));
+    const auto h = static_cast<std::size_t>(std::lround(std::sqrt(target * ratio)));
+    const auto w = static_cast<std::size_t>(std::lround(std::sqrt(target / ratio)));
+    if (h == 0 || w == 0 || h >= H || w >= W) continue;
+    const std::size_t top = rng.below(H - h + 1), left = rng.below(W - w + 1);
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t y = top; y < top + h; ++y)
+        std::fill_n(out + (c * H + y) * W + left, w, std::uint8_t{0});
+    return;
   }
 }
 

@@ -189,6 +189,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
       d.augmentation.translate = static_cast<std::size_t>(augment.integer("translate", 0, 0, 64));
       d.augmentation.horizontal_flip = augment.boolean("horizontal_flip", spec.mirror_keeps_class);
       d.augmentation.rotate = augment.number("rotate", 0.0, {0.0, 180.0});
+      d.augmentation.erase = augment.number("erase", 0.0, {0.0, 1.0});
       if (augment.has("scale")) {
         const std::vector<double> scale = number_list(augment, "scale", {0.25, 4.0});
         if (scale.size() != 2 || scale[0] > scale[1])
@@ -302,6 +303,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
       r["data"]["augment"]["rotate"] = augmentation.rotate;
       r["data"]["augment"]["scale"] = {augmentation.scale_min, augmentation.scale_max};
     }
+    if (augmentation.erase > 0) r["data"]["augment"]["erase"] = augmentation.erase;
   }
   if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};
   r["schedule"] = experiment.schedule;

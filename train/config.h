@@ -13,10 +13,11 @@
 //   data.oversample      draw training batches with class-balancing weights (false)
 //   data.class_names     one name per class, for reports (the data set's: digits, clothes)
 //   data.augment         {"translate": P (0), "horizontal_flip": the data set's default,
-//                         "rotate": D (0), "scale": [a, b] ([1, 1])}: training images turned
-//                        by up to D degrees, scaled by a factor in [a, b], shifted by up to P
-//                        pixels, mirrored half the time (datasets/augmentation.h); validation
-//                        and test never
+//                         "rotate": D (0), "scale": [a, b] ([1, 1]), "erase": p (0)}: training
+//                        images turned by up to D degrees, scaled by a factor in [a, b],
+//                        shifted by up to P pixels, mirrored half the time, a random rectangle
+//                        erased with probability p (datasets/augmentation.h); validation and
+//                        test never
 //   model                see models/builder.h
 //   loss                 {"type": "cross_entropy", "class_weights": "balanced" | [..],
 //                         "label_smoothing": ε (0)}

@@ -160,3 +160,55 @@ TEST_CASE("A loader augments reproducibly from the epoch's Rng, in the same orde
   CHECK(a.second == epoch(plain, 7).second);  // the order is the unaugmented loader's
   CHECK(a.first != epoch(plain, 7).first);
 }
+
+TEST_CASE("Random erasing blanks one rectangle of 2-33% of the image with probability p",
+          "[augmentation]") {
+  // A bright image: the erased pixels are exactly the zeros, and they must form one rectangle,
+  // the same in every channel, of an area and aspect torchvision's RandomErasing would draw.
+  const std::size_t C = 2, H = 28, W = 28;
+  const std::vector<std::uint8_t> image(C * H * W, 200);
+  Augmentation augmentation;
+  augmentation.erase = 0.5;
+  CHECK(augmentation.enabled());
+  Rng rng(11);
+  std::vector<std::uint8_t> out(image.size());
+  int erased = 0;
+  const int draws = 2000;
+  for (int draw = 0; draw < draws; ++draw) {
+    augmentation.apply(image.data(), C, H, W, rng, out.data());
+    std::size_t top = H, bottom = 0, left = W, right = 0, zeros = 0;
+    for (std::size_t y = 0; y < H; ++y)
+      for (std::size_t x = 0; x < W; ++x)
+        if (out[y * W + x] == 0) {
+          ++zeros;
+          top = std::min(top, y), bottom = std::max(bottom, y);
+          left = std::min(left, x), right = std::max(right, x);
+        }
+    if (zeros == 0) {
+      REQUIRE(out == image);
+      continue;
+    }
+    ++erased;
+    const std::size_t h = bottom - top + 1, w = right - left + 1;
+    REQUIRE(zeros == h * w);  // one filled rectangle
+    REQUIRE(std::equal(out.begin(), out.begin() + H * W, out.begin() + H * W));  // each channel
+    // Area A·U(0.02, 0.33) and ratio in [0.3, 3.3], both before rounding each side.
+    const double area = static_cast<double>(h * w) / (H * W);
+    REQUIRE(area >= 0.02 * 0.7);
+    REQUIRE(area <= 0.33 * 1.3);
+    REQUIRE(h < H);
+    REQUIRE(w < W);
+  }
+  // Binomial(2000, ½): mean 1000, σ ≈ 22; a few draws of ten find no fitting rectangle.
+  CHECK(erased > 1000 - 5 * 22);
+  CHECK(erased < 1000 + 5 * 22);
+
+  // Erasing draws last: the shift and flip before it are those drawn without erasing.
+  Augmentation shifts{2, true}, shifts_and_erasing{2, true};
+  shifts_and_erasing.erase = 1e-300;  // on, but never erasing
+  Rng a(5), b(5);
+  std::vector<std::uint8_t> first(image.size()), second(image.size());
+  shifts.apply(image.data(), C, H, W, a, first.data());
+  shifts_and_erasing.apply(image.data(), C, H, W, b, second.data());
+  CHECK(first == second);
+}

@@ -279,7 +279,8 @@ TEST_CASE("data.augment is read, mirrors by default only where the classes survi
   CHECK(error_of(config) == "data.augment.translate: must be an integer in [0, 64], got -1");
   config["data"]["augment"] = {{"flip", true}};
   CHECK(error_of(config) ==
-        "data.augment.flip: unknown key (valid keys: horizontal_flip, rotate, scale, translate)");
+        "data.augment.flip: unknown key (valid keys: erase, horizontal_flip, rotate, scale, "
+        "translate)");
   config["data"]["augment"] = {{"rotate", 10}, {"scale", {0.9, 1.1}}};
   const ExperimentConfig warped = parse_experiment(config, "t");
   CHECK(warped.data.augmentation.rotate == 10);
@@ -293,6 +294,12 @@ TEST_CASE("data.augment is read, mirrors by default only where the classes survi
   CHECK(error_of(config) == "data.augment.scale[0]: expected a number in [0.25, 4], got 0.1");
   config["data"]["augment"] = {{"rotate", 200}};
   CHECK(error_of(config) == "data.augment.rotate: must be in [0, 180], got 200");
+  config["data"]["augment"] = {{"erase", 0.5}};
+  const ExperimentConfig erasing = parse_experiment(config, "t");
+  CHECK(erasing.data.augmentation.erase == 0.5);
+  CHECK(erasing.resolved["data"]["augment"]["erase"] == 0.5);
+  config["data"]["augment"] = {{"erase", 1.5}};
+  CHECK(error_of(config) == "data.augment.erase: must be in [0, 1], got 1.5");
 }
 
 TEST_CASE("data.class_names: the data set's, or one non-empty name per class", "[config]") {
