@@ -421,7 +421,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   if (folder && options.report) {
     // The run has succeeded whatever happens here: a report that cannot be made is a warning.
     try {
-      write_run_report(folder->path(), config.backend, out);
+      write_run_report(folder->path(), config.backend, out, run.model.get());
     } catch (const std::exception& error) {
       out << "report not written: " << error.what() << "\n";
     }

@@ -129,11 +129,12 @@ std::string escape_for_script(std::string json) {
 }  // namespace
 
 SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& split,
-                               const Normalization& normalization, std::size_t classes) {
+                               const Normalization& normalization, std::size_t classes,
+                               std::size_t batch_size) {
   SplitPredictions predictions{ClassificationMetrics(classes), {}};
   std::vector<std::size_t> indices(split.count);
   for (std::size_t i = 0; i < split.count; ++i) indices[i] = i;
-  DataLoader loader(split, indices, 256, false, false, normalization);
+  DataLoader loader(split, indices, batch_size, false, false, normalization);
   Rng unused(0);  // an evaluation loader does not shuffle: batches come in index order
   loader.start_epoch(unused);
   SoftmaxCrossEntropy<float> loss;  // unweighted, as gradlab eval's
@@ -271,7 +272,8 @@ void write_report(const fs::path& html_path, const nlohmann::json& data, std::os
   log << (figures.empty() ? "" : "; " + figures) << "\n";
 }
 
-void write_run_report(const fs::path& run_dir, const std::string& backend, std::ostream& log) {
+void write_run_report(const fs::path& run_dir, const std::string& backend, std::ostream& log,
+                      Sequential<float>* trained_model) {
   ReportContent content;
   content.title = fs::absolute(run_dir).lexically_normal().filename().string();
   if (content.title.empty()) content.title = run_dir.string();
@@ -296,17 +298,24 @@ void write_run_report(const fs::path& run_dir, const std::string& backend, std::
       content.evaluation_note = std::string("No test split to evaluate: ") + error.what();
     }
     if (split) {
-      LoadedModel loaded = load_trained_model(checkpoint_path, backend);
-      content.parameters = loaded.model->parameter_count();
-      content.evaluation = predict_split(*loaded.model, *split, config.data.normalization,
-                                         config.data.class_names.size());
+      std::optional<LoadedModel> loaded;
+      std::size_t epoch = 0;
+      if (trained_model) {
+        epoch = read_checkpoint(checkpoint_path).progress.epoch;
+      } else {
+        loaded = load_trained_model(checkpoint_path, backend);
+        trained_model = loaded->model.get();
+        epoch = loaded->checkpoint.progress.epoch;
+      }
+      content.parameters = trained_model->parameter_count();
+      content.evaluation = predict_split(*trained_model, *split, config.data.normalization,
+                                         config.data.class_names.size(), config.batch_size);
       content.split = &*split;
       content.split_name = "test";
-      content.evaluation_source = "Test split (" + dataset.test_split + ") of " +
-                                  config.data.folder + ", " + std::to_string(split->count) +
-                                  " images; weights of " +
-                                  fs::path(checkpoint_path).filename().string() + " (epoch " +
-                                  std::to_string(loaded.checkpoint.progress.epoch) + ")";
+      content.evaluation_source =
+          "Test split (" + dataset.test_split + ") of " + config.data.folder + ", " +
+          std::to_string(split->count) + " images; weights of " +
+          fs::path(checkpoint_path).filename().string() + " (epoch " + std::to_string(epoch) + ")";
     }
   }
   write_report(run_dir / "report.html", report_data(content), log);

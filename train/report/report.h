@@ -42,9 +42,12 @@ struct SplitPredictions {
   std::vector<Mistake> mistakes;  // every wrong prediction, most confident first
 };
 
-// The model's predictions (in eval mode) on every image of `split`, normalised as in training.
+// The model's predictions on every image of `split` (the model is left in eval mode), normalised
+// as in training, `batch_size` images at a time (a trained model's own batch size reuses its
+// oneDNN plans).
 SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& split,
-                               const Normalization& normalization, std::size_t classes);
+                               const Normalization& normalization, std::size_t classes,
+                               std::size_t batch_size = 256);
 
 // The run's history from its folder: {"config", "epochs": [...], "steps": [...], "final": ... or
 // null, "status": {"state": "finished" | "running" | "stopped", "text"}}. Throws DataError naming
@@ -77,8 +80,9 @@ void write_report(const std::filesystem::path& html_path, const nlohmann::json& 
 
 // gradlab report RUN_DIR, and the end of every training run: the run folder's report.html from
 // its history and its best checkpoint (the last one if there is no best yet) evaluated on the
-// data set's test split. backend "": the run's own.
+// data set's test split. backend "": the run's own. trained_model: the trainer's own model,
+// holding that checkpoint's weights already (no second copy of the model is built).
 void write_run_report(const std::filesystem::path& run_dir, const std::string& backend,
-                      std::ostream& log);
+                      std::ostream& log, Sequential<float>* trained_model = nullptr);
 
 }  // namespace gradlab
