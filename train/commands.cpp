@@ -139,10 +139,8 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
   content.evaluation = predictions;
   content.split = &test;
   content.split_name = "test";
-  content.evaluation_source = "Test split (" + dataset.test_split + ") of " + folder + ", " +
-                              std::to_string(test.count) + " images; weights of " +
-                              checkpoint_path + " (epoch " +
-                              std::to_string(loaded.checkpoint.progress.epoch) + ")";
+  content.evaluation_source = describe_test_evaluation(dataset, folder, test.count, checkpoint_path,
+                                                       loaded.checkpoint.progress.epoch);
   write_report(report_path, report_data(content), std::cout);
   return 0;
 }

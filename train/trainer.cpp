@@ -247,19 +247,22 @@ LoadedModel load_trained_model(const std::string& checkpoint_path, const std::st
 }
 
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
-                               DataLoader& loader, std::size_t classes, Communicator* world) {
+                               DataLoader& loader, std::size_t classes, Communicator* world,
+                               const BatchObserver& observe) {
   ClassificationMetrics metrics(classes);
   Tensor<float> images;
   Labels labels;
-  Rng unused(0);  // evaluation loaders do not shuffle
+  Rng unused(0);  // evaluation loaders do not shuffle: batches come in index order
   loader.start_epoch(unused);
+  const bool was_training = model.is_training();
   model.eval();
   while (loader.next(images, labels)) {
     if (labels.empty()) continue;  // this rank's slice of a short last batch
     const Tensor<float>& logits = model.forward(images);
     metrics.add(logits, labels, loss.forward(logits, labels));
+    if (observe) observe(logits, labels);
   }
-  model.train();
+  model.train(was_training);
   if (world) reduce(metrics, *world);
   return metrics;
 }

@@ -16,6 +16,7 @@
 // weights are still bit-identical.
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -77,12 +78,15 @@ struct LoadedModel {
 };
 LoadedModel load_trained_model(const std::string& checkpoint_path, const std::string& backend);
 
-// Loss and predictions of the model over a whole loader, in eval mode; the model is left in
-// training mode. With a world of several ranks, each evaluates its shard of the loader and the
-// metrics are summed over the ranks.
+// Sees each batch's logits and labels as evaluate() computes them.
+using BatchObserver = std::function<void(const Tensor<float>& logits, const Labels& labels)>;
+
+// Loss and predictions of the model over a whole loader, in eval mode; the model is left in the
+// mode it was in. With a world of several ranks, each evaluates its shard of the loader and the
+// metrics are summed over the ranks; `observe` sees this rank's batches.
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
                                DataLoader& loader, std::size_t classes,
-                               Communicator* world = nullptr);
+                               Communicator* world = nullptr, const BatchObserver& observe = {});
 
 TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options,
                              std::ostream& log);

@@ -131,20 +131,13 @@ std::string escape_for_script(std::string json) {
 SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& split,
                                const Normalization& normalization, std::size_t classes,
                                std::size_t batch_size) {
-  SplitPredictions predictions{ClassificationMetrics(classes), {}};
   std::vector<std::size_t> indices(split.count);
   for (std::size_t i = 0; i < split.count; ++i) indices[i] = i;
   DataLoader loader(split, indices, batch_size, false, false, normalization);
-  Rng unused(0);  // an evaluation loader does not shuffle: batches come in index order
-  loader.start_epoch(unused);
   SoftmaxCrossEntropy<float> loss;  // unweighted, as gradlab eval's
-  model.eval();
-  Tensor<float> images;
-  Labels labels;
-  std::size_t index = 0;
-  while (loader.next(images, labels)) {
-    const Tensor<float>& logits = model.forward(images);
-    predictions.metrics.add(logits, labels, loss.forward(logits, labels));
+  std::vector<Mistake> mistakes;
+  std::size_t index = 0;  // in the split, of the image the observer looks at next
+  const auto collect_mistakes = [&](const Tensor<float>& logits, const Labels& labels) {
     for (std::size_t n = 0; n < labels.size(); ++n, ++index) {
       const float* row = logits.data() + n * classes;
       const auto best = static_cast<int>(std::max_element(row, row + classes) - row);
@@ -152,12 +145,21 @@ SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& spl
       // softmax of the winner: 1 / Σ_c exp(z_c − z_best)
       double sum = 0;
       for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(row[c]) - row[best]);
-      predictions.mistakes.push_back({index, labels[n], best, 1.0 / sum});
+      mistakes.push_back({index, labels[n], best, 1.0 / sum});
     }
-  }
+  };
+  SplitPredictions predictions{evaluate(model, loss, loader, classes, nullptr, collect_mistakes),
+                               std::move(mistakes)};
   std::stable_sort(predictions.mistakes.begin(), predictions.mistakes.end(),
                    [](const Mistake& a, const Mistake& b) { return a.confidence > b.confidence; });
   return predictions;
+}
+
+std::string describe_test_evaluation(const DatasetSpec& dataset, const std::string& folder,
+                                     std::size_t images, const std::string& weights,
+                                     std::size_t epoch) {
+  return "Test split (" + dataset.test_split + ") of " + folder + ", " + std::to_string(images) +
+         " images; weights of " + weights + " (epoch " + std::to_string(epoch) + ")";
 }
 
 nlohmann::json read_run_history(const fs::path& run_dir) {
@@ -313,9 +315,8 @@ void write_run_report(const fs::path& run_dir, const std::string& backend, std::
       content.split = &*split;
       content.split_name = "test";
       content.evaluation_source =
-          "Test split (" + dataset.test_split + ") of " + config.data.folder + ", " +
-          std::to_string(split->count) + " images; weights of " +
-          fs::path(checkpoint_path).filename().string() + " (epoch " + std::to_string(epoch) + ")";
+          describe_test_evaluation(dataset, config.data.folder, split->count,
+                                   fs::path(checkpoint_path).filename().string(), epoch);
     }
   }
   write_report(run_dir / "report.html", report_data(content), log);

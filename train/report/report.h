@@ -22,6 +22,7 @@
 
 #include "datasets/image_dataset.h"
 #include "datasets/loader.h"
+#include "datasets/registry.h"
 #include "framework/sequential.h"
 #include "train/metrics.h"
 
@@ -42,12 +43,18 @@ struct SplitPredictions {
   std::vector<Mistake> mistakes;  // every wrong prediction, most confident first
 };
 
-// The model's predictions on every image of `split` (the model is left in eval mode), normalised
-// as in training, `batch_size` images at a time (a trained model's own batch size reuses its
-// oneDNN plans).
+// The model's predictions on every image of `split` (in eval mode; the model is left in the mode
+// it was in), normalised as in training, `batch_size` images at a time (a trained model's own
+// batch size reuses its oneDNN plans).
 SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& split,
                                const Normalization& normalization, std::size_t classes,
                                std::size_t batch_size = 256);
+
+// Where a report's evaluation comes from, as it says it: "Test split (t10k) of data/mnist, 10000
+// images; weights of best.safetensors (epoch 7)".
+std::string describe_test_evaluation(const DatasetSpec& dataset, const std::string& folder,
+                                     std::size_t images, const std::string& weights,
+                                     std::size_t epoch);
 
 // The run's history from its folder: {"config", "epochs": [...], "steps": [...], "final": ... or
 // null, "status": {"state": "finished" | "running" | "stopped", "text"}}. Throws DataError naming
