@@ -64,6 +64,23 @@ TEST_CASE("predict_split: the confusion matrix and every mistake, most confident
   CHECK(predictions.mistakes[2].predicted == 0);
 }
 
+TEST_CASE("predict_split in batches: mistakes keep their split index, the model its mode",
+          "[report]") {
+  const auto model = identity_classifier();
+  for (const bool training : {false, true}) {
+    model->train(training);
+    // Batches of 3: images 0-2, then image 3 alone.
+    const SplitPredictions predictions = predict_split(*model, two_pixel_images(), {}, 2, 3);
+    CHECK(model->is_training() == training);
+    REQUIRE(predictions.mistakes.size() == 3);
+    CHECK(predictions.mistakes[0].index == 1);
+    CHECK(predictions.mistakes[1].index == 2);
+    CHECK(predictions.mistakes[2].index == 3);  // the second batch's first image
+    CHECK(predictions.mistakes[2].predicted == 0);
+    CHECK(predictions.metrics.count() == 4);
+  }
+}
+
 TEST_CASE("read_run_history: epochs, logged steps and the status of a run folder", "[report]") {
   const auto run = temp_folder("report_history");
   write_text(run / "config.json", R"({"epochs": 4, "data": {"dataset": "mnist"}})");

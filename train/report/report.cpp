@@ -148,8 +148,8 @@ SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& spl
       mistakes.push_back({index, labels[n], best, 1.0 / sum});
     }
   };
-  SplitPredictions predictions{evaluate(model, loss, loader, classes, nullptr, collect_mistakes),
-                               std::move(mistakes)};
+  ClassificationMetrics metrics = evaluate(model, loss, loader, classes, nullptr, collect_mistakes);
+  SplitPredictions predictions{std::move(metrics), std::move(mistakes)};
   std::stable_sort(predictions.mistakes.begin(), predictions.mistakes.end(),
                    [](const Mistake& a, const Mistake& b) { return a.confidence > b.confidence; });
   return predictions;
