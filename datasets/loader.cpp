@@ -29,6 +29,14 @@ DataLoader::DataLoader(const ImageDataset& data, std::vector<std::size_t> indice
           static_cast<float>((p / 255.0 - normalization.mean_of(c)) / normalization.std_of(c));
 }
 
+std::unique_ptr<DataLoader> DataLoader::in_order(const ImageDataset& data, std::size_t batch_size,
+                                                 Normalization normalization) {
+  std::vector<std::size_t> indices(data.count);
+  for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+  return std::make_unique<DataLoader>(data, std::move(indices), batch_size, false, false,
+                                      std::move(normalization));
+}
+
 void Normalization::check(std::size_t channels) const {
   if (mean.size() != std.size() || (mean.size() != 1 && mean.size() != channels))
     throw std::invalid_argument(

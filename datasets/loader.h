@@ -4,6 +4,7 @@
 // sampler, draws as many indices with replacement); the last batch may be partial.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "datasets/augmentation.h"
@@ -27,6 +28,10 @@ class DataLoader {
   // data must outlive the loader. drop_last: skip a final partial batch.
   DataLoader(const ImageDataset& data, std::vector<std::size_t> indices, std::size_t batch_size,
              bool shuffle, bool drop_last, Normalization normalization);
+  // An evaluation's loader: every image of data in index order, unshuffled, unaugmented, the
+  // last partial batch kept.
+  static std::unique_ptr<DataLoader> in_order(const ImageDataset& data, std::size_t batch_size,
+                                              Normalization normalization);
 
   // Oversampling: each epoch draws indices().size() samples from the sampler instead of shuffling.
   // The sampler's weights are per position in indices().

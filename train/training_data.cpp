@@ -60,10 +60,7 @@ void TrainingData::shard(std::size_t rank, std::size_t ranks) {
 std::unique_ptr<TrainingData::Test> TrainingData::load_test() const {
   auto test = std::make_unique<Test>();
   test->images = load_split(dataset_, config_.data.folder, dataset_.test_split);
-  std::vector<std::size_t> indices(test->images.count);
-  for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
-  test->loader = std::make_unique<DataLoader>(test->images, indices, config_.batch_size, false,
-                                              false, config_.data.normalization);
+  test->loader = DataLoader::in_order(test->images, config_.batch_size, config_.data.normalization);
   test->loader->set_shard(rank_, ranks_);
   return test;
 }

@@ -131,9 +131,7 @@ std::string escape_for_script(std::string json) {
 SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& split,
                                const Normalization& normalization, std::size_t classes,
                                std::size_t batch_size) {
-  std::vector<std::size_t> indices(split.count);
-  for (std::size_t i = 0; i < split.count; ++i) indices[i] = i;
-  DataLoader loader(split, indices, batch_size, false, false, normalization);
+  const auto loader = DataLoader::in_order(split, batch_size, normalization);
   SoftmaxCrossEntropy<float> loss;  // unweighted, as gradlab eval's
   std::vector<Mistake> mistakes;
   std::size_t index = 0;  // in the split, of the image the observer looks at next
@@ -148,7 +146,8 @@ SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& spl
       mistakes.push_back({index, labels[n], best, 1.0 / sum});
     }
   };
-  ClassificationMetrics metrics = evaluate(model, loss, loader, classes, nullptr, collect_mistakes);
+  ClassificationMetrics metrics =
+      evaluate(model, loss, *loader, classes, nullptr, collect_mistakes);
   SplitPredictions predictions{std::move(metrics), std::move(mistakes)};
   std::stable_sort(predictions.mistakes.begin(), predictions.mistakes.end(),
                    [](const Mistake& a, const Mistake& b) { return a.confidence > b.confidence; });
