@@ -129,6 +129,7 @@ std::vector<onednn::LayerParameters> OnednnChain::parameters() {
       }
       p.running_mean = norm.running_mean_data();
       p.running_var = norm.running_var_data();
+      p.batch_statistics = norm.is_training();
     }
     all.push_back(p);
   }
@@ -138,18 +139,16 @@ std::vector<onednn::LayerParameters> OnednnChain::parameters() {
 void OnednnChain::forward_impl(const Tensor<float>& input, Tensor<float>& output) {
   input_ = input;  // the base class checked the shapes, layer by layer (output_shape)
   // The step is not among its container's children (its layers are), so train()/eval() reach
-  // the layers, not it: the mode is theirs.
-  const bool training = layers_.front()->is_training();
-  if (training) {
-    // What BatchNorm's own forward refuses (one value per channel), refused here too.
-    Shape shape = shape_of(input_);
-    for (Module<float>* layer : layers_) {
-      if (const auto* norm = dynamic_cast<const BatchNorm<float>*>(layer))
-        norm->check_training_input(shape);
-      shape = layer->output_shape(shape);
-    }
+  // the layers, not it: each batch norm's mode is its own (parameters() passes it on), and only
+  // they have one that changes what the chain computes. What a training BatchNorm's own forward
+  // refuses (one value per channel) is refused here too.
+  Shape shape = shape_of(input_);
+  for (Module<float>* layer : layers_) {
+    if (const auto* norm = dynamic_cast<const BatchNorm<float>*>(layer))
+      if (norm->is_training()) norm->check_training_input(shape);
+    shape = layer->output_shape(shape);
   }
-  chain_.forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters(), training);
+  chain_.forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters());
 }
 
 void OnednnChain::backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) {

@@ -394,6 +394,60 @@ TEST_CASE("A chain's batch norm switches between batch and running statistics wi
   }
 }
 
+TEST_CASE("Each batch norm in a chain keeps its own mode, as a frozen one set to eval alone",
+          "[fusion][parity]") {
+  // PyTorch's way of freezing BatchNorm while the rest trains: eval() on that layer alone. The
+  // chain's two batch norms each run in their own layer's mode, one frozen at a time.
+  for (const std::size_t frozen : {0, 1}) {
+    INFO("frozen batch norm " << frozen);
+    Sequential<double> reference;
+    Sequential<float> fast;
+    add_layers(reference, 3, kResidualBody, false);  // no conv bias: BatchNorm's shift is one
+    add_layers(fast, 3, kResidualBody, false);
+    reference.set_backend(Backend::reference);
+    fast.set_backend(Backend::onednn);
+    REQUIRE(fast.step_count() == 1);
+    copy_parameters(reference, fast);
+    std::vector<std::size_t> norms;
+    for (std::size_t i = 0; i < reference.size(); ++i)
+      if (dynamic_cast<BatchNorm<double>*>(&reference[i])) norms.push_back(i);
+    REQUIRE(norms.size() == 2);
+    Rng rng(23);
+    // Running statistics unlike any batch's, so that using the wrong ones shows.
+    for (std::size_t c = 0; c < 16; ++c) {
+      auto& norm = dynamic_cast<BatchNorm<double>&>(reference[norms[frozen]]);
+      norm.running_mean_data()[c] = rng.uniform(-1.0, 1.0);
+      norm.running_var_data()[c] = rng.uniform(0.25, 4.0);
+    }
+    const auto reference_buffers = reference.named_buffers();
+    const auto fast_buffers = fast.named_buffers();
+    for (std::size_t i = 0; i < fast_buffers.size(); ++i)
+      *fast_buffers[i].tensor = to_float(*reference_buffers[i].tensor);
+    reference[norms[frozen]].eval();
+    fast[norms[frozen]].eval();
+    const Tensor<double> x = random_tensor({3, 3, 9, 9}, rng);
+    const Tensor<double> dy = random_tensor({3, 16, 9, 9}, rng);
+    for (int step = 0; step < 2; ++step) {
+      INFO("step " << step);
+      CHECK(scaled_error(fast.forward(to_float(x)), reference.forward(x)) <= kParityTolerance);
+      CHECK(scaled_error(fast.backward(to_float(dy)), reference.backward(dy)) <= kParityTolerance);
+      const auto a = reference.named_parameters();
+      const auto f = fast.named_parameters();
+      REQUIRE(a.size() == f.size());
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        INFO(a[i].name);
+        CHECK(scaled_error(f[i].parameter->grad, a[i].parameter->grad) <= kParityTolerance);
+      }
+      // Running statistics as the layers': the frozen one's unchanged, the training one's moved.
+      for (std::size_t i = 0; i < fast_buffers.size(); ++i) {
+        INFO(reference_buffers[i].name);
+        CHECK(scaled_error(*fast_buffers[i].tensor, *reference_buffers[i].tensor) <=
+              kParityTolerance);
+      }
+    }
+  }
+}
+
 TEST_CASE("A chain's batch norm refuses one value per channel in training, naming the layer",
           "[fusion]") {
   Sequential<float> model;

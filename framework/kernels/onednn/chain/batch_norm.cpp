@@ -128,8 +128,9 @@ void BatchNormOp::make_backward(Passes& p) {
 void BatchNormOp::forward(const memory& src, const memory& dst, const LayerParameters* parameters,
                           Laps& laps) {
   if (!parameters) throw std::logic_error("BatchNormOp::forward without its parameters");
-  Passes& p = passes(training_);
-  last_forward_training_ = training_;
+  const bool training = parameters->batch_statistics;
+  Passes& p = passes(training);
+  last_forward_training_ = training;
   const memory::desc& vector = p.forward_pd.mean_desc();
   std::unordered_map<int, memory> arguments{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
   if (affine_) {
@@ -137,9 +138,9 @@ void BatchNormOp::forward(const memory& src, const memory& dst, const LayerParam
     arguments[DNNL_ARG_SHIFT] = vector_memory(vector, parameters->bias);
   }
   if (relu_fused_) arguments[DNNL_ARG_WORKSPACE] = p.workspace;
-  add_statistics(arguments, training_, mean_, variance_, vector, *parameters);
+  add_statistics(arguments, training, mean_, variance_, vector, *parameters);
   p.forward.execute(cpu_stream(), arguments);
-  if (training_) {
+  if (training) {
     // PyTorch's running statistics: the variance unbiased, m/(m − 1) (layers/batchnorm.h).
     const float* mean = data(mean_);
     const float* variance = data(variance_);

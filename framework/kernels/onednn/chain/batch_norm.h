@@ -26,7 +26,6 @@ class BatchNormOp : public Op {
               bool relu);
   ~BatchNormOp() override;
 
-  void set_training(bool training) override { training_ = training; }
   const dnnl::memory::desc& src_desc() const override { return layout_; }
   const dnnl::memory::desc& dst_desc() const override { return layout_; }
   bool reads_dst_in_backward() const override { return relu_ && !relu_fused_; }
@@ -49,7 +48,7 @@ class BatchNormOp : public Op {
   float eps_;
   double momentum_;
   bool affine_, relu_, relu_fused_ = false;
-  bool training_ = true, last_forward_training_ = true;
+  bool last_forward_training_ = true;   // which statistics backward goes through
   std::size_t channels_, per_channel_;  // C, and m = N·H·W values per channel
   std::unique_ptr<Passes> training_passes_, evaluation_passes_;
   dnnl::memory mean_, variance_;  // the last training forward's batch statistics

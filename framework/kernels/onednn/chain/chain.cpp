@@ -132,10 +132,9 @@ Chain::Plan& Chain::plan(const Shape4& input_shape) {
 }
 
 void Chain::forward(const Shape4& input_shape, const float* x, float* y,
-                    const std::vector<LayerParameters>& parameters, bool training) {
+                    const std::vector<LayerParameters>& parameters) {
   Plan& p = plan(input_shape);
   last_ = &p;
-  for (const auto& op : p.ops) op->set_training(training);
   forward_fresh_ = true;
   p.input.set_data_handle(const_cast<float*>(x));
   p.output.set_data_handle(y);

@@ -51,10 +51,10 @@ class Chain {
   Chain& operator=(const Chain&) = delete;
 
   // x: plain N×C×H×W of input_shape, read again by backward (keep it); y: the plain output.
-  // parameters: one entry per convolution and batch normalisation, in order. training: batch
-  // normalisation uses (and updates) the batch's statistics, else the running ones.
+  // parameters: one entry per convolution and batch normalisation, in order; each batch
+  // normalisation's says whether it uses (and updates) the batch's statistics or the running ones.
   void forward(const Shape4& input_shape, const float* x, float* y,
-               const std::vector<LayerParameters>& parameters, bool training = true);
+               const std::vector<LayerParameters>& parameters);
   // The backward pass of the last forward, once: dy plain, the output's shape; parameter
   // gradients accumulate; dx (plain, the input's shape) is written unless null. A second call
   // without a forward in between throws std::logic_error (gradients take activations' buffers).

@@ -18,7 +18,9 @@ namespace gradlab::onednn {
 // An op's parameters and their gradients (accumulated into, +=), null for what it has not.
 //   convolution:  weight O×I×K×K, bias O (null exactly when the layer has none)
 //   batch norm:   weight γ and bias β, C each (null when not affine), and the running statistics,
-//                 C each, which a training forward updates and an evaluation forward reads
+//                 C each, which a training forward updates and an evaluation forward reads;
+//                 batch_statistics says which of the two the layer is in, each batch norm its own
+//                 (a frozen one in evaluation may sit in a chain that trains, as in PyTorch)
 struct LayerParameters {
   const float* weight = nullptr;
   const float* bias = nullptr;
@@ -26,6 +28,7 @@ struct LayerParameters {
   float* bias_grad = nullptr;
   float* running_mean = nullptr;
   float* running_var = nullptr;
+  bool batch_statistics = true;
 };
 
 // A float memory's values (the chains run in f32 throughout).
@@ -82,8 +85,6 @@ class Op {
   // Whether backward may write ∂L/∂src over src (see backward); if not, the chain gives the
   // input gradient a buffer of its own.
   virtual bool writes_diff_src_over_src() const { return true; }
-  // Training or evaluation for the forward passes that follow (only batch norm differs).
-  virtual void set_training(bool) {}
   // parameters: the op's, null for ops without.
   virtual void forward(const dnnl::memory& src, const dnnl::memory& dst,
                        const LayerParameters* parameters, Laps& laps) = 0;
