@@ -1,6 +1,7 @@
 #include "datasets/loader.h"
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 
 namespace gradlab {
@@ -32,7 +33,7 @@ DataLoader::DataLoader(const ImageDataset& data, std::vector<std::size_t> indice
 std::unique_ptr<DataLoader> DataLoader::in_order(const ImageDataset& data, std::size_t batch_size,
                                                  Normalization normalization) {
   std::vector<std::size_t> indices(data.count);
-  for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+  std::iota(indices.begin(), indices.end(), std::size_t{0});
   return std::make_unique<DataLoader>(data, std::move(indices), batch_size, false, false,
                                       std::move(normalization));
 }
