@@ -9,6 +9,15 @@
 
 namespace gradlab {
 
+// Writes `line` and its newline to the file descriptor in one write(2) where the system allows
+// (all of it at once for a pipe up to PIPE_BUF bytes, 4 KiB on Linux), so that lines from several
+// processes sharing a stream (the ranks of an MPI job, whose stderr mpirun merges) never mix
+// within a line. std::cerr << line << std::endl is two writes, and two ranks' errors were seen
+// interleaved on one line.
+void write_line(int fd, const std::string& line);
+// write_line to standard error.
+void error_line(const std::string& line);
+
 // Prints "gradlab: note: <message>" the first time this message is given.
 void notice_once(const std::string& message);
 

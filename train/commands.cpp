@@ -15,6 +15,7 @@
 #include "datasets/registry.h"
 #include "framework/gradcheck.h"
 #include "framework/layers/dropout.h"
+#include "framework/log.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "models/builder.h"
 #include "models/onnx_export.h"
@@ -46,6 +47,21 @@ ExperimentConfig load_experiment(const std::string& path,
 // One sample's C × H × W for a config, without loading the data where the data set fixes it.
 Shape sample_shape_of(const ExperimentConfig& config) {
   return sample_shape(find_dataset(config.data.dataset), config.data.folder);
+}
+
+// An export's output must not land on a checkpoint: `export CK --onnx CK` would replace the
+// weights and optimizer state with the ONNX graph. Refused for the checkpoint being exported
+// (by any path or link to it) and for any other existing .safetensors file.
+void refuse_to_overwrite_checkpoint(const std::string& output, const std::string& checkpoint) {
+  std::error_code error;
+  if (fs::equivalent(output, checkpoint, error))
+    throw ConfigError("--onnx " + output + ": is the checkpoint being exported (" + checkpoint +
+                      "); writing there would replace its weights and optimizer state; give "
+                      "another path, e.g. model.onnx");
+  if (fs::exists(output, error) && fs::path(output).extension() == ".safetensors")
+    throw ConfigError("--onnx " + output +
+                      ": is an existing checkpoint (.safetensors); writing there would replace "
+                      "it; give another path, e.g. model.onnx");
 }
 
 std::size_t classes_of(const ExperimentConfig& config) {
@@ -87,7 +103,7 @@ int train_command(const std::string& config_path, std::vector<std::string> overr
   } catch (const DivergedError& error) {
     // Every rank sees the same combined loss and gradients, so all stop here together.
     if (options.world->rank() == 0)
-      std::cerr << "gradlab: training diverged at " << error.what() << "\n";
+      error_line(std::string("gradlab: training diverged at ") + error.what());
     return 3;
   }
   return 0;
@@ -301,6 +317,7 @@ int export_command(const std::string& checkpoint_path, const std::string& onnx_p
                         "\"");
     options.batch = std::stoul(batch);
   }
+  refuse_to_overwrite_checkpoint(onnx_path, checkpoint_path);
   LoadedModel loaded = load_trained_model(checkpoint_path, "");
   const std::size_t classes = classes_of(loaded.config);
   options.mean = loaded.config.data.normalization.mean;

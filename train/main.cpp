@@ -7,6 +7,7 @@
 
 #include "framework/distributed/communicator.h"
 #include "framework/kernels/backend.h"
+#include "framework/log.h"
 #include "framework/runtime.h"
 #include "train/commands.h"
 #include "train/demo.h"
@@ -152,7 +153,7 @@ int main(int argc, char** argv) {
     gradlab::Communicator& world = gradlab::world();
     if (world.size() > 1)
       world.abort("gradlab: error on " + world.describe() + ": " + error.what(), 1);
-    std::fprintf(stderr, "gradlab: error: %s\n", error.what());
+    gradlab::error_line(std::string("gradlab: error: ") + error.what());
     return 1;
   }
   return 0;

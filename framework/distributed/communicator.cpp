@@ -1,10 +1,10 @@
 #include "framework/distributed/communicator.h"
 
 #include <cstdlib>
-#include <iostream>
 #include <vector>
 
 #include "framework/distributed/mpi_world.h"
+#include "framework/log.h"
 
 namespace gradlab {
 
@@ -20,7 +20,7 @@ class SingleProcess : public Communicator {
   void min_max(std::uint64_t*, std::uint64_t*, std::size_t) override {}
   void broadcast(void*, std::size_t, int) override {}
   [[noreturn]] void abort(const std::string& message, int exit_code) override {
-    std::cerr << message << std::endl;
+    error_line(message);  // one write: ranks' lines do not mix
     std::exit(exit_code);
   }
 };

@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
-#include <iostream>
 #include <stdexcept>
+
+#include "framework/log.h"
 
 namespace gradlab {
 
@@ -53,7 +54,7 @@ class MpiWorld : public Communicator {
                 MPI_COMM_WORLD);
   }
   [[noreturn]] void abort(const std::string& message, int exit_code) override {
-    std::cerr << message << std::endl;
+    error_line(message);  // one write: ranks' lines do not mix
     MPI_Abort(MPI_COMM_WORLD, exit_code);
     std::exit(exit_code);  // MPI_Abort does not return; if it did, this process still ends
   }

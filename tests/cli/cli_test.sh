@@ -41,6 +41,16 @@ block='model.layers=[{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "pa
 expect 0 "1\.body\.2 +ReLU" -- "$gradlab" summary "$config" --set "data.folder=\"$work/data\"" --set "$block"
 expect 0 "PASS" -- "$gradlab" gradcheck "$config" --set "data.folder=\"$work/data\"" --set "$block" --batch 3 --elements 20
 
+# An export onto the checkpoint itself (or another checkpoint) is refused, naming both paths,
+# and the checkpoint still evaluates afterwards.
+cp "$run/checkpoints/best.safetensors" "$work/keep.safetensors"
+expect 1 "--onnx $work/keep.safetensors: is the checkpoint being exported \\($work/keep.safetensors\\)" -- "$gradlab" export "$work/keep.safetensors" --onnx "$work/keep.safetensors"
+ln -s "$work/keep.safetensors" "$work/link.safetensors"
+expect 1 "is the checkpoint being exported" -- "$gradlab" export "$work/keep.safetensors" --onnx "$work/link.safetensors"
+expect 1 "--onnx $run/checkpoints/last.safetensors: is an existing checkpoint" -- "$gradlab" export "$work/keep.safetensors" --onnx "$run/checkpoints/last.safetensors"
+expect 0 "accuracy .*confusion matrix" -- bash -c "'$gradlab' eval '$work/keep.safetensors' --data '$work/data' | tr '\n' ' '"
+expect 0 "accuracy .*confusion matrix" -- bash -c "'$gradlab' eval '$run/checkpoints/last.safetensors' --data '$work/data' | tr '\n' ' '"
+
 # Bad input: one line on stderr, non-zero exit.
 expect 1 "/nonexistent.json: cannot open" -- "$gradlab" train /nonexistent.json
 echo '{"data": {"dataset": "idx", "folder": "x"}, "model": {"name": "mlp"}, "optimizer": {"type": "sgd", "lr": 0.1}, "epochs": 1, "batch_sise": 8}' >"$work/typo.json"
