@@ -1,7 +1,10 @@
 #include "framework/distributed/data_parallel.h"
 
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstring>
+#include <stdexcept>
 
 namespace gradlab {
 
@@ -25,11 +28,68 @@ void broadcast_tensor(Communicator& world, Tensor<T>& tensor) {
   world.broadcast(tensor.data(), tensor.size() * sizeof(T), 0);
 }
 
+// One line per parameter and buffer: its name and shape.
+template <class T>
+std::vector<std::string> describe_tensors(Module<T>& model) {
+  std::vector<std::string> lines;
+  for (const NamedParameter<T>& named : model.named_parameters())
+    lines.push_back("parameter " + named.name + " " + to_string(shape_of(named.parameter->value)));
+  for (const NamedBuffer<T>& buffer : model.named_buffers())
+    lines.push_back("buffer " + buffer.name + " " + to_string(shape_of(*buffer.tensor)));
+  return lines;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  return text;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos;
+       start = end + 1)
+    lines.push_back(text.substr(start, end - start));
+  return lines;
+}
+
 }  // namespace
 
 template <class T>
 DataParallel<T>::DataParallel(Communicator& world, Module<T>& model)
-    : world_(world), model_(model), parameters_(model.named_parameters()) {}
+    : world_(world), model_(model), parameters_(model.named_parameters()) {
+  check_same_model();
+}
+
+template <class T>
+void DataParallel<T>::check_same_model() {
+  if (world_.size() == 1) return;
+  // A hash first (one small allreduce); only when the ranks disagree are the descriptions sent,
+  // rank 0's and the first differing rank's, so that every rank throws the same message.
+  const std::string mine = join_lines(describe_tensors(model_));
+  std::uint64_t low = 0xcbf29ce484222325ULL;
+  for (unsigned char c : mine) low = (low ^ c) * 0x100000001b3ULL;
+  std::uint64_t high = low;
+  world_.min_max(&low, &high, 1);
+  if (low == high) return;
+  const std::string root_text = broadcast_string(world_, mine, 0);
+  std::uint64_t first = mine != root_text ? static_cast<std::uint64_t>(world_.rank()) : UINT64_MAX;
+  std::uint64_t unused = first;
+  world_.min_max(&first, &unused, 1);
+  const int other = static_cast<int>(first);
+  const std::vector<std::string> a = split_lines(root_text),
+                                 b = split_lines(broadcast_string(world_, mine, other));
+  std::size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  auto at = [i](const std::vector<std::string>& lines) {
+    return i < lines.size() ? lines[i] : std::string("no more parameters or buffers");
+  };
+  throw std::invalid_argument(
+      "the ranks build different models (does each host read its own copy of the config, or "
+      "other --set values?): rank 0 has " +
+      at(a) + ", rank " + std::to_string(other) + " has " + at(b) +
+      "; every rank must train the same model");
+}
 
 template <class T>
 void DataParallel<T>::broadcast_from_root(Optimizer<T>* optimizer) {

@@ -23,7 +23,10 @@ namespace gradlab {
 template <class T>
 class DataParallel {
  public:
-  // The model must outlive this; its parameter list must not change.
+  // The model must outlive this; its parameter list must not change. A collective operation:
+  // every rank constructs one, and if the ranks' models differ in any parameter's or buffer's
+  // name or shape, every rank throws std::invalid_argument naming the first difference and the
+  // two ranks (rather than sum buffers of different sizes, which corrupts memory).
   DataParallel(Communicator& world, Module<T>& model);
 
   Communicator& world() { return world_; }
@@ -50,6 +53,8 @@ class DataParallel {
   std::size_t reductions() const { return reductions_; }
 
  private:
+  void check_same_model();
+
   Communicator& world_;
   Module<T>& model_;
   std::vector<NamedParameter<T>> parameters_;

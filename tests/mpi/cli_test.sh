@@ -53,6 +53,12 @@ expect 1 "error on rank 1 of 2 on .*: .*$work/missing" -- \
   "$mpi" -np 1 "$gradlab" train "$config" "${data[@]}" --set "output=\"$work/bad\"" : \
   -np 1 "$gradlab" train "$config" --set "data.folder=\"$work/missing\"" --set "output=\"$work/bad\""
 
+# Ranks given different models (each host reads its own copy of the config): every rank stops
+# before the first step, naming the first parameter that differs and the two ranks.
+expect 1 "rank 0 has parameter 0.weight \\[4, 1, 3, 3\\], rank 1 has parameter 0.weight \\[8, 1, 3, 3\\]" -- \
+  "$mpi" -np 1 "$gradlab" train "$config" "${data[@]}" --set "output=\"$work/differ\"" : \
+  -np 1 "$gradlab" train "$config" "${data[@]}" --set "model.layers[0].out_channels=8" --set "output=\"$work/differ\""
+
 # A diverging run: every rank sees the same combined loss, all stop, rank 0 says why.
 expect 3 "training diverged at step [0-9]+ \(epoch 1\)" -- \
   "$mpi" "$gradlab" train "$config" "${data[@]}" --set "output=\"$work/diverge\"" \

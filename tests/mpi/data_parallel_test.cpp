@@ -180,3 +180,28 @@ TEST_CASE("Each rank drops its own units: Dropout's streams differ by rank, rank
   else
     CHECK(mine != rank0);
 }
+
+TEST_CASE("Ranks that build different models all stop, naming the first difference and the ranks",
+          "[mpi]") {
+  // As when each host reads its own copy of the config: the last rank's second layer is wider.
+  // Summing gradients of different sizes corrupted memory (double free inside MPI_Allreduce).
+  Communicator& world = gradlab::world();
+  const bool odd_one = world.rank() == world.size() - 1;
+  Rng init(3);
+  Sequential<float> model;
+  model.emplace<Flatten<float>>();
+  model.emplace<Linear<float>>(36, odd_one ? 32 : 16, init);
+  const std::string last = std::to_string(world.size() - 1);
+  CHECK_THROWS_WITH(DataParallel<float>(world, model),
+                    Catch::Contains("rank 0 has parameter 1.weight [36, 16], rank " + last +
+                                    " has parameter 1.weight [36, 32]"));
+  // A parameter only some ranks have (an extra layer) is named too.
+  if (odd_one) model.emplace<Linear<float>>(32, 4, init);
+  CHECK_THROWS_WITH(DataParallel<float>(world, model),
+                    Catch::Contains("rank " + last + " has parameter 1.weight [36, 32]"));
+  // The same model everywhere passes.
+  Sequential<float> same;
+  same.emplace<Flatten<float>>();
+  same.emplace<Linear<float>>(36, 16, init);
+  CHECK_NOTHROW(DataParallel<float>(world, same));
+}
