@@ -6,6 +6,7 @@
 // need their input's gradient — is the subclass's.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,15 @@ class Container : public Module<T> {
       for (const auto& [name, rng] : module->named_rngs())
         named.emplace_back(prefix + "." + name, rng);
     return named;
+  }
+
+  // Every child given the container's input (a Residual's body and shortcut, a Concat's
+  // branches); Sequential, whose children see each other's outputs, walks them in turn.
+  std::size_t smallest_training_batch(const Shape& input_shape) const override {
+    std::size_t smallest = 1;
+    for (const auto& child : children_)
+      smallest = std::max(smallest, child.second->smallest_training_batch(input_shape));
+    return smallest;
   }
 
   void train(bool training = true) override {

@@ -77,6 +77,11 @@ class Module {
   // input shape with batch 1; element-wise work counts as 0. For summaries.
   virtual std::size_t forward_flops(const Shape& /*input_shape*/) const { return 0; }
 
+  // The fewest samples a training batch (per process) must hold for an input of this shape (batch
+  // dimension ignored): 1 unless a layer needs more, as BatchNorm does where a sample holds one
+  // value per channel. Lets a trainer refuse a config whose last batch would fail mid-epoch.
+  virtual std::size_t smallest_training_batch(const Shape& /*input_shape*/) const { return 1; }
+
   // Random number generators the module owns (Dropout's), by name, so a checkpoint can save
   // and restore them and a resumed run draws the same masks.
   virtual std::vector<std::pair<std::string, Rng*>> named_rngs() { return {}; }

@@ -1,5 +1,7 @@
 #include "framework/sequential.h"
 
+#include <algorithm>
+
 #include "framework/fusion/plan.h"
 
 namespace gradlab {
@@ -97,6 +99,17 @@ std::size_t Sequential<T>::forward_flops(const Shape& input_shape) const {
     shape = this->child(i).output_shape(shape);
   }
   return flops;
+}
+
+template <class T>
+std::size_t Sequential<T>::smallest_training_batch(const Shape& input_shape) const {
+  std::size_t smallest = 1;
+  Shape shape = input_shape;
+  for (std::size_t i = 0; i < size(); ++i) {
+    smallest = std::max(smallest, this->child(i).smallest_training_batch(shape));
+    shape = this->child(i).output_shape(shape);
+  }
+  return smallest;
 }
 
 template <class T>

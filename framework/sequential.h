@@ -48,6 +48,7 @@ class Sequential : public Container<T> {
   const Tensor<T>& backward(const Tensor<T>& grad_output) override;
 
   std::size_t forward_flops(const Shape& input_shape) const override;
+  std::size_t smallest_training_batch(const Shape& input_shape) const override;
   // Caffe's propagate_down, carried through the chain: without the model's input gradient, the
   // modules up to the first one with parameters skip theirs too (an MLP's Flatten and first
   // Linear: dX = dY Wᵀ for 784 inputs is a third of that layer's backward), and backward stops

@@ -74,6 +74,38 @@ Run make_run(const ExperimentConfig& config, const TrainingData& data) {
   return run;
 }
 
+// Refuses, before the first step, a batch size that leaves some process a training slice the model
+// cannot train on (BatchNorm with one value per channel): otherwise the run would stop at the
+// epoch's last batch, before any checkpoint. A slice of 0 is fine: that rank sits the batch out.
+void check_training_batches(const ExperimentConfig& config, TrainingData& data,
+                            const Sequential<float>& model, std::size_t ranks) {
+  const Shape& s = data.sample_shape();
+  const std::size_t needed = model.smallest_training_batch(Shape{1, s[0], s[1], s[2]});
+  if (needed <= 1) return;
+  const std::size_t B = config.batch_size, images = data.train().indices().size();
+  const std::string job = ranks > 1 ? " per process (" + std::to_string(ranks) + " processes)" : "";
+  // A batch of b images is cut into slices of floor(b / ranks) and ceil(b / ranks).
+  auto too_small = [&](std::size_t b) {
+    const std::size_t low = b / ranks, high = (b + ranks - 1) / ranks;
+    return (low >= 1 && low < needed) || (high >= 1 && high < needed);
+  };
+  const std::string advice = "; the model's BatchNorm layers need at least " +
+                             std::to_string(needed) + " samples" + job +
+                             " per training batch (one value per channel has no variance)";
+  if (too_small(std::min(B, images)))
+    throw ConfigError("batch_size: " + std::to_string(B) + " gives training batches of " +
+                      std::to_string(std::min(B, images) / ranks) + " samples" + job + advice +
+                      "; raise batch_size");
+  const std::size_t last = images % B;
+  if (images > B && last > 0 && too_small(last))
+    throw ConfigError("batch_size: " + std::to_string(B) + " leaves the " + std::to_string(images) +
+                      " training images a last batch of " + std::to_string(last) + " (" +
+                      std::to_string(images / B) + " x " + std::to_string(B) + " + " +
+                      std::to_string(last) + ")" +
+                      (ranks > 1 ? ", " + std::to_string(last / ranks) + " per process" : "") +
+                      advice + "; change batch_size, or data.limit or data.validation_split");
+}
+
 // The progress so far: none for a new run; for a resumed one, the model and optimizer restored
 // from its last checkpoint (by rank 0, which holds the folder) and the checkpoint's progress.
 // Then every rank's weights, buffers and optimizer state become rank 0's.
@@ -327,6 +359,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   TrainingData data(config);  // the splits and their loaders
   data.shard(static_cast<std::size_t>(world.rank()), static_cast<std::size_t>(world.size()));
   Run run = make_run(config, data);  // model, loss, optimizer, schedule
+  check_training_batches(config, data, *run.model, static_cast<std::size_t>(world.size()));
   DataParallel<float> parallel(world, *run.model);
   enable_flush_to_zero();
   std::optional<RunFolder> folder;

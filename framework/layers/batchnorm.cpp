@@ -62,6 +62,13 @@ Shape BatchNorm<T>::output_shape(const Shape& input_shape) const {
 }
 
 template <class T>
+std::size_t BatchNorm<T>::smallest_training_batch(const Shape& input_shape) const {
+  std::size_t per_sample = 1;
+  for (std::size_t d = 2; d < input_shape.size(); ++d) per_sample *= input_shape[d];
+  return per_sample > 1 ? 1 : 2;
+}
+
+template <class T>
 void BatchNorm<T>::check_training_input(const Shape& input_shape) const {
   std::size_t m = 1;
   for (std::size_t d = 0; d < input_shape.size(); ++d)

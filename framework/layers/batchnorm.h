@@ -45,6 +45,8 @@ class BatchNorm : public Layer<T> {
   T* running_mean_data() { return running_mean_.data(); }
   T* running_var_data() { return running_var_.data(); }
 
+  // 2 where a sample holds one value per channel (BatchNorm1d on N × C, or a 1 × 1 plane).
+  std::size_t smallest_training_batch(const Shape& input_shape) const override;
   // Throws ShapeError unless training on this input has more than one value per channel.
   void check_training_input(const Shape& input_shape) const;
 

@@ -187,3 +187,39 @@ TEST_CASE("Resuming at a diverging rate stops and keeps the last good checkpoint
   CHECK(file_bytes(last) == good);
   CHECK(log.str().find("optimizer: Adam(lr=1e+06") != std::string::npos);
 }
+
+TEST_CASE(
+    "A BatchNorm1d model whose last training batch would hold one sample is refused before "
+    "training, naming the keys",
+    "[trainer]") {
+  // PyTorch stops at that batch ("expected more than 1 value per channel when training"); here it
+  // stopped at the end of epoch 1, before any checkpoint. 33 training images in batches of 32.
+  const std::string data = testing::make_synthetic_dataset("last_one", 33, 10);
+  const std::string run = temp_run("last_one");
+  ExperimentConfig config = small_experiment(data, run, 1, /*stateful=*/true);
+  config.data.validation_split = 0;
+  std::ostringstream log;
+  CHECK_THROWS_WITH(
+      train_experiment(config, {}, log),
+      Catch::Contains("batch_size: 32 leaves the 33 training images a last batch of "
+                      "1 (1 x 32 + 1); the model's BatchNorm layers need at least 2") &&
+          Catch::Contains("change batch_size, or data.limit"));
+  CHECK_FALSE(fs::exists(fs::path(run) / "checkpoints"));
+  // Batches of one throughout are refused too.
+  config.batch_size = 1;
+  CHECK_THROWS_WITH(train_experiment(config, {}, log),
+                    Catch::Contains("batch_size: 1 gives training batches of 1 samples"));
+  // Without the BatchNorm1d, the same batches train: the check is the layer's, not the size's.
+  ExperimentConfig plain = small_experiment(data, temp_run("last_one_plain"), 1);
+  plain.data.validation_split = 0;
+  CHECK_NOTHROW(train_experiment(plain, {}, log));
+  // A BatchNorm2d over planes of several values trains on a last batch of one.
+  nlohmann::json conv = config.resolved;
+  conv["output"] = temp_run("last_one_conv");
+  conv["data"]["validation_split"] = 0;
+  conv["model"]["layers"] = nlohmann::json::parse(R"([
+    {"type": "conv2d", "out_channels": 2, "kernel_size": 3}, {"type": "batchnorm2d"},
+    {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out_features": 10}])");
+  conv["batch_size"] = 32;
+  CHECK_NOTHROW(train_experiment(parse_experiment(conv, "conv"), {}, log));
+}
