@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "framework/layers/registry.h"
+
 namespace gradlab {
 
 namespace {
@@ -122,5 +124,24 @@ void Concat<T>::set_needs_input_grad(bool needed) {
 
 template class Concat<float>;
 template class Concat<double>;
+
+namespace {
+// {"type": "concat", "branches": [[...], [...]]}: the branches' outputs joined along the channels.
+const LayerRegistration concat_type(
+    "concat", "branches (a list of at least two lists of layers)",
+    [](auto& layer) {
+      const nlohmann::json& branches = layer.keys.json("branches");
+      if (!branches.is_array() || branches.size() < 2)
+        throw ConfigError(layer.keys.key_path("branches") +
+                          ": expected a list of at least two lists of layers, got " +
+                          branches.dump());
+      std::vector<decltype(layer.build_sequence(branches, ""))> built;
+      for (std::size_t k = 0; k < branches.size(); ++k)
+        built.push_back(layer.build_sequence(
+            branches[k], layer.keys.key_path("branches") + "[" + std::to_string(k) + "]"));
+      return make_layer<Concat>(layer, std::move(built));
+    },
+    LayerRegistration::Kind::block);
+}  // namespace
 
 }  // namespace gradlab

@@ -2,6 +2,8 @@
 
 #include <xtensor/xnoalias.hpp>
 
+#include "framework/layers/registry.h"
+
 namespace gradlab {
 
 template <class T>
@@ -89,5 +91,20 @@ void Residual<T>::set_needs_input_grad(bool needed) {
 
 template class Residual<float>;
 template class Residual<double>;
+
+namespace {
+// y = body(x) + shortcut(x): {"type": "residual", "body": [...], "shortcut": [...]}.
+const LayerRegistration residual_type(
+    "residual", "body (a list of layers), [shortcut] (a list; absent: the identity)",
+    [](auto& layer) {
+      auto body = layer.build_sequence(layer.keys.json("body"), layer.keys.key_path("body"));
+      decltype(body) shortcut;
+      if (layer.keys.has("shortcut"))
+        shortcut =
+            layer.build_sequence(layer.keys.json("shortcut"), layer.keys.key_path("shortcut"));
+      return make_layer<Residual>(layer, std::move(body), std::move(shortcut));
+    },
+    LayerRegistration::Kind::block);
+}  // namespace
 
 }  // namespace gradlab

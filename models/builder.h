@@ -3,21 +3,16 @@
 //   {"name": "lenet"}                                  the LeNet-style CNN of the benchmarks
 //   {"layers": [{"type": "conv2d", "out_channels": 16, "kernel_size": 5, "padding": 2}, ...]}
 // Input sizes (in_features, in_channels) are inferred from the shapes flowing through; when given
-// they are checked. Layer types and their keys:
+// they are checked. Each type and its keys are registered by the layer's own file
+// (framework/layers/registry.h; layer_type_names() lists them):
 //   linear     out_features, [in_features], bias (true), init ("kaiming_uniform")
 //   conv2d     out_channels, kernel_size, stride (1), padding (0), [in_channels], bias, init
-//   batchnorm1d, batchnorm2d   eps (1e-5), momentum (0.1), affine (true), [num_features]
-//   maxpool2d  kernel_size, stride (= kernel_size)
-//   avgpool2d  kernel_size, stride (= kernel_size), padding (0, at most kernel_size / 2)
-//   global_avgpool2d                                   N × C × H × W → N × C × 1 × 1
-//   dropout    p (0.5)
-//   leaky_relu negative_slope (0.01)
-//   gelu       approximate ("none" or "tanh")
-//   relu, sigmoid, tanh, flatten
+//   batchnorm1d, batchnorm2d, maxpool2d, avgpool2d, global_avgpool2d, dropout, relu, leaky_relu,
+//   gelu, sigmoid, tanh, flatten: framework/layers/<name>.cpp
 //   residual   body (a list of layers), [shortcut] (a list; absent: the identity)   y = f(x) + g(x)
 //   concat     branches (a list of at least two lists of layers), joined along the channels
 // Blocks nest; their layers' errors name their path ("model.layers[3].body[1].kernel_size").
-// Errors name the key's path ("model.layers[3].kernal") and, for shapes, the layer.
+// An unknown type is an error naming its path and the closest registered type.
 #pragma once
 
 #include <memory>
@@ -26,8 +21,6 @@
 #include "framework/sequential.h"
 
 namespace gradlab {
-
-const std::vector<std::string>& layer_types();
 
 // The layer list a named model stands for (so named models go through the same builder).
 nlohmann::json named_model_layers(ConfigObject& spec, std::size_t classes);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "framework/layers/pool2d_shape.h"
+#include "framework/layers/registry.h"
 #include "framework/parallel.h"
 
 namespace gradlab {
@@ -101,5 +102,19 @@ void AvgPool2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_i
 
 template class AvgPool2d<float>;
 template class AvgPool2d<double>;
+
+namespace {
+const LayerRegistration avgpool2d_type(
+    "avgpool2d", "kernel_size, stride (= kernel_size), padding (0, at most kernel_size / 2)",
+    [](auto& layer) {
+      const std::size_t kernel_size = layer.size("kernel_size");
+      const std::size_t stride = layer.size("stride", static_cast<long long>(kernel_size));
+      const std::size_t padding = layer.size("padding", 0, 0);
+      if (2 * padding > kernel_size)
+        throw ConfigError(layer.keys.key_path("padding") + ": is " + std::to_string(padding) +
+                          ", more than half the kernel_size " + std::to_string(kernel_size));
+      return make_layer<AvgPool2d>(layer, kernel_size, stride, padding);
+    });
+}  // namespace
 
 }  // namespace gradlab

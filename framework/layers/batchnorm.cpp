@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "framework/layers/registry.h"
 #include "framework/parallel.h"
 
 namespace gradlab {
@@ -169,5 +170,28 @@ void BatchNorm<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_i
 
 template class BatchNorm<float>;
 template class BatchNorm<double>;
+
+namespace {
+// batchnorm1d after [N, C] or [N, C, L]; batchnorm2d after [N, C, H, W].
+template <BatchNormKind kind>
+auto make_batch_norm() {
+  return [](auto& layer) {
+    if (kind == BatchNormKind::d2)
+      layer.expect_input({4}, "[N, C, H, W]");
+    else
+      layer.expect_input({2, 3}, "[N, C] or [N, C, L]");
+    layer.check_given("num_features", layer.input[1]);
+    const double eps = layer.keys.number("eps", 1e-5, greater_than(0));
+    const double momentum = layer.keys.number("momentum", 0.1, {0.0, 1.0});
+    const bool affine = layer.keys.boolean("affine", true);
+    return make_layer<BatchNorm>(layer, kind, layer.input[1], eps, momentum, affine);
+  };
+}
+const char* const kBatchNormKeys = "eps (1e-5), momentum (0.1), affine (true), [num_features]";
+const LayerRegistration batchnorm1d_type("batchnorm1d", kBatchNormKeys,
+                                         make_batch_norm<BatchNormKind::d1>());
+const LayerRegistration batchnorm2d_type("batchnorm2d", kBatchNormKeys,
+                                         make_batch_norm<BatchNormKind::d2>());
+}  // namespace
 
 }  // namespace gradlab

@@ -1,5 +1,7 @@
 #include "framework/layers/conv2d.h"
 
+#include "framework/layers/registry.h"
+
 namespace gradlab {
 
 template <class T>
@@ -85,5 +87,22 @@ std::vector<std::string> Conv2d<T>::implementations(const Shape& input_shape) {
 
 template class Conv2d<float>;
 template class Conv2d<double>;
+
+namespace {
+const LayerRegistration conv2d_type(
+    "conv2d",
+    "out_channels, kernel_size, stride (1), padding (0), [in_channels], bias (true), init",
+    [](auto& layer) {
+      layer.expect_input({4}, "[N, C, H, W]");
+      layer.check_given("in_channels", layer.input[1]);
+      const std::size_t out_channels = layer.size("out_channels");
+      const std::size_t kernel_size = layer.size("kernel_size");
+      const std::size_t stride = layer.size("stride", 1);
+      const std::size_t padding = layer.size("padding", 0, 0);
+      const bool bias = layer.keys.boolean("bias", true);
+      return make_layer<Conv2d>(layer, layer.input[1], out_channels, kernel_size, layer.rng, stride,
+                                padding, layer.init(), bias);
+    });
+}  // namespace
 
 }  // namespace gradlab

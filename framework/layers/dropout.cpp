@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "framework/layers/registry.h"
+
 namespace gradlab {
 
 template <class T>
@@ -49,5 +51,12 @@ void Dropout<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_inp
 
 template class Dropout<float>;
 template class Dropout<double>;
+
+namespace {
+// Each Dropout draws from its own stream, seeded from the model's seed and its place in the model.
+const LayerRegistration dropout_type("dropout", "p (0.5)", [](auto& layer) {
+  return make_layer<Dropout>(layer, layer.keys.number("p", 0.5, {0.0, 1.0}), layer.seed);
+});
+}  // namespace
 
 }  // namespace gradlab

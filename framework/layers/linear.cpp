@@ -1,6 +1,7 @@
 #include "framework/layers/linear.h"
 
 #include "framework/kernels/backend.h"
+#include "framework/layers/registry.h"
 
 namespace gradlab {
 
@@ -69,5 +70,17 @@ void Linear<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_inpu
 
 template class Linear<float>;
 template class Linear<double>;
+
+namespace {
+// {"type": "linear", "out_features": 10}, after a layer that outputs [N, features].
+const LayerRegistration linear_type(
+    "linear", "out_features, [in_features], bias (true), init (kaiming_uniform)", [](auto& layer) {
+      layer.expect_input({2}, "[N, features]", " (add a flatten layer)");
+      layer.check_given("in_features", layer.input[1]);
+      const std::size_t out_features = layer.size("out_features");
+      const bool bias = layer.keys.boolean("bias", true);
+      return make_layer<Linear>(layer, layer.input[1], out_features, layer.rng, layer.init(), bias);
+    });
+}  // namespace
 
 }  // namespace gradlab

@@ -1,6 +1,7 @@
 #include "framework/layers/maxpool2d.h"
 
 #include "framework/layers/pool2d_shape.h"
+#include "framework/layers/registry.h"
 
 namespace gradlab {
 
@@ -50,5 +51,15 @@ void MaxPool2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_i
 
 template class MaxPool2d<float>;
 template class MaxPool2d<double>;
+
+namespace {
+const LayerRegistration maxpool2d_type("maxpool2d", "kernel_size, stride (= kernel_size)",
+                                       [](auto& layer) {
+                                         const std::size_t kernel_size = layer.size("kernel_size");
+                                         const std::size_t stride = layer.size(
+                                             "stride", static_cast<long long>(kernel_size));
+                                         return make_layer<MaxPool2d>(layer, kernel_size, stride);
+                                       });
+}  // namespace
 
 }  // namespace gradlab
