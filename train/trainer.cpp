@@ -74,6 +74,14 @@ Run make_run(const ExperimentConfig& config, const TrainingData& data) {
   return run;
 }
 
+// The learning rate of the optimizer's next step, lr · schedule(step), set on it and returned: the
+// one place a run's rate is computed.
+double set_scheduled_rate(const ExperimentConfig& config, Run& run) {
+  const double lr = config.optimizer_spec.lr * run.schedule->factor(run.optimizer->steps());
+  run.optimizer->set_learning_rate(lr);
+  return lr;
+}
+
 // Refuses, before the first step, a batch size that leaves some process a training slice the model
 // cannot train on (BatchNorm with one value per channel): otherwise the run would stop at the
 // epoch's last batch, before any checkpoint. A slice of 0 is fine: that rank sits the batch out.
@@ -373,8 +381,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
   TrainingProgress progress = open_run(options, run, own_folder, parallel, out);
   if (folder) folder->write_config(config.resolved);
   // The rate that runs, the config's (overrides included; a checkpoint's was the old run's).
-  run.optimizer->set_learning_rate(config.optimizer_spec.lr *
-                                   run.schedule->factor(run.optimizer->steps()));
+  set_scheduled_rate(config, run);
   log_header(out, config, run_path, data, run, world);
   DivergenceGuard divergence(config.divergence_factor, config.divergence_steps);
   auto stop_if_diverged = [&](const std::string& what, std::size_t epoch) {
@@ -396,8 +403,7 @@ TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions&
     ClassificationMetrics train_metrics(data.classes());
     std::size_t batches = 0, seen = 0;
     while (data.train().next(images, labels)) {
-      const double lr = config.optimizer_spec.lr * run.schedule->factor(run.optimizer->steps());
-      run.optimizer->set_learning_rate(lr);
+      const double lr = set_scheduled_rate(config, run);
       const double loss =
           train_step(config, run, parallel, images, labels, data.train().batch_labels(),
                      train_metrics, progress.step + 1, epoch, progress.epoch > 0, last_checkpoint);

@@ -1,6 +1,7 @@
 #include "framework/optim/registry.h"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "framework/optim/adam.h"
 #include "framework/optim/ema_momentum.h"
@@ -27,12 +28,14 @@ OptimizerSpec parse_optimizer(ConfigObject spec) {
   } else if (o.type == "ema_momentum") {
     o.lr = spec.number("lr", std::nullopt, at_least(0));
     o.beta = spec.number("beta", 0.9, unit);
-  } else {  // adam, adamw
+  } else if (o.type == "adam" || o.type == "adamw") {
     o.lr = spec.number("lr", 1e-3, at_least(0));
     o.beta1 = spec.number("beta1", 0.9, unit);
     o.beta2 = spec.number("beta2", 0.999, unit);
     o.eps = spec.number("eps", 1e-8, greater_than(0));
     o.weight_decay = spec.number("weight_decay", o.type == "adamw" ? 0.01 : 0.0, at_least(0));
+  } else {  // a name in optimizer_types() without its keys here: no silent fallback
+    throw std::logic_error(spec.key_path("type") + ": \"" + o.type + "\" has no keys to read");
   }
   spec.finish();
   return o;
@@ -46,9 +49,14 @@ std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerSpec& o,
                                     o.weight_decay);
   if (o.type == "ema_momentum")
     return std::make_unique<EmaMomentum<T>>(std::move(parameters), o.lr, o.beta);
-  return std::make_unique<Adam<T>>(
-      std::move(parameters), o.lr, o.beta1, o.beta2, o.eps, o.weight_decay,
-      o.type == "adamw" ? Adam<T>::WeightDecay::decoupled : Adam<T>::WeightDecay::l2);
+  if (o.type == "adam" || o.type == "adamw")
+    return std::make_unique<Adam<T>>(
+        std::move(parameters), o.lr, o.beta1, o.beta2, o.eps, o.weight_decay,
+        o.type == "adamw" ? Adam<T>::WeightDecay::decoupled : Adam<T>::WeightDecay::l2);
+  std::string valid;
+  for (const std::string& type : optimizer_types()) valid += (valid.empty() ? "" : ", ") + type;
+  throw std::invalid_argument("make_optimizer: unknown optimizer type \"" + o.type +
+                              "\" (valid: " + valid + ")");
 }
 
 ScheduleSpec parse_schedule(ConfigObject spec, double base_lr) {

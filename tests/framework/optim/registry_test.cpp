@@ -49,3 +49,15 @@ TEST_CASE("Bad optimizer settings name the key and the allowed values", "[optim]
   CHECK_THROWS_WITH(make({{"type", "sgd"}, {"lr", 0.1}, {"nesterov", true}}, w),
                     "optimizer.nesterov: needs momentum > 0");
 }
+
+TEST_CASE("An optimizer spec of an unknown type is refused, not made an Adam", "[optim][config]") {
+  // A spec built in code (not read from a config, whose type the reader checks) used to fall
+  // through to Adam.
+  Parameter<double> w("w", {2});
+  OptimizerSpec spec;
+  spec.type = "adamx";
+  spec.lr = 0.1;
+  CHECK_THROWS_WITH(make_optimizer<double>(spec, {{"w", &w}}),
+                    Catch::Contains("unknown optimizer type \"adamx\" (valid: sgd, ema_momentum, "
+                                    "adam, adamw)"));
+}
