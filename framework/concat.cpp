@@ -141,6 +141,15 @@ const LayerRegistration concat_type(
             branches[k], layer.keys.key_path("branches") + "[" + std::to_string(k) + "]"));
       return make_layer<Concat>(layer, std::move(built));
     },
+    // The branches, then Concat along the channels (axis 1).
+    [](const OpSpec<float>& op, OnnxGraph& graph, const std::string& x, const std::string& path) {
+      std::vector<std::string> branches;
+      for (std::size_t b = 0; b < op.children.size(); ++b)
+        branches.push_back(
+            graph.module(*op.children[b], x, path + ".branches[" + std::to_string(b) + "]"));
+      return graph.node("Concat", graph.name_of(path) + ".concat", branches,
+                        {OnnxAttribute::integer("axis", 1)});
+    },
     LayerRegistration::Kind::block);
 }  // namespace
 

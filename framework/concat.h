@@ -19,6 +19,12 @@ class Concat : public Container<T> {
   explicit Concat(std::vector<std::unique_ptr<Sequential<T>>> branches);
 
   std::string name() const override;
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"concat"};
+    op.wiring = Wiring::fan_out;
+    op.children.assign(branches_.begin(), branches_.end());
+    return op;
+  }
   Shape output_shape(const Shape& input_shape) const override;
   std::size_t forward_flops(const Shape& input_shape) const override;
 

@@ -6,10 +6,6 @@
 #include <limits>
 #include <memory>
 
-#include "framework/layers/leaky_relu.h"
-#include "framework/layers/maxpool2d.h"
-#include "framework/layers/relu.h"
-
 namespace gradlab {
 
 double relative_error(double analytic, double numeric, double floor) {
@@ -108,25 +104,27 @@ double max_relative_error(const std::vector<GradCheckResult>& results) {
 }
 
 namespace {
-// The distance to a kink of `module` evaluated at `input` (see distance_to_kinks). A Sequential's
-// children are visited in turn, each on its predecessor's output (recomputed: the children of a
-// fused step keep no output of their own); every other container's children (a Residual's body
-// and shortcut, a Concat's branches) all take the container's input.
+// The distance to a kink of `module` evaluated at `input` (see distance_to_kinks), read from the
+// modules' descriptions (framework/op_spec.h): a chain's children (a Sequential's) are visited in
+// turn, each on its predecessor's output (recomputed: the children of a fused step keep no output
+// of their own); a fan-out's children (a Residual's body and shortcut, a Concat's branches) all
+// take the container's input.
 double kink_distance(Module<double>& module, const Tensor<double>& in) {
   double margin = std::numeric_limits<double>::infinity();
-  if (auto* sequence = dynamic_cast<Sequential<double>*>(&module)) {
+  const OpSpec<double> op = module.describe();
+  if (op.wiring == Wiring::chain) {
     Tensor<double> x = in;
-    for (std::size_t i = 0; i < sequence->size(); ++i) {
-      margin = std::min(margin, kink_distance((*sequence)[i], x));
-      if (i + 1 < sequence->size()) x = (*sequence)[i].forward(x);
+    for (std::size_t i = 0; i < op.children.size(); ++i) {
+      margin = std::min(margin, kink_distance(*op.children[i], x));
+      if (i + 1 < op.children.size()) x = op.children[i]->forward(x);
     }
-  } else if (auto* container = dynamic_cast<Container<double>*>(&module)) {
-    for (std::size_t i = 0; i < container->child_count(); ++i)
-      margin = std::min(margin, kink_distance(container->child(i), in));
-  } else if (dynamic_cast<ReLU<double>*>(&module) || dynamic_cast<LeakyReLU<double>*>(&module)) {
+  } else if (op.wiring == Wiring::fan_out) {
+    for (Module<double>* child : op.children)
+      if (child) margin = std::min(margin, kink_distance(*child, in));
+  } else if (op.kink == Kink::at_zero) {
     for (double z : in) margin = std::min(margin, std::abs(z));
-  } else if (auto* pool = dynamic_cast<MaxPool2d<double>*>(&module)) {
-    const std::size_t K = pool->kernel_size(), S = pool->stride(), H = in.shape(2), W = in.shape(3);
+  } else if (op.kink == Kink::window_max) {
+    const std::size_t K = op.kernel_size, S = op.stride, H = in.shape(2), W = in.shape(3);
     std::vector<double> window;
     for (std::size_t plane = 0; plane < in.shape(0) * in.shape(1); ++plane)
       for (std::size_t i0 = 0; i0 + K <= H; i0 += S)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "framework/kernels/backend.h"
+#include "framework/op_spec.h"
 #include "framework/parameter.h"
 #include "framework/random.h"
 #include "framework/tensor.h"
@@ -39,6 +40,11 @@ class Module {
 
   virtual const Tensor<T>& forward(const Tensor<T>& input) = 0;
   virtual const Tensor<T>& backward(const Tensor<T>& grad_output) = 0;
+
+  // What this module computes, in one value (framework/op_spec.h): its kind, sizes, tensors and,
+  // for containers, children. An empty kind: a module that does not describe itself (a fused
+  // step, a test's own module), which exporters refuse by name.
+  virtual OpSpec<T> describe() { return {}; }
 
   // Parameters with hierarchical names ("0.weight"); containers prefix their children's names.
   virtual std::vector<NamedParameter<T>> named_parameters() {

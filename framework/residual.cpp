@@ -104,6 +104,13 @@ const LayerRegistration residual_type(
             layer.build_sequence(layer.keys.json("shortcut"), layer.keys.key_path("shortcut"));
       return make_layer<Residual>(layer, std::move(body), std::move(shortcut));
     },
+    // body(x) + shortcut(x)
+    [](const OpSpec<float>& op, OnnxGraph& graph, const std::string& x, const std::string& path) {
+      const std::string body = graph.module(*op.children[0], x, path + ".body");
+      const std::string shortcut =
+          op.children[1] ? graph.module(*op.children[1], x, path + ".shortcut") : x;
+      return graph.node("Add", graph.name_of(path) + ".add", {body, shortcut});
+    },
     LayerRegistration::Kind::block);
 }  // namespace
 

@@ -20,6 +20,13 @@ class Residual : public Container<T> {
   Residual(std::unique_ptr<Sequential<T>> body, std::unique_ptr<Sequential<T>> shortcut = nullptr);
 
   std::string name() const override;
+  // Children: the body, then the shortcut (null: the identity), each given the block's input.
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"residual"};
+    op.wiring = Wiring::fan_out;
+    op.children = {body_, shortcut_};
+    return op;
+  }
   Shape output_shape(const Shape& input_shape) const override;
   std::size_t forward_flops(const Shape& input_shape) const override;
 

@@ -41,6 +41,12 @@ class Sequential : public Container<T> {
   const Module<T>& operator[](std::size_t index) const { return this->child(index); }
 
   std::string name() const override { return "Sequential"; }
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"sequential"};
+    op.wiring = Wiring::chain;
+    for (std::size_t i = 0; i < size(); ++i) op.children.push_back(&this->child(i));
+    return op;
+  }
   // Also the check that a model's shapes chain: the error names the first layer that rejects them.
   Shape output_shape(const Shape& input_shape) const override;
 

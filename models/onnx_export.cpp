@@ -7,22 +7,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "framework/concat.h"
-#include "framework/layers/activation.h"
-#include "framework/layers/avgpool2d.h"
-#include "framework/layers/batchnorm.h"
-#include "framework/layers/conv2d.h"
-#include "framework/layers/dropout.h"
-#include "framework/layers/flatten.h"
-#include "framework/layers/gelu.h"
-#include "framework/layers/global_avgpool2d.h"
-#include "framework/layers/leaky_relu.h"
-#include "framework/layers/linear.h"
-#include "framework/layers/maxpool2d.h"
-#include "framework/layers/relu.h"
-#include "framework/layers/sigmoid.h"
-#include "framework/layers/tanh.h"
-#include "framework/residual.h"
+#include "framework/layers/registry.h"
+#include "framework/onnx_graph.h"
 
 namespace gradlab {
 
@@ -30,8 +16,9 @@ namespace {
 
 constexpr int kOpset = 13;
 
-// Builds the graph node by node; each emit_* returns the name of the tensor it produced.
-class GraphBuilder {
+// Builds the graph node by node, for the layers' emitters (framework/onnx_graph.h), each found
+// with the layer's type in the registry by the kind its module describes (framework/op_spec.h).
+class GraphBuilder : public OnnxGraph {
  public:
   explicit GraphBuilder(onnx::GraphProto& graph) : graph_(graph) {}
 
@@ -46,127 +33,61 @@ class GraphBuilder {
     tensor->set_raw_data(std::string(reinterpret_cast<const char*>(values), count * sizeof(float)));
     return name;
   }
-  std::string constant(const std::string& name, const Tensor<float>& values) {
+  std::string constant(const std::string& name, const Tensor<float>& values) override {
     std::vector<std::int64_t> dims;
     for (std::size_t d : shape_of(values)) dims.push_back(static_cast<std::int64_t>(d));
     return constant(name, dims, values.data(), values.size());
   }
-  std::string scalar(const std::string& name, float value) { return constant(name, {}, &value, 1); }
+  std::string scalar(const std::string& name, float value) override {
+    return constant(name, {}, &value, 1);
+  }
 
-  // A node with its inputs; its output is named after the node.
-  onnx::NodeProto& node(const std::string& op, const std::string& name,
-                        const std::vector<std::string>& inputs) {
+  std::string node(const std::string& op, const std::string& name,
+                   const std::vector<std::string>& inputs,
+                   const std::vector<OnnxAttribute>& attributes = {}) override {
     onnx::NodeProto* node = graph_.add_node();
     node->set_op_type(op);
     node->set_name(name);
     for (const std::string& input : inputs) node->add_input(input);
     node->add_output(name);
-    return *node;
-  }
-  static void ints(onnx::NodeProto& node, const std::string& name,
-                   const std::vector<std::int64_t>& values) {
-    onnx::AttributeProto* attribute = node.add_attribute();
-    attribute->set_name(name);
-    attribute->set_type(onnx::AttributeProto_AttributeType_INTS);
-    for (std::int64_t v : values) attribute->add_ints(v);
-  }
-  static void integer(onnx::NodeProto& node, const std::string& name, std::int64_t value) {
-    onnx::AttributeProto* attribute = node.add_attribute();
-    attribute->set_name(name);
-    attribute->set_type(onnx::AttributeProto_AttributeType_INT);
-    attribute->set_i(value);
-  }
-  static void real(onnx::NodeProto& node, const std::string& name, float value) {
-    onnx::AttributeProto* attribute = node.add_attribute();
-    attribute->set_name(name);
-    attribute->set_type(onnx::AttributeProto_AttributeType_FLOAT);
-    attribute->set_f(value);
-  }
-
-  // A square window's attributes (Conv, MaxPool, AveragePool): K × K, stride S, P on every side
-  // (ONNX's pads list begins and ends per axis; no pads attribute means 0).
-  void window(onnx::NodeProto& n, std::size_t kernel, std::size_t stride, std::size_t padding) {
-    const auto K = static_cast<std::int64_t>(kernel), S = static_cast<std::int64_t>(stride),
-               P = static_cast<std::int64_t>(padding);
-    ints(n, "kernel_shape", {K, K});
-    ints(n, "strides", {S, S});
-    if (P > 0) ints(n, "pads", {P, P, P, P});
+    for (const OnnxAttribute& given : attributes) {
+      onnx::AttributeProto* attribute = node->add_attribute();
+      attribute->set_name(given.name);
+      switch (given.type) {
+        case OnnxAttribute::Type::integer:
+          attribute->set_type(onnx::AttributeProto_AttributeType_INT);
+          attribute->set_i(given.ints.at(0));
+          break;
+        case OnnxAttribute::Type::integers:
+          attribute->set_type(onnx::AttributeProto_AttributeType_INTS);
+          for (std::int64_t v : given.ints) attribute->add_ints(v);
+          break;
+        case OnnxAttribute::Type::real:
+          attribute->set_type(onnx::AttributeProto_AttributeType_FLOAT);
+          attribute->set_f(given.real_value);
+          break;
+      }
+    }
+    return name;
   }
 
-  // Every module of a Sequential in turn.
-  std::string emit_sequence(Sequential<float>& sequence, std::string x, const std::string& path) {
-    for (std::size_t i = 0; i < sequence.size(); ++i)
-      x = emit(sequence[i], x, path + "[" + std::to_string(i) + "]");
-    return x;
+  // A Sequential's children in turn; any other module by its type's emitter.
+  std::string module(Module<float>& child, const std::string& x, const std::string& path) override {
+    const OpSpec<float> op = child.describe();
+    if (op.wiring == Wiring::chain) {
+      std::string y = x;
+      for (std::size_t i = 0; i < op.children.size(); ++i)
+        y = module(*op.children[i], y, path + "[" + std::to_string(i) + "]");
+      return y;
+    }
+    const LayerType* type = find_layer_type(op.kind);
+    if (!type || !type->onnx)
+      throw ExportError(path + ": " + child.name() + " cannot be exported to ONNX");
+    return type->onnx(op, *this, x, path);
   }
 
-  std::string emit(Module<float>& module, const std::string& x, const std::string& path) {
-    const std::string name = node_name(path);
-    if (auto* linear = dynamic_cast<Linear<float>*>(&module)) {
-      std::vector<std::string> inputs{x, constant(name + ".weight", linear->weight().value)};
-      if (linear->has_bias()) inputs.push_back(constant(name + ".bias", linear->bias().value));
-      return node("Gemm", name, inputs).output(0);
-    }
-    if (auto* conv = dynamic_cast<Conv2d<float>*>(&module)) {
-      std::vector<std::string> inputs{x, constant(name + ".weight", conv->weight().value)};
-      if (conv->has_bias()) inputs.push_back(constant(name + ".bias", conv->bias().value));
-      onnx::NodeProto& n = node("Conv", name, inputs);
-      window(n, conv->kernel_size(), conv->stride(), conv->padding());
-      return n.output(0);
-    }
-    if (dynamic_cast<ReLU<float>*>(&module)) return node("Relu", name, {x}).output(0);
-    if (dynamic_cast<Sigmoid<float>*>(&module)) return node("Sigmoid", name, {x}).output(0);
-    if (dynamic_cast<Tanh<float>*>(&module)) return node("Tanh", name, {x}).output(0);
-    if (auto* leaky = dynamic_cast<LeakyReLU<float>*>(&module)) {
-      onnx::NodeProto& n = node("LeakyRelu", name, {x});
-      real(n, "alpha", static_cast<float>(leaky->negative_slope()));
-      return n.output(0);
-    }
-    if (auto* gelu = dynamic_cast<GELU<float>*>(&module)) return emit_gelu(*gelu, x, name);
-    if (auto* pool = dynamic_cast<MaxPool2d<float>*>(&module)) {
-      onnx::NodeProto& n = node("MaxPool", name, {x});
-      window(n, pool->kernel_size(), pool->stride(), 0);
-      return n.output(0);
-    }
-    if (auto* pool = dynamic_cast<AvgPool2d<float>*>(&module)) {
-      onnx::NodeProto& n = node("AveragePool", name, {x});
-      window(n, pool->kernel_size(), pool->stride(), pool->padding());
-      integer(n, "count_include_pad", 1);  // dividing by K² everywhere, as AvgPool2d does
-      return n.output(0);
-    }
-    if (dynamic_cast<GlobalAvgPool2d<float>*>(&module))
-      return node("GlobalAveragePool", name, {x}).output(0);
-    if (auto* norm = dynamic_cast<BatchNorm<float>*>(&module))
-      return emit_batch_norm(*norm, x, name);
-    if (dynamic_cast<Flatten<float>*>(&module)) {
-      onnx::NodeProto& n = node("Flatten", name, {x});
-      integer(n, "axis", 1);
-      return n.output(0);
-    }
-    if (dynamic_cast<Dropout<float>*>(&module)) return x;  // the identity at inference
-    if (auto* block = dynamic_cast<Residual<float>*>(&module)) {
-      const std::string body = emit_sequence(block->body(), x, path + ".body");
-      const std::string shortcut =
-          block->shortcut() ? emit_sequence(*block->shortcut(), x, path + ".shortcut") : x;
-      return node("Add", name + ".add", {body, shortcut}).output(0);
-    }
-    if (auto* block = dynamic_cast<Concat<float>*>(&module)) {
-      std::vector<std::string> branches;
-      for (std::size_t b = 0; b < block->branch_count(); ++b)
-        branches.push_back(
-            emit_sequence(block->branch(b), x, path + ".branches[" + std::to_string(b) + "]"));
-      onnx::NodeProto& n = node("Concat", name + ".concat", branches);
-      integer(n, "axis", 1);
-      return n.output(0);
-    }
-    if (auto* sequence = dynamic_cast<Sequential<float>*>(&module))
-      return emit_sequence(*sequence, x, path);
-    throw ExportError(path + ": " + module.name() + " cannot be exported to ONNX");
-  }
-
- private:
   // "model.layers[3].body[1]" → "layers.3.body.1": node and initializer names.
-  static std::string node_name(const std::string& path) {
+  std::string name_of(const std::string& path) const override {
     std::string name;
     for (char c : path.substr(path.find('.') + 1)) {
       if (c == '[')
@@ -177,52 +98,7 @@ class GraphBuilder {
     return name;
   }
 
-  // Exact: y = x · ½ (1 + erf(x / √2)). tanh: y = ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
-  std::string emit_gelu(GELU<float>& gelu, const std::string& x, const std::string& name) {
-    const std::string half = scalar(name + ".half", 0.5f), one = scalar(name + ".one", 1.0f);
-    std::string inner;
-    if (gelu.approximation() == GELU<float>::Approximation::none) {
-      const std::string scaled =
-          node("Div", name + ".scaled", {x, scalar(name + ".sqrt2", std::sqrt(2.0f))}).output(0);
-      inner = node("Erf", name + ".erf", {scaled}).output(0);
-    } else {
-      const std::string cube = node("Mul", name + ".cube",
-                                    {
-                                        node("Mul", name + ".square", {x, x}).output(0),
-                                        x,
-                                    })
-                                   .output(0);
-      const std::string cubic =
-          node("Mul", name + ".cubic", {cube, scalar(name + ".c", 0.044715f)}).output(0);
-      const std::string sum = node("Add", name + ".sum", {x, cubic}).output(0);
-      const float k = static_cast<float>(std::sqrt(2.0 / std::acos(-1.0)));
-      const std::string u = node("Mul", name + ".u", {sum, scalar(name + ".k", k)}).output(0);
-      inner = node("Tanh", name + ".tanh", {u}).output(0);
-    }
-    const std::string plus_one = node("Add", name + ".plus_one", {inner, one}).output(0);
-    const std::string times_x = node("Mul", name + ".times_x", {plus_one, x}).output(0);
-    return node("Mul", name, {times_x, half}).output(0);
-  }
-
-  // Evaluation: (x − running_mean) / √(running_var + ε) · γ + β.
-  std::string emit_batch_norm(BatchNorm<float>& norm, const std::string& x,
-                              const std::string& name) {
-    const std::size_t C = norm.num_features();
-    Tensor<float> gamma = Tensor<float>::from_shape({C}), beta = Tensor<float>::from_shape({C});
-    gamma.fill(1.0f);
-    beta.fill(0.0f);
-    if (norm.affine()) {
-      gamma = norm.weight().value;
-      beta = norm.bias().value;
-    }
-    onnx::NodeProto& n = node("BatchNormalization", name,
-                              {x, constant(name + ".weight", gamma), constant(name + ".bias", beta),
-                               constant(name + ".running_mean", norm.running_mean()),
-                               constant(name + ".running_var", norm.running_var())});
-    real(n, "epsilon", static_cast<float>(norm.eps()));
-    return n.output(0);
-  }
-
+ private:
   onnx::GraphProto& graph_;
 };
 
@@ -286,16 +162,11 @@ std::string export_onnx(Sequential<float>& model, const Shape& sample_shape, std
   }
   const std::vector<std::int64_t> per_channel{static_cast<std::int64_t>(C), 1, 1};
   const std::string centred =
-      builder
-          .node("Sub", "normalize.centred",
-                {"pixels", builder.constant("normalize.mean", per_channel, mean.data(), C)})
-          .output(0);
-  const std::string normalized =
-      builder
-          .node("Div", "normalize",
-                {centred, builder.constant("normalize.std", per_channel, std.data(), C)})
-          .output(0);
-  const std::string logits = builder.emit_sequence(model, normalized, "model.layers");
+      builder.node("Sub", "normalize.centred",
+                   {"pixels", builder.constant("normalize.mean", per_channel, mean.data(), C)});
+  const std::string normalized = builder.node(
+      "Div", "normalize", {centred, builder.constant("normalize.std", per_channel, std.data(), C)});
+  const std::string logits = builder.module(model, normalized, "model.layers");
   // The graph's output under its own name.
   builder.node("Identity", "logits", {logits});
   set_tensor_type(*graph.add_output(), "logits", {N, static_cast<std::int64_t>(classes)}, symbolic);

@@ -1,6 +1,7 @@
 // A trained model as a standard ONNX graph (opset 13), built with ONNX's own C++ classes
 // (libonnx-dev: ONNX 1.12's protobuf messages, checker and shape inference), not an encoder of
-// ours. Layer by layer:
+// ours. Each layer's nodes come from the emitter its type registers (framework/layers/registry.h,
+// framework/onnx_graph.h), given the module's description (framework/op_spec.h); the shipped ones:
 //   Linear → Gemm (W is D_in × D_out: transB = 0)      Conv2d → Conv (pads, strides)
 //   ReLU, Sigmoid, Tanh → Relu, Sigmoid, Tanh           LeakyReLU → LeakyRelu(alpha)
 //   GELU → x · ½ (1 + erf(x/√2)), or its tanh form      MaxPool2d, AvgPool2d → MaxPool, AveragePool

@@ -1,72 +1,93 @@
 #include "framework/fusion/onednn_chain.h"
 
+#include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "framework/kernels/onednn/chain/max_pool.h"
-#include "framework/layers/batchnorm.h"
-#include "framework/layers/maxpool2d.h"
-#include "framework/layers/relu.h"
 
 namespace gradlab {
 
 namespace {
 
-// What the kernel runs for a chainable layer.
-onednn::Chain::Layer describe(const Module<float>& module) {
-  using Kind = onednn::Chain::Layer::Kind;
-  onednn::Chain::Layer layer{};
-  layer.name = module.name();
-  if (const auto* conv = dynamic_cast<const Conv2d<float>*>(&module)) {
-    layer.kind = Kind::convolution;
-    layer.out_channels = conv->out_channels();
-    layer.kernel_size = conv->kernel_size();
-    layer.stride = conv->stride();
-    layer.padding = conv->padding();
-    layer.bias = conv->has_bias();
-  } else if (const auto* norm = dynamic_cast<const BatchNorm<float>*>(&module)) {
-    layer.kind = Kind::batch_norm;
-    layer.bias = norm->affine();
-    layer.eps = norm->eps();
-    layer.momentum = norm->momentum();
-  } else if (const auto* pool = dynamic_cast<const MaxPool2d<float>*>(&module)) {
-    layer.kind = Kind::max_pool;
-    layer.kernel_size = pool->kernel_size();
-    layer.stride = pool->stride();
-  } else if (dynamic_cast<const ReLU<float>*>(&module)) {
-    layer.kind = Kind::relu;
-  } else {
+using ChainKind = onednn::Chain::Layer::Kind;
+
+// The layer kinds (framework/op_spec.h; the registry's names) the chain kernel runs, and as what.
+std::optional<ChainKind> chain_kind(const OpSpec<float>& op) {
+  static const std::map<std::string, ChainKind> kinds{{"conv2d", ChainKind::convolution},
+                                                      {"batchnorm2d", ChainKind::batch_norm},
+                                                      {"relu", ChainKind::relu},
+                                                      {"maxpool2d", ChainKind::max_pool}};
+  const auto found = kinds.find(op.kind);
+  if (found == kinds.end()) return std::nullopt;
+  return found->second;
+}
+
+// What the kernel runs for a chainable layer, from its description.
+onednn::Chain::Layer chain_layer(Module<float>& module) {
+  const OpSpec<float> op = module.describe();
+  const std::optional<ChainKind> kind = chain_kind(op);
+  if (!kind)
     throw std::invalid_argument("OnednnChain: " + module.name() + " cannot run in a chain");
+  onednn::Chain::Layer layer{};
+  layer.kind = *kind;
+  layer.name = module.name();
+  switch (*kind) {
+    case ChainKind::convolution:
+      layer.out_channels = op.out_size;
+      layer.kernel_size = op.kernel_size;
+      layer.stride = op.stride;
+      layer.padding = op.padding;
+      layer.bias = op.bias != nullptr;
+      break;
+    case ChainKind::batch_norm:
+      layer.bias = op.weight != nullptr;  // affine: γ and β
+      layer.eps = op.eps;
+      layer.momentum = op.momentum;
+      break;
+    case ChainKind::max_pool:
+      layer.kernel_size = op.kernel_size;
+      layer.stride = op.stride;
+      break;
+    case ChainKind::relu:
+      break;
   }
   return layer;
 }
 
-std::vector<onednn::Chain::Layer> describe(const std::vector<Module<float>*>& layers) {
+std::vector<onednn::Chain::Layer> chain_layers(const std::vector<Module<float>*>& layers) {
   std::vector<onednn::Chain::Layer> described;
-  for (const Module<float>* layer : layers) described.push_back(describe(*layer));
+  for (Module<float>* layer : layers) described.push_back(chain_layer(*layer));
   return described;
+}
+
+bool is_convolution(Module<float>& module) {
+  return chain_kind(module.describe()) == ChainKind::convolution;
 }
 
 }  // namespace
 
 OnednnChain::OnednnChain(std::vector<Module<float>*> layers, bool fuse_batch_norm_relu)
     : layers_(std::move(layers)),
-      kernel_layers_(describe(layers_)),
+      kernel_layers_(chain_layers(layers_)),
       chain_(kernel_layers_, fuse_batch_norm_relu) {
   bool has_convolution = false;
-  for (Module<float>* layer : layers_) {
-    has_convolution = has_convolution || dynamic_cast<Conv2d<float>*>(layer);
-    if (dynamic_cast<Conv2d<float>*>(layer) || dynamic_cast<BatchNorm<float>*>(layer))
-      with_parameters_.push_back(layer);
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    const ChainKind kind = kernel_layers_[k].kind;
+    has_convolution = has_convolution || kind == ChainKind::convolution;
+    if (kind == ChainKind::convolution || kind == ChainKind::batch_norm)
+      with_parameters_.push_back(layers_[k]);
   }
   if (!has_convolution) throw std::invalid_argument("OnednnChain: no Conv2d in " + name());
 }
 
-bool OnednnChain::chainable(const Module<float>& module, const FusionOptions& options) {
-  if (const auto* pool = dynamic_cast<const MaxPool2d<float>*>(&module))
-    return onednn::MaxPoolOp::supports(pool->kernel_size());
-  if (const auto* norm = dynamic_cast<const BatchNorm<float>*>(&module))
-    return options.batch_norm && norm->kind() == BatchNormKind::d2;
-  return dynamic_cast<const Conv2d<float>*>(&module) || dynamic_cast<const ReLU<float>*>(&module);
+bool OnednnChain::chainable(Module<float>& module, const FusionOptions& options) {
+  const OpSpec<float> op = module.describe();
+  const std::optional<ChainKind> kind = chain_kind(op);
+  if (!kind) return false;
+  if (*kind == ChainKind::max_pool) return onednn::MaxPoolOp::supports(op.kernel_size);
+  if (*kind == ChainKind::batch_norm) return options.batch_norm;
+  return true;
 }
 
 std::shared_ptr<OnednnChain> OnednnChain::match(const std::vector<Module<float>*>& modules,
@@ -75,7 +96,7 @@ std::shared_ptr<OnednnChain> OnednnChain::match(const std::vector<Module<float>*
   bool has_convolution = false;
   for (std::size_t i = first; i < modules.size() && chainable(*modules[i], options); ++i) {
     run.push_back(modules[i]);
-    has_convolution = has_convolution || dynamic_cast<Conv2d<float>*>(modules[i]);
+    has_convolution = has_convolution || is_convolution(*modules[i]);
   }
   if (!has_convolution) return nullptr;
   return std::make_shared<OnednnChain>(std::move(run), options.batch_norm_relu);
@@ -111,25 +132,20 @@ onednn::Chain::Shape4 OnednnChain::shape4(const Shape& shape) {
 std::vector<onednn::LayerParameters> OnednnChain::parameters() {
   std::vector<onednn::LayerParameters> all;
   for (Module<float>* layer : with_parameters_) {
+    const OpSpec<float> op = layer->describe();
     onednn::LayerParameters p;
-    if (auto* conv = dynamic_cast<Conv2d<float>*>(layer)) {
-      p.weight = conv->weight().value.data();
-      p.weight_grad = conv->weight().grad.data();
-      if (conv->has_bias()) {
-        p.bias = conv->bias().value.data();
-        p.bias_grad = conv->bias().grad.data();
-      }
-    } else {
-      auto& norm = dynamic_cast<BatchNorm<float>&>(*layer);
-      if (norm.affine()) {
-        p.weight = norm.weight().value.data();
-        p.weight_grad = norm.weight().grad.data();
-        p.bias = norm.bias().value.data();
-        p.bias_grad = norm.bias().grad.data();
-      }
-      p.running_mean = norm.running_mean_data();
-      p.running_var = norm.running_var_data();
-      p.batch_statistics = norm.is_training();
+    if (op.weight) {  // a convolution's W, an affine batch norm's γ
+      p.weight = op.weight->value.data();
+      p.weight_grad = op.weight->grad.data();
+    }
+    if (op.bias) {
+      p.bias = op.bias->value.data();
+      p.bias_grad = op.bias->grad.data();
+    }
+    if (op.running_mean) {  // a batch norm, in its own mode
+      p.running_mean = op.running_mean->data();
+      p.running_var = op.running_var->data();
+      p.batch_statistics = layer->is_training();
     }
     all.push_back(p);
   }
@@ -143,10 +159,14 @@ void OnednnChain::forward_impl(const Tensor<float>& input, Tensor<float>& output
   // they have one that changes what the chain computes. What a training BatchNorm's own forward
   // refuses (one value per channel) is refused here too.
   Shape shape = shape_of(input_);
-  for (Module<float>* layer : layers_) {
-    if (const auto* norm = dynamic_cast<const BatchNorm<float>*>(layer))
-      if (norm->is_training()) norm->check_training_input(shape);
-    shape = layer->output_shape(shape);
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    const Module<float>& layer = *layers_[k];
+    if (kernel_layers_[k].kind == ChainKind::batch_norm && layer.is_training() &&
+        shape[0] < layer.smallest_training_batch(shape))
+      throw ShapeError(layer.name() +
+                       ": expected more than 1 value per channel when training, got input " +
+                       to_string(shape));
+    shape = layer.output_shape(shape);
   }
   chain_.forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters());
 }

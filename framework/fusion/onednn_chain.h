@@ -11,7 +11,6 @@
 
 #include "framework/fusion/plan.h"
 #include "framework/kernels/onednn/chain/chain.h"
-#include "framework/layers/conv2d.h"
 
 namespace gradlab {
 
@@ -23,7 +22,7 @@ class OnednnChain : public Layer<float> {
 
   // Whether a module can run in a chain: Conv2d, ReLU, BatchNorm2d (unless the options say
   // not), or MaxPool2d with at most 256 window positions.
-  static bool chainable(const Module<float>& module, const FusionOptions& options = {});
+  static bool chainable(Module<float>& module, const FusionOptions& options = {});
   // The longest run of chainable modules from `first` on, as one step, if it holds a Conv2d;
   // null otherwise.
   static std::shared_ptr<OnednnChain> match(const std::vector<Module<float>*>& modules,

@@ -114,6 +114,12 @@ const LayerRegistration avgpool2d_type(
         throw ConfigError(layer.keys.key_path("padding") + ": is " + std::to_string(padding) +
                           ", more than half the kernel_size " + std::to_string(kernel_size));
       return make_layer<AvgPool2d>(layer, kernel_size, stride, padding);
+    },
+    [](const OpSpec<float>& op, OnnxGraph& graph, const std::string& x, const std::string& path) {
+      std::vector<OnnxAttribute> attributes = onnx_window(op.kernel_size, op.stride, op.padding);
+      // Dividing by K² everywhere, as AvgPool2d does.
+      attributes.push_back(OnnxAttribute::integer("count_include_pad", 1));
+      return graph.node("AveragePool", graph.name_of(path), {x}, attributes);
     });
 }  // namespace
 

@@ -187,11 +187,30 @@ auto make_batch_norm() {
     return make_layer<BatchNorm>(layer, kind, layer.input[1], eps, momentum, affine);
   };
 }
+
+// Evaluation: (x − running_mean) / √(running_var + ε) · γ + β; γ = 1, β = 0 when not affine.
+std::string batch_norm_onnx(const OpSpec<float>& op, OnnxGraph& graph, const std::string& x,
+                            const std::string& path) {
+  const std::string name = graph.name_of(path);
+  Tensor<float> gamma = Tensor<float>::from_shape({op.out_size}),
+                beta = Tensor<float>::from_shape({op.out_size});
+  gamma.fill(1.0f);
+  beta.fill(0.0f);
+  if (op.weight) gamma = op.weight->value;
+  if (op.bias) beta = op.bias->value;
+  return graph.node(
+      "BatchNormalization", name,
+      {x, graph.constant(name + ".weight", gamma), graph.constant(name + ".bias", beta),
+       graph.constant(name + ".running_mean", *op.running_mean),
+       graph.constant(name + ".running_var", *op.running_var)},
+      {OnnxAttribute::real("epsilon", static_cast<float>(op.eps))});
+}
+
 const char* const kBatchNormKeys = "eps (1e-5), momentum (0.1), affine (true), [num_features]";
 const LayerRegistration batchnorm1d_type("batchnorm1d", kBatchNormKeys,
-                                         make_batch_norm<BatchNormKind::d1>());
+                                         make_batch_norm<BatchNormKind::d1>(), batch_norm_onnx);
 const LayerRegistration batchnorm2d_type("batchnorm2d", kBatchNormKeys,
-                                         make_batch_norm<BatchNormKind::d2>());
+                                         make_batch_norm<BatchNormKind::d2>(), batch_norm_onnx);
 }  // namespace
 
 }  // namespace gradlab

@@ -30,6 +30,14 @@ class BatchNorm : public Layer<T> {
             bool affine = true);
 
   std::string name() const override;
+  OpSpec<T> describe() override {
+    OpSpec<T> op{kind_ == Kind::d1 ? "batchnorm1d" : "batchnorm2d"};
+    op.in_size = op.out_size = num_features_;
+    op.eps = eps_, op.momentum = momentum_;
+    op.weight = affine_ ? &weight_ : nullptr, op.bias = affine_ ? &bias_ : nullptr;
+    op.running_mean = &running_mean_, op.running_var = &running_var_;
+    return op;
+  }
   Shape output_shape(const Shape& input_shape) const override;
   Kind kind() const { return kind_; }
   std::size_t num_features() const { return num_features_; }

@@ -102,6 +102,12 @@ const LayerRegistration conv2d_type(
       const bool bias = layer.keys.boolean("bias", true);
       return make_layer<Conv2d>(layer, layer.input[1], out_channels, kernel_size, layer.rng, stride,
                                 padding, layer.init(), bias);
+    },
+    [](const OpSpec<float>& op, OnnxGraph& graph, const std::string& x, const std::string& path) {
+      const std::string name = graph.name_of(path);
+      std::vector<std::string> inputs{x, graph.constant(name + ".weight", op.weight->value)};
+      if (op.bias) inputs.push_back(graph.constant(name + ".bias", op.bias->value));
+      return graph.node("Conv", name, inputs, onnx_window(op.kernel_size, op.stride, op.padding));
     });
 }  // namespace
 

@@ -26,6 +26,13 @@ class Conv2d : public Layer<T> {
          bool bias = true);
 
   std::string name() const override;
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"conv2d"};
+    op.in_size = in_channels_, op.out_size = out_channels_;
+    op.kernel_size = kernel_size_, op.stride = stride_, op.padding = padding_;
+    op.weight = &weight_, op.bias = has_bias_ ? &bias_ : nullptr;
+    return op;
+  }
   Shape output_shape(const Shape& input_shape) const override;
   // 2 · (N · C_out · H_out · W_out) · (C_in · K · K)
   std::size_t forward_flops(const Shape& input_shape) const override {

@@ -54,9 +54,13 @@ template class Dropout<double>;
 
 namespace {
 // Each Dropout draws from its own stream, seeded from the model's seed and its place in the model.
-const LayerRegistration dropout_type("dropout", "p (0.5)", [](auto& layer) {
-  return make_layer<Dropout>(layer, layer.keys.number("p", 0.5, {0.0, 1.0}), layer.seed);
-});
+const LayerRegistration dropout_type(
+    "dropout", "p (0.5)",
+    [](auto& layer) {
+      return make_layer<Dropout>(layer, layer.keys.number("p", 0.5, {0.0, 1.0}), layer.seed);
+    },
+    // The identity at inference: no node.
+    [](const OpSpec<float>&, OnnxGraph&, const std::string& x, const std::string&) { return x; });
 }  // namespace
 
 }  // namespace gradlab

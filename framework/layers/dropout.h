@@ -18,6 +18,11 @@ class Dropout : public Activation<T> {
   Dropout(double p, std::uint64_t seed);
 
   std::string name() const override;
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"dropout"};
+    op.alpha = p_;
+    return op;
+  }
 
   // While frozen, forward reuses the last mask instead of drawing a new one (for gradient
   // checks, which need the same function on every evaluation).

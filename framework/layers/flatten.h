@@ -13,6 +13,7 @@ template <class T>
 class Flatten : public Layer<T> {
  public:
   std::string name() const override { return "Flatten"; }
+  OpSpec<T> describe() override { return {"flatten"}; }
 
   Shape output_shape(const Shape& input_shape) const override {
     if (input_shape.size() < 2)

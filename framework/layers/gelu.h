@@ -25,6 +25,11 @@ class GELU : public Activation<T> {
   std::string name() const override {
     return approximation_ == Approximation::tanh ? "GELU(approximate=tanh)" : "GELU";
   }
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"gelu"};
+    op.variant = approximation_ == Approximation::tanh ? "tanh" : "none";
+    return op;
+  }
   Approximation approximation() const { return approximation_; }
 
  protected:

@@ -16,6 +16,7 @@ template <class T>
 class GlobalAvgPool2d : public Layer<T> {
  public:
   std::string name() const override { return "GlobalAvgPool2d"; }
+  OpSpec<T> describe() override { return {"global_avgpool2d"}; }
 
   Shape output_shape(const Shape& input_shape) const override {
     if (input_shape.size() != 4 || input_shape[2] == 0 || input_shape[3] == 0)

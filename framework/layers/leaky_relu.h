@@ -29,6 +29,12 @@ class LeakyReLU : public Activation<T> {
     text << "LeakyReLU(negative_slope=" << negative_slope_ << ")";
     return text.str();
   }
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"leaky_relu"};
+    op.alpha = negative_slope_;
+    op.kink = Kink::at_zero;
+    return op;
+  }
   double negative_slope() const { return negative_slope_; }
 
  protected:

@@ -74,12 +74,20 @@ template class Linear<double>;
 namespace {
 // {"type": "linear", "out_features": 10}, after a layer that outputs [N, features].
 const LayerRegistration linear_type(
-    "linear", "out_features, [in_features], bias (true), init (kaiming_uniform)", [](auto& layer) {
+    "linear", "out_features, [in_features], bias (true), init (kaiming_uniform)",
+    [](auto& layer) {
       layer.expect_input({2}, "[N, features]", " (add a flatten layer)");
       layer.check_given("in_features", layer.input[1]);
       const std::size_t out_features = layer.size("out_features");
       const bool bias = layer.keys.boolean("bias", true);
       return make_layer<Linear>(layer, layer.input[1], out_features, layer.rng, layer.init(), bias);
+    },
+    // Gemm: Y = X W + b, W stored D_in × D_out (transB = 0).
+    [](const OpSpec<float>& op, OnnxGraph& graph, const std::string& x, const std::string& path) {
+      const std::string name = graph.name_of(path);
+      std::vector<std::string> inputs{x, graph.constant(name + ".weight", op.weight->value)};
+      if (op.bias) inputs.push_back(graph.constant(name + ".bias", op.bias->value));
+      return graph.node("Gemm", name, inputs);
     });
 }  // namespace
 

@@ -17,6 +17,12 @@ class Linear : public Layer<T> {
          Init init = Init::kaiming_uniform, bool bias = true);
 
   std::string name() const override;
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"linear"};
+    op.in_size = in_features_, op.out_size = out_features_;
+    op.weight = &weight_, op.bias = has_bias_ ? &bias_ : nullptr;
+    return op;
+  }
   Shape output_shape(const Shape& input_shape) const override;
   std::size_t forward_flops(const Shape& input_shape) const override {
     return 2 * output_shape(input_shape)[0] * in_features_ * out_features_;

@@ -53,13 +53,17 @@ template class MaxPool2d<float>;
 template class MaxPool2d<double>;
 
 namespace {
-const LayerRegistration maxpool2d_type("maxpool2d", "kernel_size, stride (= kernel_size)",
-                                       [](auto& layer) {
-                                         const std::size_t kernel_size = layer.size("kernel_size");
-                                         const std::size_t stride = layer.size(
-                                             "stride", static_cast<long long>(kernel_size));
-                                         return make_layer<MaxPool2d>(layer, kernel_size, stride);
-                                       });
+const LayerRegistration maxpool2d_type(
+    "maxpool2d", "kernel_size, stride (= kernel_size)",
+    [](auto& layer) {
+      const std::size_t kernel_size = layer.size("kernel_size");
+      const std::size_t stride = layer.size("stride", static_cast<long long>(kernel_size));
+      return make_layer<MaxPool2d>(layer, kernel_size, stride);
+    },
+    [](const OpSpec<float>& op, OnnxGraph& graph, const std::string& x, const std::string& path) {
+      return graph.node("MaxPool", graph.name_of(path), {x},
+                        onnx_window(op.kernel_size, op.stride, 0));
+    });
 }  // namespace
 
 }  // namespace gradlab

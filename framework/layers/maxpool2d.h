@@ -20,6 +20,12 @@ class MaxPool2d : public Layer<T> {
   explicit MaxPool2d(std::size_t kernel_size, std::size_t stride = 0);
 
   std::string name() const override;
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"maxpool2d"};
+    op.kernel_size = kernel_size_, op.stride = stride_;
+    op.kink = Kink::window_max;
+    return op;
+  }
   Shape output_shape(const Shape& input_shape) const override;
   std::size_t kernel_size() const { return kernel_size_; }
   std::size_t stride() const { return stride_; }

@@ -9,9 +9,13 @@
 //         return make_layer<Linear>(layer, in_features, out_features, layer.rng, ...);
 //       });
 //
+// with, optionally, its ONNX emitter (framework/onnx_graph.h) as a fourth argument. The layer's
+// describe() (framework/op_spec.h) gives the same name as its kind: that is how the exporter finds
+// its emitter here (the gradient checker and the fusion planner read the rest of the description).
+//
 // models/builder.cpp looks each config entry's type up here; an unknown type is a ConfigError
 // naming its key path and the closest registered name. A program's own layer registers the same
-// way, from any file linked into it (tests/framework/layers/swish_test.cpp).
+// way, from any file linked into it (tests/framework/layers/registry_test.cpp: Swish).
 //
 // Registration runs during static initialisation, so the library is linked whole (CMake's
 // WHOLE_ARCHIVE, CMakeLists.txt): from a plain static archive the linker would drop the object
@@ -29,6 +33,7 @@
 #include "framework/config_reader.h"
 #include "framework/init.h"
 #include "framework/module.h"
+#include "framework/onnx_graph.h"
 
 namespace gradlab {
 
@@ -89,6 +94,7 @@ struct LayerType {
   bool block = false;  // holds lists of layers (residual, concat); leaves count for Dropout seeds
   std::function<std::unique_ptr<Module<float>>(LayerConfig<float>&)> make_float;
   std::function<std::unique_ptr<Module<double>>(LayerConfig<double>&)> make_double;
+  OnnxEmitter onnx;  // its ONNX nodes (framework/onnx_graph.h); empty: not exportable
 
   template <class T>
   std::unique_ptr<Module<T>> make(LayerConfig<T>& config) const;
@@ -107,13 +113,15 @@ std::vector<std::string> layer_type_names();
 struct LayerRegistration {
   enum class Kind { layer, block };
   template <class Factory>
-  LayerRegistration(std::string name, std::string keys, Factory factory, Kind kind = Kind::layer) {
+  LayerRegistration(std::string name, std::string keys, Factory factory, OnnxEmitter onnx = {},
+                    Kind kind = Kind::layer) {
     register_layer_type(
         {std::move(name), std::move(keys), kind == Kind::block,
          [factory](LayerConfig<float>& c) -> std::unique_ptr<Module<float>> { return factory(c); },
          [factory](LayerConfig<double>& c) -> std::unique_ptr<Module<double>> {
            return factory(c);
-         }});
+         },
+         std::move(onnx)});
   }
 };
 

@@ -12,6 +12,11 @@ template <class T>
 class ReLU : public Activation<T> {
  public:
   std::string name() const override { return "ReLU"; }
+  OpSpec<T> describe() override {
+    OpSpec<T> op{"relu"};
+    op.kink = Kink::at_zero;
+    return op;
+  }
 
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {

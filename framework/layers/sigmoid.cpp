@@ -8,8 +8,11 @@ template class Sigmoid<float>;
 template class Sigmoid<double>;
 
 namespace {
-const LayerRegistration sigmoid_type("sigmoid", "",
-                                     [](auto& layer) { return make_layer<Sigmoid>(layer); });
+const LayerRegistration sigmoid_type(
+    "sigmoid", "", [](auto& layer) { return make_layer<Sigmoid>(layer); },
+    [](const OpSpec<float>&, OnnxGraph& graph, const std::string& x, const std::string& path) {
+      return graph.node("Sigmoid", graph.name_of(path), {x});
+    });
 }  // namespace
 
 }  // namespace gradlab

@@ -14,6 +14,7 @@ template <class T>
 class Sigmoid : public Activation<T> {
  public:
   std::string name() const override { return "Sigmoid"; }
+  OpSpec<T> describe() override { return {"sigmoid"}; }
 
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {

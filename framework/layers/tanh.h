@@ -14,6 +14,7 @@ template <class T>
 class Tanh : public Activation<T> {
  public:
   std::string name() const override { return "Tanh"; }
+  OpSpec<T> describe() override { return {"tanh"}; }
 
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {

@@ -11,6 +11,7 @@
 #include "framework/kernels/onednn/context.h"
 #include "framework/kernels/simd.h"
 #include "framework/layers/batchnorm.h"
+#include "framework/layers/conv2d.h"
 #include "framework/layers/flatten.h"
 #include "framework/layers/linear.h"
 #include "framework/layers/maxpool2d.h"

@@ -4,6 +4,8 @@
 // config, gradient-checked and trained like any shipped layer.
 #include "framework/layers/registry.h"
 
+#include <onnx/onnx_pb.h>
+
 #include <cmath>
 
 #include "framework/gradcheck.h"
@@ -11,6 +13,7 @@
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/sgd.h"
 #include "models/builder.h"
+#include "models/onnx_export.h"
 #include "tests/support.h"
 
 using namespace gradlab;
@@ -25,6 +28,8 @@ template <class T>
 class Swish : public Activation<T> {
  public:
   std::string name() const override { return "Swish"; }
+  // Its kind is its registered type name: how the exporter finds its emitter.
+  OpSpec<T> describe() override { return {"swish"}; }
 
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {
@@ -45,8 +50,13 @@ class Swish : public Activation<T> {
   Tensor<T> input_;
 };
 
-const LayerRegistration swish_type("swish", "",
-                                   [](auto& layer) { return make_layer<Swish>(layer); });
+// Its ONNX nodes: x · Sigmoid(x).
+const LayerRegistration swish_type(
+    "swish", "", [](auto& layer) { return make_layer<Swish>(layer); },
+    [](const OpSpec<float>&, OnnxGraph& graph, const std::string& x, const std::string& path) {
+      const std::string name = graph.name_of(path);
+      return graph.node("Mul", name, {x, graph.node("Sigmoid", name + ".sigmoid", {x})});
+    });
 
 nlohmann::json swish_model() {
   return nlohmann::json::parse(R"({"layers": [
@@ -118,4 +128,17 @@ TEST_CASE("A model with the registered layer trains", "[registry]") {
     sgd.step();
   }
   CHECK(last < 0.1f * first);
+}
+
+TEST_CASE("A model with the registered layer exports to ONNX through the layer's own emitter",
+          "[registry]") {
+  auto model = build_model<float>(swish_model(), {1, 2, 2}, 3, 5);
+  onnx::ModelProto proto;  // the exporter ran ONNX's checker and strict shape inference on it
+  REQUIRE(proto.ParseFromString(export_onnx(*model, {1, 2, 2}, 3, {})));
+  std::vector<std::string> nodes;
+  for (const auto& node : proto.graph().node()) nodes.push_back(node.op_type() + " " + node.name());
+  CHECK(nodes == std::vector<std::string>{"Sub normalize.centred", "Div normalize",
+                                          "Flatten layers.0", "Gemm layers.1",
+                                          "Sigmoid layers.2.sigmoid", "Mul layers.2",
+                                          "Gemm layers.3", "Identity logits"});
 }
