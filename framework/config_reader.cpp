@@ -140,6 +140,21 @@ std::string ConfigObject::string(const std::string& key, std::optional<std::stri
   return s;
 }
 
+std::vector<double> ConfigObject::number_list(const std::string& key, Range range) {
+  const nlohmann::json& list = require(key);
+  if (!list.is_array())
+    throw ConfigError(key_path(key) + ": expected a list of numbers, got " + list.dump());
+  std::vector<double> numbers;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_number() || !range.contains(list[i].get<double>())) {
+      throw ConfigError(key_path(key) + "[" + std::to_string(i) + "]: expected a number in " +
+                        range.describe() + ", got " + list[i].dump());
+    }
+    numbers.push_back(list[i].get<double>());
+  }
+  return numbers;
+}
+
 ConfigObject ConfigObject::object(const std::string& key) {
   return ConfigObject(require(key), key_path(key));
 }

@@ -52,6 +52,8 @@ class ConfigObject {
   bool boolean(const std::string& key, std::optional<bool> fallback);
   std::string string(const std::string& key, std::optional<std::string> fallback,
                      const std::vector<std::string>& allowed = {});
+  // A list of numbers, each in range (the key must exist).
+  std::vector<double> number_list(const std::string& key, Range range);
   ConfigObject object(const std::string& key);
   // The raw JSON at key (marked as read); the key must exist.
   const nlohmann::json& json(const std::string& key);

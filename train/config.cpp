@@ -100,28 +100,122 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
 
 namespace {
 
-std::vector<double> number_list(ConfigObject& object, const std::string& key, const Range& range);
-
 // A number or a list of numbers at key (fallback if absent), as a list.
 std::vector<double> numbers(ConfigObject& object, const std::string& key, double fallback,
                             const Range& range) {
-  if (object.has(key) && object.json(key).is_array()) return number_list(object, key, range);
+  if (object.has(key) && object.json(key).is_array()) return object.number_list(key, range);
   return {object.number(key, fallback, range)};
 }
 
-std::vector<double> number_list(ConfigObject& object, const std::string& key, const Range& range) {
-  const nlohmann::json& list = object.json(key);
-  if (!list.is_array())
-    throw ConfigError(object.key_path(key) + ": expected a list of numbers, got " + list.dump());
-  std::vector<double> numbers;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (!list[i].is_number() || !range.contains(list[i].get<double>())) {
-      throw ConfigError(object.key_path(key) + "[" + std::to_string(i) +
-                        "]: expected a number in " + range.describe() + ", got " + list[i].dump());
+// The data section: which data set, its folder, splits, normalisation, class names, augmentation.
+DataConfig parse_data(ConfigObject data) {
+  DataConfig d;
+  d.dataset = data.string("dataset", std::nullopt, dataset_names());
+  const DatasetSpec& spec = find_dataset(d.dataset);
+  d.folder = data.string("folder", spec.default_folder.empty()
+                                       ? std::nullopt
+                                       : std::optional<std::string>(spec.default_folder));
+  d.validation_split = data.number("validation_split", 0.1, {0.0, 1.0, true, false});
+  if (data.has("normalize")) {
+    // {"mean": m, "std": s} with numbers (every channel) or lists (one per channel), or
+    // "dataset": the data set's own statistics (datasets/registry.h).
+    if (data.json("normalize") == "dataset") {
+      d.normalization = spec.statistics;
+    } else {
+      ConfigObject normalize = data.object("normalize");
+      d.normalization.mean = numbers(normalize, "mean", 0.0, {-1e6, 1e6});
+      d.normalization.std = numbers(normalize, "std", 1.0, greater_than(0));
+      if (d.normalization.mean.size() != d.normalization.std.size())
+        throw ConfigError("data.normalize: mean has " +
+                          std::to_string(d.normalization.mean.size()) + " values, std " +
+                          std::to_string(d.normalization.std.size()));
+      normalize.finish();
     }
-    numbers.push_back(list[i].get<double>());
   }
-  return numbers;
+  if (data.has("keep_fraction")) {
+    d.keep_fraction = data.number_list("keep_fraction", {0.0, 1.0});
+    if (d.keep_fraction.size() != spec.classes())
+      throw ConfigError("data.keep_fraction: expected one fraction per class (" +
+                        std::to_string(spec.classes()) + "), got " +
+                        std::to_string(d.keep_fraction.size()));
+  }
+  // The class names reports and evaluations show: the data set's, or one string per class.
+  d.class_names = spec.class_names;
+  if (data.has("class_names")) {
+    const nlohmann::json& names = data.json("class_names");
+    const std::string where = data.key_path("class_names");
+    if (!names.is_array() || names.size() != spec.classes())
+      throw ConfigError(where + ": expected a list of " + std::to_string(spec.classes()) +
+                        " names (one per class), got " + names.dump());
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      if (!names[c].is_string() || names[c].get<std::string>().empty())
+        throw ConfigError(where + "[" + std::to_string(c) + "]: expected a non-empty name, got " +
+                          names[c].dump());
+      d.class_names[c] = names[c].get<std::string>();
+    }
+  }
+  d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
+  d.oversample = data.boolean("oversample", false);
+  if (data.has("augment")) {
+    // {"translate": P, "horizontal_flip": bool, "rotate": D, "scale": [a, b]}: shifts of up
+    // to P pixels each way, mirrors (by default where the data set's classes survive a
+    // mirror), turns of up to D degrees each way, scaling by a factor in [a, b].
+    ConfigObject augment = data.object("augment");
+    d.augmentation.translate = static_cast<std::size_t>(augment.integer("translate", 0, 0, 64));
+    d.augmentation.horizontal_flip = augment.boolean("horizontal_flip", spec.mirror_keeps_class);
+    d.augmentation.rotate = augment.number("rotate", 0.0, {0.0, 180.0});
+    d.augmentation.erase = augment.number("erase", 0.0, {0.0, 1.0});
+    if (augment.has("scale")) {
+      const std::vector<double> scale = augment.number_list("scale", {0.25, 4.0});
+      if (scale.size() != 2 || scale[0] > scale[1])
+        throw ConfigError(augment.key_path("scale") +
+                          ": expected [smallest, largest] factors, smallest first, got " +
+                          augment.json("scale").dump());
+      d.augmentation.scale_min = scale[0];
+      d.augmentation.scale_max = scale[1];
+    }
+    augment.finish();
+  }
+  data.finish();
+  return d;
+}
+
+// The resolved config: what was given, with every default written out.
+nlohmann::json resolved_config(const ExperimentConfig& experiment, const nlohmann::json& config) {
+  nlohmann::json r = config;
+  r["seed"] = experiment.seed;
+  r["data"]["folder"] = experiment.data.folder;
+  r["data"]["validation_split"] = experiment.data.validation_split;
+  // Numbers for one value, lists for one per channel.
+  auto one_or_list = [](const std::vector<double>& values) {
+    return values.size() == 1 ? nlohmann::json(values[0]) : nlohmann::json(values);
+  };
+  r["data"]["normalize"] = {{"mean", one_or_list(experiment.data.normalization.mean)},
+                            {"std", one_or_list(experiment.data.normalization.std)}};
+  r["data"]["limit"] = experiment.data.limit;
+  r["data"]["oversample"] = experiment.data.oversample;
+  if (experiment.data.augmentation.enabled() || r["data"].contains("augment")) {
+    const Augmentation& augmentation = experiment.data.augmentation;
+    r["data"]["augment"] = {{"translate", augmentation.translate},
+                            {"horizontal_flip", augmentation.horizontal_flip}};
+    // Only when used, so that configs resolved before these keys existed compare equal.
+    if (augmentation.warps()) {
+      r["data"]["augment"]["rotate"] = augmentation.rotate;
+      r["data"]["augment"]["scale"] = {augmentation.scale_min, augmentation.scale_max};
+    }
+    if (augmentation.erase > 0) r["data"]["augment"]["erase"] = augmentation.erase;
+  }
+  if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};
+  r["schedule"] = experiment.schedule;
+  r["batch_size"] = experiment.batch_size;
+  r["log_every_steps"] = experiment.log_every_steps;
+  r["early_stopping"] = {{"metric", experiment.early_stopping_metric},
+                         {"patience", experiment.patience}};
+  r["divergence"] = {{"factor", experiment.divergence_factor},
+                     {"steps", experiment.divergence_steps}};
+  r["backend"] = experiment.backend;
+  r["output"] = experiment.output;
+  return r;
 }
 
 }  // namespace
@@ -132,109 +226,13 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   experiment.seed = static_cast<std::uint64_t>(
       root.integer("seed", 42, 0, std::numeric_limits<long long>::max()));
 
-  {  // data
-    ConfigObject data = root.object("data");
-    DataConfig& d = experiment.data;
-    d.dataset = data.string("dataset", std::nullopt, dataset_names());
-    const DatasetSpec& spec = find_dataset(d.dataset);
-    d.folder = data.string("folder", spec.default_folder.empty()
-                                         ? std::nullopt
-                                         : std::optional<std::string>(spec.default_folder));
-    d.validation_split = data.number("validation_split", 0.1, {0.0, 1.0, true, false});
-    if (data.has("normalize")) {
-      // {"mean": m, "std": s} with numbers (every channel) or lists (one per channel), or
-      // "dataset": the data set's own statistics (datasets/registry.h).
-      if (data.json("normalize") == "dataset") {
-        d.normalization = spec.statistics;
-      } else {
-        ConfigObject normalize = data.object("normalize");
-        d.normalization.mean = numbers(normalize, "mean", 0.0, {-1e6, 1e6});
-        d.normalization.std = numbers(normalize, "std", 1.0, greater_than(0));
-        if (d.normalization.mean.size() != d.normalization.std.size())
-          throw ConfigError("data.normalize: mean has " +
-                            std::to_string(d.normalization.mean.size()) + " values, std " +
-                            std::to_string(d.normalization.std.size()));
-        normalize.finish();
-      }
-    }
-    if (data.has("keep_fraction")) {
-      d.keep_fraction = number_list(data, "keep_fraction", {0.0, 1.0});
-      if (d.keep_fraction.size() != spec.classes())
-        throw ConfigError("data.keep_fraction: expected one fraction per class (" +
-                          std::to_string(spec.classes()) + "), got " +
-                          std::to_string(d.keep_fraction.size()));
-    }
-    // The class names reports and evaluations show: the data set's, or one string per class.
-    d.class_names = spec.class_names;
-    if (data.has("class_names")) {
-      const nlohmann::json& names = data.json("class_names");
-      const std::string where = data.key_path("class_names");
-      if (!names.is_array() || names.size() != spec.classes())
-        throw ConfigError(where + ": expected a list of " + std::to_string(spec.classes()) +
-                          " names (one per class), got " + names.dump());
-      for (std::size_t c = 0; c < names.size(); ++c) {
-        if (!names[c].is_string() || names[c].get<std::string>().empty())
-          throw ConfigError(where + "[" + std::to_string(c) + "]: expected a non-empty name, got " +
-                            names[c].dump());
-        d.class_names[c] = names[c].get<std::string>();
-      }
-    }
-    d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
-    d.oversample = data.boolean("oversample", false);
-    if (data.has("augment")) {
-      // {"translate": P, "horizontal_flip": bool, "rotate": D, "scale": [a, b]}: shifts of up
-      // to P pixels each way, mirrors (by default where the data set's classes survive a
-      // mirror), turns of up to D degrees each way, scaling by a factor in [a, b].
-      ConfigObject augment = data.object("augment");
-      d.augmentation.translate = static_cast<std::size_t>(augment.integer("translate", 0, 0, 64));
-      d.augmentation.horizontal_flip = augment.boolean("horizontal_flip", spec.mirror_keeps_class);
-      d.augmentation.rotate = augment.number("rotate", 0.0, {0.0, 180.0});
-      d.augmentation.erase = augment.number("erase", 0.0, {0.0, 1.0});
-      if (augment.has("scale")) {
-        const std::vector<double> scale = number_list(augment, "scale", {0.25, 4.0});
-        if (scale.size() != 2 || scale[0] > scale[1])
-          throw ConfigError(augment.key_path("scale") +
-                            ": expected [smallest, largest] factors, smallest first, got " +
-                            augment.json("scale").dump());
-        d.augmentation.scale_min = scale[0];
-        d.augmentation.scale_max = scale[1];
-      }
-      augment.finish();
-    }
-    data.finish();
-  }
+  experiment.data = parse_data(root.object("data"));
 
   experiment.model = root.json("model");
   if (!experiment.model.is_object())
     throw ConfigError("model: expected an object, got " + experiment.model.dump());
 
-  {  // loss
-    LossConfig& l = experiment.loss;
-    if (root.has("loss")) {
-      ConfigObject loss = root.object("loss");
-      l.type = loss.string("type", "cross_entropy", {"cross_entropy", "focal"});
-      if (l.type == "cross_entropy" && loss.has("class_weights")) {
-        const nlohmann::json& weights = loss.json("class_weights");
-        if (weights.is_string()) {
-          if (weights != "balanced")
-            throw ConfigError(
-                "loss.class_weights: expected \"balanced\" or a list of weights, got " +
-                weights.dump());
-          l.class_weights = "balanced";
-        } else {
-          l.class_weights = "list";
-          l.weights = number_list(loss, "class_weights", at_least(0));
-        }
-      }
-      if (l.type == "cross_entropy")
-        l.label_smoothing = loss.number("label_smoothing", 0.0, {0.0, 1.0});
-      if (l.type == "focal") {
-        l.gamma = loss.number("gamma", 2.0, at_least(0));
-        if (loss.has("alpha")) l.weights = number_list(loss, "alpha", at_least(0));
-      }
-      loss.finish();
-    }
-  }
+  if (root.has("loss")) experiment.loss = parse_loss(root.object("loss"));
 
   const nlohmann::json& optimizer = root.json("optimizer");
   if (!optimizer.is_object())
@@ -281,40 +279,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
       experiment.schedule_spec.warmup_epochs >= static_cast<double>(experiment.epochs))
     throw ConfigError("schedule.warmup_epochs: the warm-up is as long as the whole run");
 
-  // The resolved config: what was given, with every default written out.
-  nlohmann::json& r = experiment.resolved = config;
-  r["seed"] = experiment.seed;
-  r["data"]["folder"] = experiment.data.folder;
-  r["data"]["validation_split"] = experiment.data.validation_split;
-  // Numbers for one value, lists for one per channel.
-  auto one_or_list = [](const std::vector<double>& values) {
-    return values.size() == 1 ? nlohmann::json(values[0]) : nlohmann::json(values);
-  };
-  r["data"]["normalize"] = {{"mean", one_or_list(experiment.data.normalization.mean)},
-                            {"std", one_or_list(experiment.data.normalization.std)}};
-  r["data"]["limit"] = experiment.data.limit;
-  r["data"]["oversample"] = experiment.data.oversample;
-  if (experiment.data.augmentation.enabled() || r["data"].contains("augment")) {
-    const Augmentation& augmentation = experiment.data.augmentation;
-    r["data"]["augment"] = {{"translate", augmentation.translate},
-                            {"horizontal_flip", augmentation.horizontal_flip}};
-    // Only when used, so that configs resolved before these keys existed compare equal.
-    if (augmentation.warps()) {
-      r["data"]["augment"]["rotate"] = augmentation.rotate;
-      r["data"]["augment"]["scale"] = {augmentation.scale_min, augmentation.scale_max};
-    }
-    if (augmentation.erase > 0) r["data"]["augment"]["erase"] = augmentation.erase;
-  }
-  if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};
-  r["schedule"] = experiment.schedule;
-  r["batch_size"] = experiment.batch_size;
-  r["log_every_steps"] = experiment.log_every_steps;
-  r["early_stopping"] = {{"metric", experiment.early_stopping_metric},
-                         {"patience", experiment.patience}};
-  r["divergence"] = {{"factor", experiment.divergence_factor},
-                     {"steps", experiment.divergence_steps}};
-  r["backend"] = experiment.backend;
-  r["output"] = experiment.output;
+  experiment.resolved = resolved_config(experiment, config);
   return experiment;
 }
 

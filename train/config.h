@@ -19,9 +19,7 @@
 //                        erased with probability p (datasets/augmentation.h); validation and
 //                        test never
 //   model                see models/builder.h
-//   loss                 {"type": "cross_entropy", "class_weights": "balanced" | [..],
-//                         "label_smoothing": ε (0)}
-//                        or {"type": "focal", "gamma": 2, "alpha": [..]}
+//   loss                 see framework/losses/registry.h (default: cross_entropy)
 //   optimizer, schedule  see framework/optim/registry.h (schedule default: constant)
 //   gradient_clipping    {"max_norm": x} and/or {"max_value": x}
 //   epochs, batch_size   integers (batch_size 64)
@@ -43,6 +41,7 @@
 #include "datasets/augmentation.h"
 #include "datasets/loader.h"
 #include "framework/config_reader.h"
+#include "framework/losses/registry.h"
 #include "framework/optim/registry.h"
 
 namespace gradlab {
@@ -58,14 +57,6 @@ struct DataConfig {
   std::vector<std::string> class_names;  // one per class: data.class_names, else the data set's
 };
 
-struct LossConfig {
-  std::string type = "cross_entropy";  // or "focal"
-  std::string class_weights = "none";  // "none", "balanced" or "list"
-  std::vector<double> weights;         // with "list": one per class; focal: alpha
-  double gamma = 2.0;
-  double label_smoothing = 0;  // cross_entropy: ε of SoftmaxCrossEntropy
-};
-
 struct ExperimentConfig {
   nlohmann::json resolved;  // the config as run: overrides applied, defaults filled in
   std::uint64_t seed = 42;
@@ -73,7 +64,7 @@ struct ExperimentConfig {
   nlohmann::json model, optimizer, schedule;  // as given (the resolved config writes these)
   OptimizerSpec optimizer_spec;               // ...and read and checked
   ScheduleSpec schedule_spec;
-  LossConfig loss;
+  LossSpec loss;
   double clip_max_norm = 0, clip_max_value = 0;  // 0 = off
   std::size_t epochs = 1, batch_size = 64, log_every_steps = 0;
   std::string early_stopping_metric = "val_accuracy";

@@ -23,11 +23,8 @@
 #include <nlohmann/json.hpp>
 
 #include "framework/distributed/communicator.h"
-#include "framework/losses/classification_loss.h"
-#include "framework/sequential.h"
-#include "train/checkpoint.h"
 #include "train/config.h"
-#include "train/metrics.h"
+#include "train/evaluation.h"
 
 namespace gradlab {
 
@@ -56,37 +53,6 @@ class DivergedError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-// The configured loss. "balanced" class weights are computed from train_labels; where no
-// training labels are at hand (train_labels null: gradlab gradcheck) they are all 1.
-template <class T>
-std::unique_ptr<ClassificationLoss<T>> make_loss(const LossConfig& loss, const Labels* train_labels,
-                                                 std::size_t classes);
-
-// The config's model for samples of this shape; its errors name the config's file (source).
-template <class T>
-std::unique_ptr<Sequential<T>> build_experiment_model(const ExperimentConfig& config,
-                                                      const Shape& sample_shape,
-                                                      std::size_t classes);
-
-// A model restored from a checkpoint (in eval mode), with the checkpoint and the parsed config it
-// was trained with. backend: "" for the one it was trained with. Throws DataError naming the file.
-struct LoadedModel {
-  Checkpoint checkpoint;
-  ExperimentConfig config;
-  std::unique_ptr<Sequential<float>> model;
-};
-LoadedModel load_trained_model(const std::string& checkpoint_path, const std::string& backend);
-
-// Sees each batch's logits and labels as evaluate() computes them.
-using BatchObserver = std::function<void(const Tensor<float>& logits, const Labels& labels)>;
-
-// Loss and predictions of the model over a whole loader, in eval mode; the model is left in the
-// mode it was in. With a world of several ranks, each evaluates its shard of the loader and the
-// metrics are summed over the ranks; `observe` sees this rank's batches.
-ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
-                               DataLoader& loader, std::size_t classes,
-                               Communicator* world = nullptr, const BatchObserver& observe = {});
 
 TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options,
                              std::ostream& log);

@@ -16,10 +16,10 @@
 #include "framework/optim/registry.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/evaluation.h"
 #include "train/report/assets.h"
 #include "train/report/gnuplot.h"
 #include "train/safetensors.h"
-#include "train/trainer.h"
 
 #ifndef GRADLAB_VERSION
 #define GRADLAB_VERSION "unknown"

@@ -1,0 +1,72 @@
+#include "train/evaluation.h"
+
+#include "datasets/idx.h"
+#include "datasets/registry.h"
+#include "framework/kernels/backend.h"
+#include "models/builder.h"
+
+namespace gradlab {
+
+template <class T>
+std::unique_ptr<Sequential<T>> build_experiment_model(const ExperimentConfig& config,
+                                                      const Shape& sample_shape,
+                                                      std::size_t classes) {
+  try {
+    return build_model<T>(config.model, sample_shape, classes, config.seed);
+  } catch (const ConfigError& error) {
+    if (config.source.empty()) throw;
+    throw ConfigError(config.source + ": " + error.what());
+  }
+}
+
+template std::unique_ptr<Sequential<float>> build_experiment_model<float>(const ExperimentConfig&,
+                                                                          const Shape&,
+                                                                          std::size_t);
+template std::unique_ptr<Sequential<double>> build_experiment_model<double>(const ExperimentConfig&,
+                                                                            const Shape&,
+                                                                            std::size_t);
+
+LoadedModel load_trained_model(const std::string& checkpoint_path, const std::string& backend) {
+  LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
+  if (loaded.checkpoint.sample_shape.size() != 3)  // the library can save other ranks
+    throw DataError(checkpoint_path + ": a model of samples " +
+                    to_string(loaded.checkpoint.sample_shape) +
+                    "; the command line runs models of images [C, H, W]");
+  loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
+  loaded.model = build_experiment_model<float>(loaded.config, loaded.checkpoint.sample_shape,
+                                               find_dataset(loaded.config.data.dataset).classes());
+  loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
+  restore_model(loaded.checkpoint, *loaded.model);
+  loaded.model->eval();
+  return loaded;
+}
+
+ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
+                               DataLoader& loader, std::size_t classes, Communicator* world,
+                               const BatchObserver& observe) {
+  ClassificationMetrics metrics(classes);
+  Tensor<float> images;
+  Labels labels;
+  Rng unused(0);  // evaluation loaders do not shuffle: batches come in index order
+  loader.start_epoch(unused);
+  const bool was_training = model.is_training();
+  model.eval();
+  while (loader.next(images, labels)) {
+    if (labels.empty()) continue;  // this rank's slice of a short last batch
+    const Tensor<float>& logits = model.forward(images);
+    metrics.add(logits, labels, loss.forward(logits, labels));
+    if (observe) observe(logits, labels);
+  }
+  model.train(was_training);
+  if (world) reduce(metrics, *world);
+  return metrics;
+}
+
+void reduce(ClassificationMetrics& metrics, Communicator& world) {
+  if (world.size() == 1) return;
+  std::vector<double> totals = metrics.totals();
+  world.sum(totals.data(), totals.size());
+  metrics.set_totals(totals);
+}
+
+}  // namespace gradlab
