@@ -269,119 +269,165 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
 
 }  // namespace
 
+namespace {
+
+// One run from its first step to its final metrics: what train_experiment holds across epochs.
+// Every rank makes one; the data parallelism lives in DataParallel and the loaders' shards, and
+// rank 0 alone holds the run folder and writes the log.
+class TrainingRun {
+ public:
+  TrainingRun(const ExperimentConfig& config, const TrainOptions& options, std::ostream& log)
+      : config_(config),
+        options_(options),
+        world_(options.world ? *options.world : single_process()),
+        out_(world_.rank() == 0 ? log : nowhere_),
+        data_(config),
+        run_(start(config, data_, world_)),
+        parallel_(world_, *run_.model),
+        divergence_(config.divergence_factor, config.divergence_steps),
+        early_stopping_(config.early_stopping_metric, config.patience) {
+    enable_flush_to_zero();
+    if (world_.rank() == 0)
+      folder_.emplace(options.resume_dir.empty() ? RunFolder::create(config.output)
+                                                 : RunFolder::open(options.resume_dir));
+    run_path_ = broadcast_string(world_, folder_ ? folder_->path().string() : "", 0);
+    last_checkpoint_ = broadcast_string(world_, folder_ ? folder_->last_checkpoint() : "", 0);
+    progress_ = open_run(options, run_, folder(), parallel_, out_);
+    if (folder_) folder_->write_config(config.resolved);
+    // The rate that runs, the config's (overrides included; a checkpoint's was the old run's).
+    set_scheduled_rate(config, run_);
+    log_header(out_, config, run_path_, data_, run_, world_);
+    reporter_.emplace(out_, folder_ && options.progress_bar, config.epochs,
+                      data_.steps_per_epoch());
+  }
+
+  const TrainingProgress& progress() const { return progress_; }
+
+  // The epoch's steps, the ranks brought back in step, validation, metrics and checkpoints.
+  void epoch(std::size_t epoch) {
+    Rng rng = epoch_rng(config_.seed, epoch);
+    data_.train().start_epoch(rng);
+    reporter_->start_epoch(epoch);
+    ClassificationMetrics train_metrics(data_.classes());
+    std::size_t batches = 0, seen = 0;
+    while (data_.train().next(images_, labels_)) {
+      const double lr = set_scheduled_rate(config_, run_);
+      const double loss = train_step(
+          config_, run_, parallel_, images_, labels_, data_.train().batch_labels(), train_metrics,
+          progress_.step + 1, epoch, progress_.epoch > 0, last_checkpoint_);
+      ++progress_.step, ++batches, seen += data_.train().batch_labels().size();
+      stop_if_diverged(divergence_.add(loss, progress_.step, progress_), epoch);
+      if (folder_ && config_.log_every_steps && progress_.step % config_.log_every_steps == 0)
+        folder_->append_metrics(
+            {{"epoch", epoch}, {"step", progress_.step}, {"lr", lr}, {"train_loss", loss}});
+      reporter_->batch(batches, seen, train_metrics.loss());
+    }
+    reporter_->end_batches();
+    stop_if_diverged(divergence_.check_partial(progress_.step, progress_), epoch);
+    reduce(train_metrics, world_);
+    parallel_.synchronize_buffers("after epoch " + std::to_string(epoch));
+    nlohmann::json line =
+        epoch_line(epoch, progress_, run_, train_metrics, seen, reporter_->seconds());
+    bool improved = data_.validation_count() == 0;  // then every epoch is the best one
+    if (data_.validation_count() > 0) {
+      const ClassificationMetrics validation =
+          evaluate(*run_.model, *run_.loss, data_.validation(), data_.classes(), &world_);
+      add_validation(line, validation);
+      improved = early_stopping_.update(validation, epoch, progress_);
+      validated_ = true;
+    }
+    progress_.epoch = epoch;
+    if (folder_) save(line, improved);
+    reporter_->end_epoch(line);
+  }
+
+  // After `epoch`: whether the run stops here as asked (TrainOptions::stop_after_epoch) or by
+  // early stopping; says which.
+  bool stops_after(std::size_t epoch) {
+    if (options_.stop_after_epoch == epoch && epoch < config_.epochs) {
+      out_ << "stopping after epoch " << epoch << " as asked; continue with --resume " << run_path_
+           << "\n";
+      stopped_as_asked_ = true;
+      return true;
+    }
+    if (!early_stopping_.should_stop(progress_)) return false;
+    out_ << "early stopping: " << config_.early_stopping_metric << " has not improved for "
+         << config_.patience << " epochs (best " << progress_.best_metric << " at epoch "
+         << progress_.best_epoch << ")\n";
+    return true;
+  }
+
+  // The final metrics (none for a run stopped as asked), final_metrics.json and the report.
+  TrainResult finish(double seconds) {
+    if (stopped_as_asked_)
+      return {run_path_, {{"epochs_run", progress_.epoch}, {"stopped_early", true}}};
+    const nlohmann::json metrics = final_metrics(config_, data_, run_, folder(), parallel_,
+                                                 progress_, validated_, seconds, out_);
+    if (folder_) folder_->write_final_metrics(metrics);
+    if (folder_ && options_.report) {
+      // The run has succeeded whatever happens here: a report that cannot be made is a warning.
+      try {
+        write_run_report(folder_->path(), config_.backend, out_, run_.model.get());
+      } catch (const std::exception& error) {
+        out_ << "report not written: " << error.what() << "\n";
+      }
+    }
+    return {run_path_, metrics};
+  }
+
+ private:
+  // The model, loss, optimizer and schedule, once the batch size is known to suit the model.
+  static Run start(const ExperimentConfig& config, TrainingData& data, Communicator& world) {
+    data.shard(static_cast<std::size_t>(world.rank()), static_cast<std::size_t>(world.size()));
+    Run run = make_run(config, data);
+    check_training_batches(config, data, *run.model, static_cast<std::size_t>(world.size()));
+    return run;
+  }
+  RunFolder* folder() { return folder_ ? &*folder_ : nullptr; }
+  void stop_if_diverged(const std::string& what, std::size_t epoch) {
+    if (!what.empty())
+      throw diverged(progress_.step, epoch, what, "Lower the learning rate or clip gradients. ",
+                     progress_.epoch > 0, last_checkpoint_);
+  }
+  void save(const nlohmann::json& line, bool improved) {
+    folder_->append_metrics(line);
+    save_checkpoint(folder_->last_checkpoint(), *run_.model, run_.optimizer.get(), progress_,
+                    config_.resolved, data_.sample_shape());
+    if (improved)
+      save_checkpoint(folder_->best_checkpoint(), *run_.model, run_.optimizer.get(), progress_,
+                      config_.resolved, data_.sample_shape());
+  }
+
+  const ExperimentConfig& config_;
+  const TrainOptions& options_;
+  Communicator& world_;
+  std::ostream nowhere_{nullptr};  // the log of ranks other than 0
+  std::ostream& out_;
+  TrainingData data_;  // the splits and their loaders
+  Run run_;            // model, loss, optimizer, schedule
+  DataParallel<float> parallel_;
+  std::optional<RunFolder> folder_;
+  std::string run_path_, last_checkpoint_;
+  TrainingProgress progress_;
+  DivergenceGuard divergence_;
+  const EarlyStopping early_stopping_;
+  std::optional<ProgressReporter> reporter_;
+  Tensor<float> images_;
+  Labels labels_;
+  bool validated_ = false, stopped_as_asked_ = false;
+};
+
+}  // namespace
+
 TrainResult train_experiment(const ExperimentConfig& config, const TrainOptions& options,
                              std::ostream& log) {
-  const Clock::time_point run_start = Clock::now();
-  Communicator& world = options.world ? *options.world : single_process();
-  // Rank 0 writes the run folder and the log; the other ranks' log goes nowhere.
-  const bool writer = world.rank() == 0;
-  std::ostream nowhere(nullptr);
-  std::ostream& out = writer ? log : nowhere;
-  TrainingData data(config);  // the splits and their loaders
-  data.shard(static_cast<std::size_t>(world.rank()), static_cast<std::size_t>(world.size()));
-  Run run = make_run(config, data);  // model, loss, optimizer, schedule
-  check_training_batches(config, data, *run.model, static_cast<std::size_t>(world.size()));
-  DataParallel<float> parallel(world, *run.model);
-  enable_flush_to_zero();
-  std::optional<RunFolder> folder;
-  if (writer)
-    folder.emplace(options.resume_dir.empty() ? RunFolder::create(config.output)
-                                              : RunFolder::open(options.resume_dir));
-  const std::string run_path = broadcast_string(world, folder ? folder->path().string() : "", 0);
-  const std::string last_checkpoint =
-      broadcast_string(world, folder ? folder->last_checkpoint() : "", 0);
-  RunFolder* const own_folder = folder ? &*folder : nullptr;
-  TrainingProgress progress = open_run(options, run, own_folder, parallel, out);
-  if (folder) folder->write_config(config.resolved);
-  // The rate that runs, the config's (overrides included; a checkpoint's was the old run's).
-  set_scheduled_rate(config, run);
-  log_header(out, config, run_path, data, run, world);
-  DivergenceGuard divergence(config.divergence_factor, config.divergence_steps);
-  auto stop_if_diverged = [&](const std::string& what, std::size_t epoch) {
-    if (!what.empty())
-      throw diverged(progress.step, epoch, what, "Lower the learning rate or clip gradients. ",
-                     progress.epoch > 0, last_checkpoint);
-  };
-
-  ProgressReporter reporter(out, writer && options.progress_bar, config.epochs,
-                            data.steps_per_epoch());
-  const EarlyStopping early_stopping(config.early_stopping_metric, config.patience);
-  Tensor<float> images;
-  Labels labels;
-  bool validated = false;
-  for (std::size_t epoch = progress.epoch + 1; epoch <= config.epochs; ++epoch) {
-    Rng rng = epoch_rng(config.seed, epoch);
-    data.train().start_epoch(rng);
-    reporter.start_epoch(epoch);
-    ClassificationMetrics train_metrics(data.classes());
-    std::size_t batches = 0, seen = 0;
-    while (data.train().next(images, labels)) {
-      const double lr = set_scheduled_rate(config, run);
-      const double loss =
-          train_step(config, run, parallel, images, labels, data.train().batch_labels(),
-                     train_metrics, progress.step + 1, epoch, progress.epoch > 0, last_checkpoint);
-      ++progress.step, ++batches, seen += data.train().batch_labels().size();
-      stop_if_diverged(divergence.add(loss, progress.step, progress), epoch);
-      if (folder && config.log_every_steps && progress.step % config.log_every_steps == 0)
-        folder->append_metrics(
-            {{"epoch", epoch}, {"step", progress.step}, {"lr", lr}, {"train_loss", loss}});
-      reporter.batch(batches, seen, train_metrics.loss());
-    }
-    reporter.end_batches();
-    stop_if_diverged(divergence.check_partial(progress.step, progress), epoch);
-    reduce(train_metrics, world);
-    // BatchNorm's running statistics are each rank's own: rank 0's are the model's (as DDP's
-    // broadcast_buffers, once an epoch instead of every step). Then the weights must agree.
-    parallel.broadcast_buffers();
-    const std::string drifted = parallel.first_drifted();
-    if (!drifted.empty())
-      throw std::runtime_error("after epoch " + std::to_string(epoch) + ", " + drifted +
-                               " differs between the ranks (" + world.describe() +
-                               "): data-parallel training lost step with itself");
-    nlohmann::json line = epoch_line(epoch, progress, run, train_metrics, seen, reporter.seconds());
-    bool improved = data.validation_count() == 0;  // then every epoch is the best one
-    if (data.validation_count() > 0) {
-      const ClassificationMetrics validation =
-          evaluate(*run.model, *run.loss, data.validation(), data.classes(), &world);
-      add_validation(line, validation);
-      improved = early_stopping.update(validation, epoch, progress);
-      validated = true;
-    }
-    progress.epoch = epoch;
-    if (folder) {
-      folder->append_metrics(line);
-      save_checkpoint(folder->last_checkpoint(), *run.model, run.optimizer.get(), progress,
-                      config.resolved, data.sample_shape());
-      if (improved)
-        save_checkpoint(folder->best_checkpoint(), *run.model, run.optimizer.get(), progress,
-                        config.resolved, data.sample_shape());
-    }
-    reporter.end_epoch(line);
-    if (options.stop_after_epoch == epoch && epoch < config.epochs) {
-      out << "stopping after epoch " << epoch << " as asked; continue with --resume " << run_path
-          << "\n";
-      return {run_path, nlohmann::json{{"epochs_run", progress.epoch}, {"stopped_early", true}}};
-    }
-    if (early_stopping.should_stop(progress)) {
-      out << "early stopping: " << config.early_stopping_metric << " has not improved for "
-          << config.patience << " epochs (best " << progress.best_metric << " at epoch "
-          << progress.best_epoch << ")\n";
-      break;
-    }
+  const Clock::time_point start = Clock::now();
+  TrainingRun run(config, options, log);
+  for (std::size_t epoch = run.progress().epoch + 1; epoch <= config.epochs; ++epoch) {
+    run.epoch(epoch);
+    if (run.stops_after(epoch)) break;
   }
-
-  const nlohmann::json metrics = final_metrics(config, data, run, own_folder, parallel, progress,
-                                               validated, seconds_since(run_start), out);
-  if (folder) folder->write_final_metrics(metrics);
-  if (folder && options.report) {
-    // The run has succeeded whatever happens here: a report that cannot be made is a warning.
-    try {
-      write_run_report(folder->path(), config.backend, out, run.model.get());
-    } catch (const std::exception& error) {
-      out << "report not written: " << error.what() << "\n";
-    }
-  }
-  return {run_path, metrics};
+  return run.finish(seconds_since(start));
 }
 
 }  // namespace gradlab

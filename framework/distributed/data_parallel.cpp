@@ -171,6 +171,15 @@ std::string DataParallel<T>::first_drifted() {
   return "";
 }
 
+template <class T>
+void DataParallel<T>::synchronize_buffers(const std::string& when) {
+  broadcast_buffers();
+  const std::string drifted = first_drifted();
+  if (!drifted.empty())
+    throw std::runtime_error(when + ", " + drifted + " differs between the ranks (" +
+                             world_.describe() + "): data-parallel training lost step with itself");
+}
+
 template class DataParallel<float>;
 template class DataParallel<double>;
 

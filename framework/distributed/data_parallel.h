@@ -47,6 +47,11 @@ class DataParallel {
   // The name of the first parameter, then buffer, whose values are not bit-identical on every
   // rank; "" if none.
   std::string first_drifted();
+  // Once an epoch: BatchNorm's running statistics are each rank's own, so rank 0's become the
+  // model's (as DDP's broadcast_buffers, once an epoch instead of every step); then the weights
+  // must agree bit for bit, or every rank throws std::runtime_error naming the first that
+  // differs, prefixed by `when` ("after epoch 3").
+  void synchronize_buffers(const std::string& when);
 
   // Seconds spent in reduce_gradients so far, and how many calls.
   double reduce_seconds() const { return reduce_seconds_; }
