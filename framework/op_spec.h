@@ -38,6 +38,7 @@ enum class Wiring { none, chain, fan_out };
 
 template <class T>
 struct OpSpec {
+  using value_type = T;
   OpSpec(std::string kind_name = {}) : kind(std::move(kind_name)) {}  // NOLINT: {"relu"} reads well
 
   std::string kind;

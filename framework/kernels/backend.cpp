@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
 
 #include "framework/kernels/onednn/kernels.h"
 #include "framework/kernels/reference/kernels.h"
@@ -46,10 +47,15 @@ Backend default_backend() {
   }
 }
 
+namespace {
+// Each backend's kernels, made on first use (registrations run during static initialisation).
+template <class T>
+Kernels<T>& backend_kernels(Backend backend);
+
 template <>
-const Kernels<float>& kernels<float>(Backend backend) {
-  static const reference::ReferenceKernels<float> reference_kernels;
-  static const onednn::OnednnKernels onednn_kernels;
+Kernels<float>& backend_kernels<float>(Backend backend) {
+  static reference::ReferenceKernels<float> reference_kernels;
+  static onednn::OnednnKernels onednn_kernels;
   switch (backend) {
     case Backend::onednn:
       return onednn_kernels;
@@ -60,9 +66,51 @@ const Kernels<float>& kernels<float>(Backend backend) {
 }
 
 template <>
-const Kernels<double>& kernels<double>(Backend) {
-  static const reference::ReferenceKernels<double> reference_kernels;
+Kernels<double>& backend_kernels<double>(Backend) {
+  static reference::ReferenceKernels<double> reference_kernels;
   return reference_kernels;
 }
+}  // namespace
+
+template <>
+const Kernels<float>& kernels<float>(Backend backend) {
+  return backend_kernels<float>(backend);
+}
+
+template <>
+const Kernels<double>& kernels<double>(Backend backend) {
+  return backend_kernels<double>(backend);
+}
+
+template <class T>
+std::unique_ptr<ElementwiseKernel<T>> Kernels<T>::elementwise(const OpSpec<T>& op) const {
+  const auto found = elementwise_.find(op.kind);
+  if (found != elementwise_.end()) return found->second(op);
+  const Kernels<T>& reference = kernels<T>(Backend::reference);
+  if (&reference != this) return reference.elementwise(op);
+  throw std::logic_error("no element-wise kernel is registered for \"" + op.kind + "\"");
+}
+
+template <class T>
+void Kernels<T>::add_elementwise(const std::string& kind, ElementwiseFactory<T> factory) {
+  if (!elementwise_.emplace(kind, std::move(factory)).second)
+    throw std::logic_error("two element-wise kernels for \"" + kind + "\" on one backend");
+}
+
+template <class T>
+void register_elementwise_kernel(Backend backend, const std::string& kind,
+                                 ElementwiseFactory<T> factory) {
+  if (std::is_same_v<T, double> && backend != Backend::reference)
+    throw std::logic_error("register_elementwise_kernel(\"" + kind + "\"): the " +
+                           to_string(backend) + " backend runs float32 only");
+  backend_kernels<T>(backend).add_elementwise(kind, std::move(factory));
+}
+
+template class Kernels<float>;
+template class Kernels<double>;
+template void register_elementwise_kernel<float>(Backend, const std::string&,
+                                                 ElementwiseFactory<float>);
+template void register_elementwise_kernel<double>(Backend, const std::string&,
+                                                  ElementwiseFactory<double>);
 
 }  // namespace gradlab

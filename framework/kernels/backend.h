@@ -10,11 +10,13 @@
 // implementation in its own folder, and its case in kernels<T>() (backend.cpp).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "framework/kernels/convolution.h"
+#include "framework/kernels/elementwise.h"
 #include "framework/kernels/pooling.h"
 
 namespace gradlab {
@@ -46,6 +48,42 @@ class Kernels {
                     const T* A, const T* B, T* C, bool accumulate) const = 0;
   virtual std::unique_ptr<ConvolutionKernel<T>> convolution(const ConvolutionSpec& spec) const = 0;
   virtual std::unique_ptr<MaxPoolKernel<T>> max_pool() const = 0;
+
+  // An element-wise activation's kernel, by its kind (kernels/elementwise.h): this backend's own
+  // if one is registered for the kind, else the reference loops. Throws std::logic_error naming
+  // a kind that has no kernel at all.
+  std::unique_ptr<ElementwiseKernel<T>> elementwise(const OpSpec<T>& op) const;
+  // Adds this backend's kernel for a kind (register_elementwise_kernel below is how).
+  void add_elementwise(const std::string& kind, ElementwiseFactory<T> factory);
+
+ private:
+  std::map<std::string, ElementwiseFactory<T>> elementwise_;
+};
+
+// Registers a backend's element-wise kernel for a kind, at static initialisation as layer types
+// register (framework/layers/registry.h). Throws std::logic_error if the backend has one for the
+// kind, or does not run T (oneDNN runs float32 only).
+template <class T>
+void register_elementwise_kernel(Backend backend, const std::string& kind,
+                                 ElementwiseFactory<T> factory);
+
+// What a layer's file defines (at namespace scope) to register a kind's reference kernel, for
+// float and double: `factory` is generic, taking an OpSpec<T> and returning a
+// std::unique_ptr<ElementwiseKernel<T>> (loop_kernel<T>(...), kernels/elementwise.h).
+struct ReferenceKernelRegistration {
+  template <class Factory>
+  ReferenceKernelRegistration(const std::string& kind, Factory factory) {
+    register_elementwise_kernel<float>(
+        Backend::reference, kind,
+        [factory](const OpSpec<float>& op) -> std::unique_ptr<ElementwiseKernel<float>> {
+          return factory(op);
+        });
+    register_elementwise_kernel<double>(
+        Backend::reference, kind,
+        [factory](const OpSpec<double>& op) -> std::unique_ptr<ElementwiseKernel<double>> {
+          return factory(op);
+        });
+  }
 };
 
 // The kernels of a backend for element type T: float64 always gets the reference loops, which

@@ -8,6 +8,14 @@ template class GELU<float>;
 template class GELU<double>;
 
 namespace {
+const ReferenceKernelRegistration gelu_kernel("gelu", [](const auto& op) {
+  using T = typename std::decay_t<decltype(op)>::value_type;
+  const bool exact = op.variant != "tanh";
+  return loop_kernel<T>([exact](T x) { return GELU<T>::value(x, exact); },
+                        [exact](T x, T, T dy) { return dy * GELU<T>::slope(x, exact); },
+                        /*reads_input=*/true);
+});
+
 // Exact: y = x · ½ (1 + erf(x / √2)). tanh: y = ½ x (1 + tanh(√(2/π) (x + 0.044715 x³))).
 std::string gelu_onnx(const OpSpec<float>& op, OnnxGraph& graph, const std::string& x,
                       const std::string& path) {

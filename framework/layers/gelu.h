@@ -3,19 +3,18 @@
 //            dx = dy · (Φ(x) + x φ(x)),           φ(x) = e^(−x²/2) / √(2π)
 //   tanh:    y = ½ x (1 + t),   t = tanh(u),   u = √(2/π) (x + 0.044715 x³)
 //            dx = dy · (½ (1 + t) + ½ x (1 − t²) √(2/π) (1 + 3 · 0.044715 x²))
-// GELU is not monotone, so unlike ReLU or Tanh the derivative cannot be read from y: the layer
-// keeps its input.
+// GELU is not monotone, so unlike ReLU or Tanh the derivative cannot be read from y: its kernel
+// reads the input (the layer keeps it). The loops are its reference kernel, in gelu.cpp.
 #pragma once
 
 #include <cmath>
 
 #include "framework/layers/activation.h"
-#include "framework/parallel.h"
 
 namespace gradlab {
 
 template <class T>
-class GELU : public Activation<T> {
+class GELU : public ElementwiseActivation<T> {
  public:
   enum class Approximation { none, tanh };  // PyTorch's `approximate` argument
 
@@ -32,37 +31,16 @@ class GELU : public Activation<T> {
   }
   Approximation approximation() const { return approximation_; }
 
- protected:
-  void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {
-    input_.resize(shape_of(input));
-    std::copy(input.data(), input.data() + input.size(), input_.data());
-    const T* x = input.data();
-    T* y = output.data();
-    const bool exact = approximation_ == Approximation::none;
-    parallel_for(input.size(), [=](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i)
-        y[i] = exact ? x[i] * Phi(x[i]) : T(0.5) * x[i] * (T(1) + std::tanh(u(x[i])));
-    });
+  // y and dy/dx at x, exact or with the tanh approximation (the formulas above): the reference
+  // kernel's element-wise functions (gelu.cpp).
+  static T value(T x, bool exact) {
+    return exact ? x * Phi(x) : T(0.5) * x * (T(1) + std::tanh(u(x)));
   }
-
-  void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override {
-    if (!grad_input) return;
-    const T *x = input_.data(), *dy = grad_output.data();
-    T* dx = grad_input->data();
-    const bool exact = approximation_ == Approximation::none;
-    parallel_for(grad_output.size(), [=](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) {
-        T slope;
-        if (exact) {
-          slope = Phi(x[i]) + x[i] * phi(x[i]);
-        } else {
-          const T t = std::tanh(u(x[i]));
-          slope = T(0.5) * (T(1) + t) + T(0.5) * x[i] * (T(1) - t * t) * kSqrt2OverPi *
-                                            (T(1) + T(3) * kCubic * x[i] * x[i]);
-        }
-        dx[i] = dy[i] * slope;
-      }
-    });
+  static T slope(T x, bool exact) {
+    if (exact) return Phi(x) + x * phi(x);
+    const T t = std::tanh(u(x));
+    return T(0.5) * (T(1) + t) +
+           T(0.5) * x * (T(1) - t * t) * kSqrt2OverPi * (T(1) + T(3) * kCubic * x * x);
   }
 
  private:
@@ -76,7 +54,6 @@ class GELU : public Activation<T> {
   static T u(T x) { return kSqrt2OverPi * (x + kCubic * x * x * x); }
 
   Approximation approximation_;
-  Tensor<T> input_;
 };
 
 }  // namespace gradlab

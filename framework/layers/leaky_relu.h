@@ -3,6 +3,7 @@
 //              y = a · x      otherwise
 //   backward:  dx = dy · (y > 0 ? 1 : a)     (with a ≥ 0, y > 0 exactly when x > 0; at the kink
 //                                            x = 0 the slope a is taken, as PyTorch does)
+// The loops are its reference kernel, in leaky_relu.cpp (kernels/elementwise.h).
 #pragma once
 
 #include <cmath>
@@ -10,12 +11,11 @@
 #include <stdexcept>
 
 #include "framework/layers/activation.h"
-#include "framework/parallel.h"
 
 namespace gradlab {
 
 template <class T>
-class LeakyReLU : public Activation<T> {
+class LeakyReLU : public ElementwiseActivation<T> {
  public:
   explicit LeakyReLU(double negative_slope = 0.01) : negative_slope_(negative_slope) {
     // A negative slope would flip the sign of y, and backward reads the sign from y.
@@ -36,27 +36,6 @@ class LeakyReLU : public Activation<T> {
     return op;
   }
   double negative_slope() const { return negative_slope_; }
-
- protected:
-  void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {
-    const T* x = input.data();
-    T* y = output.data();
-    const T a = static_cast<T>(negative_slope_);
-    parallel_for(input.size(), [=](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) y[i] = x[i] > T(0) ? x[i] : a * x[i];
-    });
-  }
-
-  void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override {
-    if (!grad_input) return;
-    const T *y = this->output().data(), *dy = grad_output.data();
-    T* dx = grad_input->data();
-    const T a = static_cast<T>(negative_slope_);
-    // The slope is selected, then multiplied: no data-dependent branch (relu.h says why).
-    parallel_for(grad_output.size(), [=](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) dx[i] = dy[i] * (y[i] > T(0) ? T(1) : a);
-    });
-  }
 
  private:
   double negative_slope_;
