@@ -23,6 +23,7 @@ class Concat : public Container<T> {
     OpSpec<T> op{"concat"};
     op.wiring = Wiring::fan_out;
     op.children.assign(branches_.begin(), branches_.end());
+    for (std::size_t b = 0; b < branches_.size(); ++b) op.child_names.push_back(std::to_string(b));
     return op;
   }
   Shape output_shape(const Shape& input_shape) const override;

@@ -13,7 +13,8 @@
 //   kink      where the function is not differentiable, for the gradient checker's margins
 //   wiring    a container's: `chain` (each child takes the previous one's output: Sequential) or
 //             `fan_out` (each child takes the container's input: a Residual's body and shortcut,
-//             a Concat's branches); children in order, a null child being the identity
+//             a Concat's branches); children in order, a null child being the identity, and
+//             their names as in parameter names ("body", "shortcut", "0")
 #pragma once
 
 #include <string>
@@ -53,6 +54,7 @@ struct OpSpec {
   Kink kink = Kink::none;
   Wiring wiring = Wiring::none;
   std::vector<Module<T>*> children;
+  std::vector<std::string> child_names;  // as parameter names spell them: "body", "0"
 };
 
 }  // namespace gradlab

@@ -25,6 +25,7 @@ class Residual : public Container<T> {
     OpSpec<T> op{"residual"};
     op.wiring = Wiring::fan_out;
     op.children = {body_, shortcut_};
+    op.child_names = {"body", "shortcut"};
     return op;
   }
   Shape output_shape(const Shape& input_shape) const override;

@@ -44,7 +44,10 @@ class Sequential : public Container<T> {
   OpSpec<T> describe() override {
     OpSpec<T> op{"sequential"};
     op.wiring = Wiring::chain;
-    for (std::size_t i = 0; i < size(); ++i) op.children.push_back(&this->child(i));
+    for (std::size_t i = 0; i < size(); ++i) {
+      op.children.push_back(&this->child(i));
+      op.child_names.push_back(this->child_name(i));
+    }
     return op;
   }
   // Also the check that a model's shapes chain: the error names the first layer that rejects them.

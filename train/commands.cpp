@@ -234,15 +234,19 @@ int summary_command(const std::string& config_path, const std::vector<std::strin
                     (std::string(2 * depth, ' ') + module.name()).c_str(),
                     to_string(output).c_str(), module.parameter_count(),
                     module.forward_flops(input));
-        auto* block = dynamic_cast<Container<float>*>(&module);
-        if (!block || dynamic_cast<Sequential<float>*>(&module)) return;
-        for (std::size_t b = 0; b < block->child_count(); ++b) {
-          auto& branch = dynamic_cast<Sequential<float>&>(block->child(b));
+        // A block's branches, from its description (framework/op_spec.h): each a chain of
+        // layers taking the block's input; an identity shortcut has no rows.
+        const OpSpec<float> block = module.describe();
+        if (block.wiring != Wiring::fan_out) return;
+        for (std::size_t b = 0; b < block.children.size(); ++b) {
+          if (!block.children[b]) continue;
+          const OpSpec<float> branch = block.children[b]->describe();
           Shape shape_in_branch = input;
-          for (std::size_t i = 0; i < branch.size(); ++i) {
-            print_row(branch[i], path + "." + block->child_name(b) + "." + std::to_string(i),
+          for (std::size_t i = 0; i < branch.children.size(); ++i) {
+            Module<float>& layer = *branch.children[i];
+            print_row(layer, path + "." + block.child_names[b] + "." + branch.child_names[i],
                       shape_in_branch, depth + 1);
-            shape_in_branch = branch[i].output_shape(shape_in_branch);
+            shape_in_branch = layer.output_shape(shape_in_branch);
           }
         }
       };
