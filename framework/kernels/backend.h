@@ -1,5 +1,6 @@
-// Backends: the kernels a model's layers run. Each operation has one interface (gemm below,
-// kernels/convolution.h, kernels/pooling.h) and one implementation per backend: the reference
+// Backends: the kernels a model's layers run. Each operation has one interface (gemm and the
+// pools below, kernels/convolution.h, kernels/pooling.h, kernels/normalization.h,
+// kernels/elementwise.h) and one implementation per backend: the reference
 // loops (kernels/reference/, the oracle) and oneDNN (kernels/onednn/, float32). Layers ask
 // kernels<T>(their backend) for them and never branch on the backend themselves; which one a
 // model runs is chosen once, by whoever builds it (Module::set_backend; the CLI resolves the
@@ -17,6 +18,7 @@
 
 #include "framework/kernels/convolution.h"
 #include "framework/kernels/elementwise.h"
+#include "framework/kernels/normalization.h"
 #include "framework/kernels/pooling.h"
 
 namespace gradlab {
@@ -48,6 +50,17 @@ class Kernels {
                     const T* A, const T* B, T* C, bool accumulate) const = 0;
   virtual std::unique_ptr<ConvolutionKernel<T>> convolution(const ConvolutionSpec& spec) const = 0;
   virtual std::unique_ptr<MaxPoolKernel<T>> max_pool() const = 0;
+  // Average pooling (count_include_pad) and global average pooling, as
+  // kernels/reference/avgpool2d.h defines them; backward overwrites dx.
+  virtual void avg_pool_forward(const reference::Pool2dGeometry& g, const T* x, T* y) const = 0;
+  virtual void avg_pool_backward(const reference::Pool2dGeometry& g, const T* dy, T* dx) const = 0;
+  virtual void global_avg_pool_forward(std::size_t planes, std::size_t plane_size, const T* x,
+                                       T* y) const = 0;
+  virtual void global_avg_pool_backward(std::size_t planes, std::size_t plane_size, const T* dy,
+                                        T* dx) const = 0;
+  // Batch normalisation (kernels/normalization.h), one kernel per layer: it keeps what its
+  // backward needs.
+  virtual std::unique_ptr<BatchNormKernel<T>> batch_norm() const = 0;
 
   // An element-wise activation's kernel, by its kind (kernels/elementwise.h): this backend's own
   // if one is registered for the kind, else the reference loops. Throws std::logic_error naming

@@ -1,10 +1,7 @@
 #include "framework/layers/avgpool2d.h"
 
-#include <algorithm>
-
 #include "framework/layers/pool2d_shape.h"
 #include "framework/layers/registry.h"
-#include "framework/parallel.h"
 
 namespace gradlab {
 
@@ -30,74 +27,24 @@ Shape AvgPool2d<T>::output_shape(const Shape& input_shape) const {
   return pool2d_output_shape(name(), input_shape, kernel_size_, stride_, padding_);
 }
 
-// Window rows of output row i inside X: [first, last) of i·S − P + [0, K), clipped to [0, H).
-namespace {
-struct Span {
-  std::size_t first, last;
-};
-Span window(std::size_t i, std::size_t stride, std::size_t padding, std::size_t kernel,
-            std::size_t extent) {
-  const std::ptrdiff_t start =
-      static_cast<std::ptrdiff_t>(i * stride) - static_cast<std::ptrdiff_t>(padding);
-  const std::ptrdiff_t stop = start + static_cast<std::ptrdiff_t>(kernel);
-  return {static_cast<std::size_t>(std::max<std::ptrdiff_t>(start, 0)),
-          static_cast<std::size_t>(
-              std::min<std::ptrdiff_t>(stop, static_cast<std::ptrdiff_t>(extent)))};
+template <class T>
+reference::Pool2dGeometry AvgPool2d<T>::geometry(const Shape& input_shape) const {
+  const Shape out = output_shape(input_shape);
+  return {input_shape[0], input_shape[1], input_shape[2], input_shape[3], kernel_size_,
+          stride_,        out[2],         out[3],         padding_};
 }
-}  // namespace
 
 template <class T>
 void AvgPool2d<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
-  const Shape in = shape_of(input), out = shape_of(output);
-  const std::size_t H = in[2], W = in[3], H_out = out[2], W_out = out[3];
-  const T scale = T(1) / static_cast<T>(kernel_size_ * kernel_size_);
-  const T* x = input.data();
-  T* y = output.data();
-  const std::size_t K = kernel_size_, S = stride_, P = padding_;
-  // One (n, c) plane per task.
-  parallel_for(in[0] * in[1], [=](std::size_t begin, std::size_t end) {
-    for (std::size_t plane = begin; plane < end; ++plane) {
-      const T* x_plane = x + plane * H * W;
-      T* y_plane = y + plane * H_out * W_out;
-      for (std::size_t i = 0; i < H_out; ++i) {
-        const Span rows = window(i, S, P, K, H);
-        for (std::size_t j = 0; j < W_out; ++j) {
-          const Span cols = window(j, S, P, K, W);
-          T sum = 0;
-          for (std::size_t h = rows.first; h < rows.last; ++h)
-            for (std::size_t w = cols.first; w < cols.last; ++w) sum += x_plane[h * W + w];
-          y_plane[i * W_out + j] = sum * scale;
-        }
-      }
-    }
-  });
+  kernels<T>(this->backend())
+      .avg_pool_forward(geometry(shape_of(input)), input.data(), output.data());
 }
 
 template <class T>
 void AvgPool2d<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
   if (!grad_input) return;
-  const Shape in = this->input_shape(), out = shape_of(grad_output);
-  const std::size_t H = in[2], W = in[3], H_out = out[2], W_out = out[3];
-  const T scale = T(1) / static_cast<T>(kernel_size_ * kernel_size_);
-  const T* dy = grad_output.data();
-  T* dx = grad_input->data();
-  const std::size_t K = kernel_size_, S = stride_, P = padding_;
-  parallel_for(in[0] * in[1], [=](std::size_t begin, std::size_t end) {
-    for (std::size_t plane = begin; plane < end; ++plane) {
-      T* dx_plane = dx + plane * H * W;
-      const T* dy_plane = dy + plane * H_out * W_out;
-      std::fill(dx_plane, dx_plane + H * W, T(0));
-      for (std::size_t i = 0; i < H_out; ++i) {
-        const Span rows = window(i, S, P, K, H);
-        for (std::size_t j = 0; j < W_out; ++j) {
-          const Span cols = window(j, S, P, K, W);
-          const T share = dy_plane[i * W_out + j] * scale;
-          for (std::size_t h = rows.first; h < rows.last; ++h)
-            for (std::size_t w = cols.first; w < cols.last; ++w) dx_plane[h * W + w] += share;
-        }
-      }
-    }
-  });
+  kernels<T>(this->backend())
+      .avg_pool_backward(geometry(this->input_shape()), grad_output.data(), grad_input->data());
 }
 
 template class AvgPool2d<float>;

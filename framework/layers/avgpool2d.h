@@ -3,9 +3,12 @@
 //   X: N × C × H × W,  Y: N × C × H_out × W_out,  H_out = floor((H + 2P − K) / S) + 1
 //   forward:   Y[n,c,i,j] = (1/K²) Σ_{u,v < K} X[n, c, i·S + u − P, j·S + v − P]   (0 outside X)
 //   backward:  dX[n, c, i·S + u − P, j·S + v − P] += dY[n,c,i,j] / K²      for every u, v
-// Plain loops on every backend: no oneDNN kernel yet (pooling is cheap next to convolutions).
+// The loops are the backend's average-pooling kernel (Kernels<T>::avg_pool_forward,
+// kernels/reference/avgpool2d.cpp); oneDNN runs them too outside chains (pooling is cheap next to
+// convolutions).
 #pragma once
 
+#include "framework/kernels/backend.h"
 #include "framework/module.h"
 
 namespace gradlab {
@@ -32,6 +35,8 @@ class AvgPool2d : public Layer<T> {
   void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override;
 
  private:
+  reference::Pool2dGeometry geometry(const Shape& input_shape) const;
+
   std::size_t kernel_size_, stride_, padding_;
 };
 

@@ -4,7 +4,6 @@
 #include <sstream>
 
 #include "framework/layers/registry.h"
-#include "framework/parallel.h"
 
 namespace gradlab {
 
@@ -81,91 +80,31 @@ void BatchNorm<T>::check_training_input(const Shape& input_shape) const {
 }
 
 template <class T>
+BatchNormKernel<T>& BatchNorm<T>::kernel() {
+  if (!kernel_ || kernel_backend_ != this->backend()) {
+    kernel_ = kernels<T>(this->backend()).batch_norm();
+    kernel_backend_ = this->backend();
+  }
+  return *kernel_;
+}
+
+template <class T>
 void BatchNorm<T>::forward_impl(const Tensor<T>& input, Tensor<T>& output) {
   const Shape shape = shape_of(input);
-  const std::size_t N = shape[0], C = num_features_, S = input.size() / (N * C), m = N * S;
-  used_batch_statistics_ = this->is_training();
-  if (used_batch_statistics_) check_training_input(shape);
-  normalized_.resize(shape);
-  inv_std_.assign(C, 0.0);
-  const T* x = input.data();
-  T* x_hat = normalized_.data();
-  T* y = output.data();
-  const T *gamma = weight_.value.data(), *beta = bias_.value.data();
-  T *running_mean = running_mean_.data(), *running_var = running_var_.data();
-  const bool training = used_batch_statistics_, affine = affine_;
-  const double eps = eps_, momentum = momentum_;
-  double* inv_std = inv_std_.data();
-  // One channel per task; sums in double, the variance in a second pass (no cancellation).
-  parallel_for(C, [=](std::size_t begin, std::size_t end) {
-    for (std::size_t c = begin; c < end; ++c) {
-      double mean, variance;
-      if (training) {
-        double sum = 0;
-        for (std::size_t n = 0; n < N; ++n)
-          for (std::size_t s = 0; s < S; ++s) sum += x[(n * C + c) * S + s];
-        mean = sum / static_cast<double>(m);
-        double squares = 0;
-        for (std::size_t n = 0; n < N; ++n)
-          for (std::size_t s = 0; s < S; ++s) {
-            const double d = x[(n * C + c) * S + s] - mean;
-            squares += d * d;
-          }
-        variance = squares / static_cast<double>(m);
-        running_mean[c] = static_cast<T>((1 - momentum) * running_mean[c] + momentum * mean);
-        running_var[c] = static_cast<T>((1 - momentum) * running_var[c] +
-                                        momentum * variance * static_cast<double>(m) / (m - 1));
-      } else {
-        mean = running_mean[c];
-        variance = running_var[c];
-      }
-      inv_std[c] = 1 / std::sqrt(variance + eps);
-      const T scale = affine ? gamma[c] : T(1), shift = affine ? beta[c] : T(0);
-      const T mean_t = static_cast<T>(mean), inv_std_t = static_cast<T>(inv_std[c]);
-      for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t s = 0; s < S; ++s) {
-          const std::size_t i = (n * C + c) * S + s;
-          x_hat[i] = (x[i] - mean_t) * inv_std_t;
-          y[i] = scale * x_hat[i] + shift;
-        }
-    }
-  });
+  const std::size_t N = shape[0], C = num_features_;
+  const bool training = this->is_training();
+  if (training) check_training_input(shape);
+  geometry_ = {N, C, input.size() / (N * C)};
+  kernel().forward(geometry_, input.data(), affine_ ? weight_.value.data() : nullptr,
+                   affine_ ? bias_.value.data() : nullptr, running_mean_.data(),
+                   running_var_.data(), eps_, momentum_, training, output.data());
 }
 
 template <class T>
 void BatchNorm<T>::backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) {
-  const std::size_t N = grad_output.shape(0), C = num_features_, S = grad_output.size() / (N * C),
-                    m = N * S;
-  const T *dy = grad_output.data(), *x_hat = normalized_.data(), *gamma = weight_.value.data();
-  T *dgamma = weight_.grad.data(), *dbeta = bias_.grad.data();
-  T* dx = grad_input ? grad_input->data() : nullptr;
-  const double* inv_std = inv_std_.data();
-  const bool training = used_batch_statistics_, affine = affine_;
-  parallel_for(C, [=](std::size_t begin, std::size_t end) {
-    for (std::size_t c = begin; c < end; ++c) {
-      double sum_dy = 0, sum_dy_x_hat = 0;
-      for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t s = 0; s < S; ++s) {
-          const std::size_t i = (n * C + c) * S + s;
-          sum_dy += dy[i];
-          sum_dy_x_hat += static_cast<double>(dy[i]) * x_hat[i];
-        }
-      if (affine) {
-        dbeta[c] += static_cast<T>(sum_dy);
-        dgamma[c] += static_cast<T>(sum_dy_x_hat);
-      }
-      if (!dx) continue;
-      const T scale = static_cast<T>((affine ? gamma[c] : T(1)) * inv_std[c]);
-      // Training: the means of dy and dy·x̂ over the channel; evaluation: constants, no share.
-      const T mean_dy = training ? static_cast<T>(sum_dy / m) : T(0);
-      const T mean_dy_x_hat = training ? static_cast<T>(sum_dy_x_hat / m) : T(0);
-      for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t s = 0; s < S; ++s) {
-          const std::size_t i = (n * C + c) * S + s;
-          dx[i] = scale * (dy[i] - mean_dy - x_hat[i] * mean_dy_x_hat);
-        }
-    }
-  });
+  kernel().backward(geometry_, grad_output.data(), affine_ ? weight_.value.data() : nullptr,
+                    affine_ ? weight_.grad.data() : nullptr, affine_ ? bias_.grad.data() : nullptr,
+                    grad_input ? grad_input->data() : nullptr);
 }
 
 template class BatchNorm<float>;

@@ -11,9 +11,13 @@
 //                  (the batch statistics depend on every x of the channel: the two means are
 //                  their share of the gradient)
 //     evaluation:  dx = γ_c / √(running_var_c + ε) · dy
-// The running statistics are buffers: saved in checkpoints, not trained.
+// The running statistics are buffers: saved in checkpoints, not trained. The loops are the
+// backend's batch-normalisation kernel (kernels/normalization.h; kernels/reference/batch_norm.cpp).
 #pragma once
 
+#include <memory>
+
+#include "framework/kernels/backend.h"
 #include "framework/module.h"
 
 namespace gradlab {
@@ -69,10 +73,12 @@ class BatchNorm : public Layer<T> {
   bool affine_;
   Parameter<T> weight_, bias_;
   Tensor<T> running_mean_, running_var_;
-  // From the last forward: x̂, 1/√(σ² + ε) per channel, and whether batch statistics were used.
-  Tensor<T> normalized_;
-  std::vector<double> inv_std_;
-  bool used_batch_statistics_ = false;
+  // The backend's kernel (it keeps x̂ and 1/√(σ² + ε) for backward), made when first needed
+  // after the backend changes, and the last forward's sizes.
+  BatchNormKernel<T>& kernel();
+  std::unique_ptr<BatchNormKernel<T>> kernel_;
+  Backend kernel_backend_ = Backend::reference;
+  BatchNormGeometry geometry_{};
 };
 
 }  // namespace gradlab

@@ -3,12 +3,12 @@
 //   X: N × C × H × W,  Y: N × C × 1 × 1
 //   forward:   Y[n,c] = (1 / HW) Σ_{h,w} X[n,c,h,w]
 //   backward:  dX[n,c,h,w] = dY[n,c] / HW
+// The loops are the backend's kernel (Kernels<T>::global_avg_pool_forward,
+// kernels/reference/avgpool2d.cpp).
 #pragma once
 
-#include <algorithm>
-
+#include "framework/kernels/backend.h"
 #include "framework/module.h"
-#include "framework/parallel.h"
 
 namespace gradlab {
 
@@ -27,30 +27,17 @@ class GlobalAvgPool2d : public Layer<T> {
 
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override {
-    const std::size_t plane_size = input.shape(2) * input.shape(3);
-    const T* x = input.data();
-    T* y = output.data();
-    parallel_for(output.size(), [=](std::size_t begin, std::size_t end) {
-      for (std::size_t plane = begin; plane < end; ++plane) {
-        const T* x_plane = x + plane * plane_size;
-        T sum = 0;
-        for (std::size_t k = 0; k < plane_size; ++k) sum += x_plane[k];
-        y[plane] = sum / static_cast<T>(plane_size);
-      }
-    });
+    kernels<T>(this->backend())
+        .global_avg_pool_forward(output.size(), input.shape(2) * input.shape(3), input.data(),
+                                 output.data());
   }
 
   void backward_impl(const Tensor<T>& grad_output, Tensor<T>* grad_input) override {
     if (!grad_input) return;
     const Shape& in = this->input_shape();
-    const std::size_t plane_size = in[2] * in[3];
-    const T* dy = grad_output.data();
-    T* dx = grad_input->data();
-    parallel_for(grad_output.size(), [=](std::size_t begin, std::size_t end) {
-      for (std::size_t plane = begin; plane < end; ++plane)
-        std::fill(dx + plane * plane_size, dx + (plane + 1) * plane_size,
-                  dy[plane] / static_cast<T>(plane_size));
-    });
+    kernels<T>(this->backend())
+        .global_avg_pool_backward(grad_output.size(), in[2] * in[3], grad_output.data(),
+                                  grad_input->data());
   }
 };
 

@@ -2,6 +2,8 @@
 
 #include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/onednn/gemm.h"
+#include "framework/kernels/reference/avgpool2d.h"
+#include "framework/kernels/reference/batch_norm.h"
 #include "framework/kernels/reference/kernels.h"
 
 namespace gradlab::onednn {
@@ -55,6 +57,30 @@ std::unique_ptr<ConvolutionKernel<float>> OnednnKernels::convolution(
 
 std::unique_ptr<MaxPoolKernel<float>> OnednnKernels::max_pool() const {
   return reference::make_reference_max_pool<float>();
+}
+
+void OnednnKernels::avg_pool_forward(const reference::Pool2dGeometry& g, const float* x,
+                                     float* y) const {
+  reference::avg_pool2d_forward(g, x, y);
+}
+
+void OnednnKernels::avg_pool_backward(const reference::Pool2dGeometry& g, const float* dy,
+                                      float* dx) const {
+  reference::avg_pool2d_backward(g, dy, dx);
+}
+
+void OnednnKernels::global_avg_pool_forward(std::size_t planes, std::size_t plane_size,
+                                            const float* x, float* y) const {
+  reference::global_avg_pool_forward(planes, plane_size, x, y);
+}
+
+void OnednnKernels::global_avg_pool_backward(std::size_t planes, std::size_t plane_size,
+                                             const float* dy, float* dx) const {
+  reference::global_avg_pool_backward(planes, plane_size, dy, dx);
+}
+
+std::unique_ptr<BatchNormKernel<float>> OnednnKernels::batch_norm() const {
+  return std::make_unique<reference::BatchNorm<float>>();
 }
 
 }  // namespace gradlab::onednn

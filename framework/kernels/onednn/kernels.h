@@ -14,6 +14,17 @@ class OnednnKernels : public Kernels<float> {
             const float* A, const float* B, float* C, bool accumulate) const override;
   std::unique_ptr<ConvolutionKernel<float>> convolution(const ConvolutionSpec& spec) const override;
   std::unique_ptr<MaxPoolKernel<float>> max_pool() const override;
+  // Average pooling and batch normalisation on plain tensors run the reference loops, as
+  // max-pooling does; their oneDNN primitives run inside chains.
+  void avg_pool_forward(const reference::Pool2dGeometry& g, const float* x,
+                        float* y) const override;
+  void avg_pool_backward(const reference::Pool2dGeometry& g, const float* dy,
+                         float* dx) const override;
+  void global_avg_pool_forward(std::size_t planes, std::size_t plane_size, const float* x,
+                               float* y) const override;
+  void global_avg_pool_backward(std::size_t planes, std::size_t plane_size, const float* dy,
+                                float* dx) const override;
+  std::unique_ptr<BatchNormKernel<float>> batch_norm() const override;
 };
 
 }  // namespace gradlab::onednn

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "framework/kernels/reference/avgpool2d.h"
+#include "framework/kernels/reference/batch_norm.h"
 #include "framework/kernels/reference/conv2d.h"
 #include "framework/kernels/reference/gemm.h"
 #include "framework/kernels/reference/maxpool2d.h"
@@ -55,6 +57,33 @@ std::unique_ptr<ConvolutionKernel<T>> ReferenceKernels<T>::convolution(
 template <class T>
 std::unique_ptr<MaxPoolKernel<T>> ReferenceKernels<T>::max_pool() const {
   return make_reference_max_pool<T>();
+}
+
+template <class T>
+void ReferenceKernels<T>::avg_pool_forward(const Pool2dGeometry& g, const T* x, T* y) const {
+  avg_pool2d_forward(g, x, y);
+}
+
+template <class T>
+void ReferenceKernels<T>::avg_pool_backward(const Pool2dGeometry& g, const T* dy, T* dx) const {
+  avg_pool2d_backward(g, dy, dx);
+}
+
+template <class T>
+void ReferenceKernels<T>::global_avg_pool_forward(std::size_t planes, std::size_t plane_size,
+                                                  const T* x, T* y) const {
+  reference::global_avg_pool_forward(planes, plane_size, x, y);
+}
+
+template <class T>
+void ReferenceKernels<T>::global_avg_pool_backward(std::size_t planes, std::size_t plane_size,
+                                                   const T* dy, T* dx) const {
+  reference::global_avg_pool_backward(planes, plane_size, dy, dx);
+}
+
+template <class T>
+std::unique_ptr<BatchNormKernel<T>> ReferenceKernels<T>::batch_norm() const {
+  return std::make_unique<BatchNorm<T>>();
 }
 
 template <class T>

@@ -1,5 +1,6 @@
-// The reference backend: plain loops (gemm.h, conv2d.h, maxpool2d.h beside this file), for float
-// and double. What every other backend is tested against.
+// The reference backend: plain loops (gemm.h, conv2d.h, maxpool2d.h, avgpool2d.h, batch_norm.h
+// beside this file; element-wise kernels registered by each activation's file), for float and
+// double. What every other backend is tested against.
 #pragma once
 
 #include "framework/kernels/backend.h"
@@ -13,6 +14,13 @@ class ReferenceKernels : public Kernels<T> {
             const T* A, const T* B, T* C, bool accumulate) const override;
   std::unique_ptr<ConvolutionKernel<T>> convolution(const ConvolutionSpec& spec) const override;
   std::unique_ptr<MaxPoolKernel<T>> max_pool() const override;
+  void avg_pool_forward(const Pool2dGeometry& g, const T* x, T* y) const override;
+  void avg_pool_backward(const Pool2dGeometry& g, const T* dy, T* dx) const override;
+  void global_avg_pool_forward(std::size_t planes, std::size_t plane_size, const T* x,
+                               T* y) const override;
+  void global_avg_pool_backward(std::size_t planes, std::size_t plane_size, const T* dy,
+                                T* dx) const override;
+  std::unique_ptr<BatchNormKernel<T>> batch_norm() const override;
 };
 
 // The reference max-pooling, which the oneDNN backend runs too on plain tensors: oneDNN 2.6's

@@ -8,8 +8,9 @@ namespace gradlab::reference {
 
 struct Pool2dGeometry {
   std::size_t N, C, H, W;    // input
-  std::size_t K, S;          // window and stride, no padding
-  std::size_t H_out, W_out;  // floor((H − K) / S) + 1, likewise for W
+  std::size_t K, S;          // window and stride
+  std::size_t H_out, W_out;  // floor((H + 2P − K) / S) + 1, likewise for W
+  std::size_t P = 0;         // zero padding on every side (average pooling; max-pooling has none)
 };
 
 // y, and for each output element the flat index in x of its window's maximum (the first in
