@@ -1,6 +1,5 @@
 #include "framework/fusion/onednn_chain.h"
 
-#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -12,57 +11,25 @@ namespace {
 
 using ChainKind = onednn::Chain::Layer::Kind;
 
-// The layer kinds (framework/op_spec.h; the registry's names) the chain kernel runs, and as what.
-std::optional<ChainKind> chain_kind(const OpSpec<float>& op) {
-  static const std::map<std::string, ChainKind> kinds{{"conv2d", ChainKind::convolution},
-                                                      {"batchnorm2d", ChainKind::batch_norm},
-                                                      {"relu", ChainKind::relu},
-                                                      {"maxpool2d", ChainKind::max_pool}};
-  const auto found = kinds.find(op.kind);
-  if (found == kinds.end()) return std::nullopt;
-  return found->second;
-}
-
-// What the kernel runs for a chainable layer, from its description.
-onednn::Chain::Layer chain_layer(Module<float>& module) {
-  const OpSpec<float> op = module.describe();
-  const std::optional<ChainKind> kind = chain_kind(op);
-  if (!kind)
-    throw std::invalid_argument("OnednnChain: " + module.name() + " cannot run in a chain");
-  onednn::Chain::Layer layer{};
-  layer.kind = *kind;
-  layer.name = module.name();
-  switch (*kind) {
-    case ChainKind::convolution:
-      layer.out_channels = op.out_size;
-      layer.kernel_size = op.kernel_size;
-      layer.stride = op.stride;
-      layer.padding = op.padding;
-      layer.bias = op.bias != nullptr;
-      break;
-    case ChainKind::batch_norm:
-      layer.bias = op.weight != nullptr;  // affine: γ and β
-      layer.eps = op.eps;
-      layer.momentum = op.momentum;
-      break;
-    case ChainKind::max_pool:
-      layer.kernel_size = op.kernel_size;
-      layer.stride = op.stride;
-      break;
-    case ChainKind::relu:
-      break;
-  }
-  return layer;
+// What the chain kernel runs for a layer, from its description, if it runs its kind.
+std::optional<onednn::Chain::Layer> chain_layer(Module<float>& module) {
+  return onednn::Chain::layer_for(module.describe(), module.name());
 }
 
 std::vector<onednn::Chain::Layer> chain_layers(const std::vector<Module<float>*>& layers) {
   std::vector<onednn::Chain::Layer> described;
-  for (Module<float>* layer : layers) described.push_back(chain_layer(*layer));
+  for (Module<float>* layer : layers) {
+    const std::optional<onednn::Chain::Layer> chained = chain_layer(*layer);
+    if (!chained)
+      throw std::invalid_argument("OnednnChain: " + layer->name() + " cannot run in a chain");
+    described.push_back(*chained);
+  }
   return described;
 }
 
 bool is_convolution(Module<float>& module) {
-  return chain_kind(module.describe()) == ChainKind::convolution;
+  const std::optional<onednn::Chain::Layer> chained = chain_layer(module);
+  return chained && chained->kind == ChainKind::convolution;
 }
 
 }  // namespace
@@ -82,11 +49,10 @@ OnednnChain::OnednnChain(std::vector<Module<float>*> layers, bool fuse_batch_nor
 }
 
 bool OnednnChain::chainable(Module<float>& module, const FusionOptions& options) {
-  const OpSpec<float> op = module.describe();
-  const std::optional<ChainKind> kind = chain_kind(op);
-  if (!kind) return false;
-  if (*kind == ChainKind::max_pool) return onednn::MaxPoolOp::supports(op.kernel_size);
-  if (*kind == ChainKind::batch_norm) return options.batch_norm;
+  const std::optional<onednn::Chain::Layer> layer = chain_layer(module);
+  if (!layer) return false;
+  if (layer->kind == ChainKind::max_pool) return onednn::MaxPoolOp::supports(layer->kernel_size);
+  if (layer->kind == ChainKind::batch_norm) return options.batch_norm;
   return true;
 }
 

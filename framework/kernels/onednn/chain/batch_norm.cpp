@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/onednn/chain/relu.h"
 #include "framework/kernels/onednn/context.h"
 #include "framework/kernels/onednn/implementation.h"
@@ -201,5 +202,17 @@ std::vector<std::string> BatchNormOp::implementations() {
   make_backward(p);
   return {p.forward_pd.impl_info_str(), p.backward_pd.impl_info_str()};
 }
+
+namespace {
+// BatchNorm2d layers run here (framework/layers/batchnorm.h); BatchNorm1d's inputs are not images.
+const Chain::KindRegistration batchnorm2d_kind("batchnorm2d", [](const OpSpec<float>& op) {
+  Chain::Layer layer{};
+  layer.kind = Chain::Layer::Kind::batch_norm;
+  layer.bias = op.weight != nullptr;  // affine: γ and β
+  layer.eps = op.eps;
+  layer.momentum = op.momentum;
+  return layer;
+});
+}  // namespace
 
 }  // namespace gradlab::onednn

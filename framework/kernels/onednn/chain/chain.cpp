@@ -63,6 +63,28 @@ struct Chain::Plan {
   }
 };
 
+namespace {
+// The layer kinds chain ops run, made on first use (registrations run at static initialisation).
+std::map<std::string, std::function<Chain::Layer(const OpSpec<float>&)>>& chain_kinds() {
+  static std::map<std::string, std::function<Chain::Layer(const OpSpec<float>&)>> kinds;
+  return kinds;
+}
+}  // namespace
+
+Chain::KindRegistration::KindRegistration(const std::string& kind,
+                                          std::function<Layer(const OpSpec<float>&)> make) {
+  if (!chain_kinds().emplace(kind, std::move(make)).second)
+    throw std::logic_error("Chain: two chain ops for the layer kind \"" + kind + "\"");
+}
+
+std::optional<Chain::Layer> Chain::layer_for(const OpSpec<float>& op, const std::string& name) {
+  const auto found = chain_kinds().find(op.kind);
+  if (found == chain_kinds().end()) return std::nullopt;
+  Layer layer = found->second(op);
+  layer.name = name;
+  return layer;
+}
+
 Chain::Chain(std::vector<Layer> layers, bool fuse_batch_norm_relu) {
   for (const Layer& layer : layers) {
     if (layer.kind == Layer::Kind::relu && !ops_.empty() && !relu_after_.back() &&

@@ -19,12 +19,15 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "framework/kernels/onednn/chain/op.h"
+#include "framework/op_spec.h"
 
 namespace gradlab::onednn {
 
@@ -41,6 +44,14 @@ class Chain {
     std::string name;                         // for notices: "Conv2d(1 -> 16, ...)"
   };
   using Shape4 = std::array<std::size_t, 4>;  // N, C, H, W
+
+  // What the chain runs for a layer so described (framework/op_spec.h), if it runs that kind:
+  // each chain op's file registers the layer kinds it runs and how ("conv2d" in convolution.cpp).
+  // name: the layer's, for notices.
+  static std::optional<Layer> layer_for(const OpSpec<float>& op, const std::string& name);
+  struct KindRegistration {
+    KindRegistration(const std::string& kind, std::function<Layer(const OpSpec<float>&)> make);
+  };
 
   // A ReLU right after a convolution runs as its post-op, and right after a batch normalisation
   // inside it unless fuse_batch_norm_relu is false (the benchmark measures what it is worth);

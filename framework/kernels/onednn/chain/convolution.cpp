@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/onednn/chain/relu.h"
 #include "framework/kernels/onednn/implementation.h"
 #include "framework/log.h"
@@ -316,5 +317,19 @@ std::vector<std::string> ConvolutionOp::implementations() {
   for (const std::string& name : reorders) names.push_back("reorder " + name);
   return names;
 }
+
+namespace {
+// Conv2d layers run here (framework/layers/conv2d.h).
+const Chain::KindRegistration conv2d_kind("conv2d", [](const OpSpec<float>& op) {
+  Chain::Layer layer{};
+  layer.kind = Chain::Layer::Kind::convolution;
+  layer.out_channels = op.out_size;
+  layer.kernel_size = op.kernel_size;
+  layer.stride = op.stride;
+  layer.padding = op.padding;
+  layer.bias = op.bias != nullptr;
+  return layer;
+});
+}  // namespace
 
 }  // namespace gradlab::onednn

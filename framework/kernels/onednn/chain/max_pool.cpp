@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/simd.h"
 
 namespace gradlab::onednn {
@@ -58,5 +59,15 @@ std::vector<std::string> MaxPoolOp::implementations() {
   const bool avx2 = geometry_.K == 2 && geometry_.S == 2 && simd_level() == SimdLevel::avx2;
   return {avx2 ? "gradlab:blocked_maxpool_avx2" : "gradlab:blocked_maxpool"};
 }
+
+namespace {
+const Chain::KindRegistration maxpool2d_kind("maxpool2d", [](const OpSpec<float>& op) {
+  Chain::Layer layer{};
+  layer.kind = Chain::Layer::Kind::max_pool;
+  layer.kernel_size = op.kernel_size;
+  layer.stride = op.stride;
+  return layer;
+});
+}  // namespace
 
 }  // namespace gradlab::onednn

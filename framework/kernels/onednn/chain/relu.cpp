@@ -1,5 +1,6 @@
 #include "framework/kernels/onednn/chain/relu.h"
 
+#include "framework/kernels/onednn/chain/chain.h"
 #include "framework/parallel.h"
 
 namespace gradlab::onednn {
@@ -36,5 +37,13 @@ void ReluOp::backward(const dnnl::memory&, const dnnl::memory& dst, const dnnl::
                 layout_.get_size() / sizeof(float));
   laps.lap(Work::relu);
 }
+
+namespace {
+const Chain::KindRegistration relu_kind("relu", [](const OpSpec<float>&) {
+  Chain::Layer layer{};
+  layer.kind = Chain::Layer::Kind::relu;
+  return layer;
+});
+}  // namespace
 
 }  // namespace gradlab::onednn
