@@ -27,6 +27,18 @@ std::vector<onednn::Chain::Layer> chain_layers(const std::vector<Module<float>*>
   return described;
 }
 
+// The oneDNN backend's fuser (fusion/plan.h): the longest chainable run holding a Conv2d.
+const FuserRegistration onednn_fuser(Backend::onednn,
+                                     [](const std::vector<Module<float>*>& modules,
+                                        std::size_t first,
+                                        const FusionOptions& options) -> FusedRun {
+                                       std::shared_ptr<OnednnChain> chain =
+                                           OnednnChain::match(modules, first, options);
+                                       if (!chain) return {};
+                                       const std::size_t count = chain->module_count();
+                                       return {std::move(chain), count};
+                                     });
+
 bool is_convolution(Module<float>& module) {
   const std::optional<onednn::Chain::Layer> chained = chain_layer(module);
   return chained && chained->kind == ChainKind::convolution;
