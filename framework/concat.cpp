@@ -77,10 +77,8 @@ const Tensor<T>& Concat<T>::forward(const Tensor<T>& input) {
   for (Sequential<T>* branch : branches_) {
     const Tensor<T>& y = branch->forward(input);
     branch_shapes_.push_back(shape_of(y));
-    const std::size_t rows = y.shape(1) * inner;
-    for (std::size_t n = 0; n < N; ++n)
-      std::copy(y.data() + n * rows, y.data() + (n + 1) * rows,
-                output_.data() + n * joined_rows + offset * inner);
+    kernels<T>(this->backend())
+        .concat_rows(N, y.shape(1) * inner, joined_rows, offset * inner, y.data(), output_.data());
     offset += y.shape(1);
   }
   has_forward_ = true;
@@ -97,11 +95,9 @@ const Tensor<T>& Concat<T>::backward(const Tensor<T>& grad_output) {
   for (std::size_t k = 0; k < branches_.size(); ++k) {
     // dY[:, offset_k : offset_k + C_k], copied out to the branch's own shape.
     grad_slice_.resize(branch_shapes_[k]);
-    const std::size_t rows = branch_shapes_[k][1] * inner;
-    for (std::size_t n = 0; n < N; ++n)
-      std::copy(grad_output.data() + n * joined_rows + offset * inner,
-                grad_output.data() + n * joined_rows + offset * inner + rows,
-                grad_slice_.data() + n * rows);
+    kernels<T>(this->backend())
+        .slice_rows(N, branch_shapes_[k][1] * inner, joined_rows, offset * inner,
+                    grad_output.data(), grad_slice_.data());
     offset += branch_shapes_[k][1];
     const Tensor<T>& dx = branches_[k]->backward(grad_slice_);
     if (!this->needs_input_grad()) continue;
@@ -109,7 +105,7 @@ const Tensor<T>& Concat<T>::backward(const Tensor<T>& grad_output) {
       grad_input_ = dx;
       first = false;
     } else {
-      grad_input_ += dx;
+      kernels<T>(this->backend()).add(grad_input_.data(), dx.data(), grad_input_.data(), dx.size());
     }
   }
   if (!this->needs_input_grad()) grad_input_.resize(Shape{0});

@@ -1,7 +1,5 @@
 #include "framework/residual.h"
 
-#include <xtensor/xnoalias.hpp>
-
 #include "framework/layers/registry.h"
 
 namespace gradlab {
@@ -62,7 +60,7 @@ const Tensor<T>& Residual<T>::forward(const Tensor<T>& input) {
   const Tensor<T>& body_output = body_->forward(input);
   output_.resize(shape_of(body_output));
   const Tensor<T>& skip = shortcut_ ? shortcut_->forward(input) : input;
-  xt::noalias(output_) = body_output + skip;
+  kernels<T>(this->backend()).add(body_output.data(), skip.data(), output_.data(), output_.size());
   has_forward_ = true;
   return output_;
 }
@@ -76,9 +74,10 @@ const Tensor<T>& Residual<T>::backward(const Tensor<T>& grad_output) {
     grad_input_.resize(Shape{0});
     return grad_input_;
   }
-  grad_input_ = body_grad;
+  grad_input_.resize(shape_of(body_grad));
   const Tensor<T>& skip_grad = shortcut_ ? shortcut_->backward(grad_output) : grad_output;
-  grad_input_ += skip_grad;
+  kernels<T>(this->backend())
+      .add(body_grad.data(), skip_grad.data(), grad_input_.data(), grad_input_.size());
   return grad_input_;
 }
 

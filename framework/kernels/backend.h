@@ -58,6 +58,15 @@ class Kernels {
                                        T* y) const = 0;
   virtual void global_avg_pool_backward(std::size_t planes, std::size_t plane_size, const T* dy,
                                         T* dx) const = 0;
+  // y = a + b over n values: a residual block's sum, and its input gradient's.
+  virtual void add(const T* a, const T* b, T* y, std::size_t n) const = 0;
+  // Concatenation along dimension 1, sample by sample (N samples): y[n, offset : offset + width]
+  // = x[n, :], where a sample of x is `width` values and one of y `y_width`; and the reverse,
+  // y[n, :] = x[n, offset : offset + width], for its gradient.
+  virtual void concat_rows(std::size_t N, std::size_t width, std::size_t y_width,
+                           std::size_t offset, const T* x, T* y) const = 0;
+  virtual void slice_rows(std::size_t N, std::size_t width, std::size_t x_width, std::size_t offset,
+                          const T* x, T* y) const = 0;
   // Batch normalisation (kernels/normalization.h), one kernel per layer: it keeps what its
   // backward needs.
   virtual std::unique_ptr<BatchNormKernel<T>> batch_norm() const = 0;

@@ -79,6 +79,20 @@ void OnednnKernels::global_avg_pool_backward(std::size_t planes, std::size_t pla
   reference::global_avg_pool_backward(planes, plane_size, dy, dx);
 }
 
+void OnednnKernels::add(const float* a, const float* b, float* y, std::size_t n) const {
+  reference::add(a, b, y, n);
+}
+
+void OnednnKernels::concat_rows(std::size_t N, std::size_t width, std::size_t y_width,
+                                std::size_t offset, const float* x, float* y) const {
+  reference::concat_rows(N, width, y_width, offset, x, y);
+}
+
+void OnednnKernels::slice_rows(std::size_t N, std::size_t width, std::size_t x_width,
+                               std::size_t offset, const float* x, float* y) const {
+  reference::slice_rows(N, width, x_width, offset, x, y);
+}
+
 std::unique_ptr<BatchNormKernel<float>> OnednnKernels::batch_norm() const {
   return std::make_unique<reference::BatchNorm<float>>();
 }

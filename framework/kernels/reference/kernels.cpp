@@ -1,5 +1,6 @@
 #include "framework/kernels/reference/kernels.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "framework/kernels/reference/avgpool2d.h"
@@ -7,6 +8,7 @@
 #include "framework/kernels/reference/conv2d.h"
 #include "framework/kernels/reference/gemm.h"
 #include "framework/kernels/reference/maxpool2d.h"
+#include "framework/parallel.h"
 
 namespace gradlab::reference {
 
@@ -82,6 +84,44 @@ void ReferenceKernels<T>::global_avg_pool_backward(std::size_t planes, std::size
 }
 
 template <class T>
+void add(const T* a, const T* b, T* y, std::size_t n) {
+  parallel_for(n, [=](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) y[i] = a[i] + b[i];
+  });
+}
+
+template <class T>
+void concat_rows(std::size_t N, std::size_t width, std::size_t y_width, std::size_t offset,
+                 const T* x, T* y) {
+  for (std::size_t n = 0; n < N; ++n)
+    std::copy(x + n * width, x + (n + 1) * width, y + n * y_width + offset);
+}
+
+template <class T>
+void slice_rows(std::size_t N, std::size_t width, std::size_t x_width, std::size_t offset,
+                const T* x, T* y) {
+  for (std::size_t n = 0; n < N; ++n)
+    std::copy(x + n * x_width + offset, x + n * x_width + offset + width, y + n * width);
+}
+
+template <class T>
+void ReferenceKernels<T>::add(const T* a, const T* b, T* y, std::size_t n) const {
+  reference::add(a, b, y, n);
+}
+
+template <class T>
+void ReferenceKernels<T>::concat_rows(std::size_t N, std::size_t width, std::size_t y_width,
+                                      std::size_t offset, const T* x, T* y) const {
+  reference::concat_rows(N, width, y_width, offset, x, y);
+}
+
+template <class T>
+void ReferenceKernels<T>::slice_rows(std::size_t N, std::size_t width, std::size_t x_width,
+                                     std::size_t offset, const T* x, T* y) const {
+  reference::slice_rows(N, width, x_width, offset, x, y);
+}
+
+template <class T>
 std::unique_ptr<BatchNormKernel<T>> ReferenceKernels<T>::batch_norm() const {
   return std::make_unique<BatchNorm<T>>();
 }
@@ -94,5 +134,10 @@ std::unique_ptr<MaxPoolKernel<T>> make_reference_max_pool() {
 template class ReferenceKernels<float>;
 template class ReferenceKernels<double>;
 template std::unique_ptr<MaxPoolKernel<float>> make_reference_max_pool<float>();
+template void add<float>(const float*, const float*, float*, std::size_t);
+template void concat_rows<float>(std::size_t, std::size_t, std::size_t, std::size_t, const float*,
+                                 float*);
+template void slice_rows<float>(std::size_t, std::size_t, std::size_t, std::size_t, const float*,
+                                float*);
 
 }  // namespace gradlab::reference

@@ -20,8 +20,23 @@ class ReferenceKernels : public Kernels<T> {
                                T* y) const override;
   void global_avg_pool_backward(std::size_t planes, std::size_t plane_size, const T* dy,
                                 T* dx) const override;
+  void add(const T* a, const T* b, T* y, std::size_t n) const override;
+  void concat_rows(std::size_t N, std::size_t width, std::size_t y_width, std::size_t offset,
+                   const T* x, T* y) const override;
+  void slice_rows(std::size_t N, std::size_t width, std::size_t x_width, std::size_t offset,
+                  const T* x, T* y) const override;
   std::unique_ptr<BatchNormKernel<T>> batch_norm() const override;
 };
+
+// The reference sum and row copies, which the oneDNN backend runs too on plain tensors.
+template <class T>
+void add(const T* a, const T* b, T* y, std::size_t n);
+template <class T>
+void concat_rows(std::size_t N, std::size_t width, std::size_t y_width, std::size_t offset,
+                 const T* x, T* y);
+template <class T>
+void slice_rows(std::size_t N, std::size_t width, std::size_t x_width, std::size_t offset,
+                const T* x, T* y);
 
 // The reference max-pooling, which the oneDNN backend runs too on plain tensors: oneDNN 2.6's
 // own pooling was slower than these branch-free loops (docs/decisions.md), and its layouts'
