@@ -90,9 +90,12 @@ std::unique_ptr<Schedule> make_schedule(const ScheduleSpec& s, double base_lr,
     const auto step_size = static_cast<std::size_t>(
         std::max<long long>(1, std::llround(s.step_epochs * static_cast<double>(steps_per_epoch))));
     schedule = std::make_unique<StepDecay>(step_size, s.gamma);
-  } else {
+  } else if (s.type == "cosine") {
     schedule = std::make_unique<CosineAnnealing>(total_steps - warmup_steps,
                                                  base_lr > 0 ? s.min_lr / base_lr : 0.0);
+  } else {  // a spec built in code: no silent fallback
+    throw std::invalid_argument("make_schedule: unknown schedule type \"" + s.type +
+                                "\" (valid: constant, step, cosine)");
   }
   if (warmup_steps > 0)
     schedule = std::make_unique<LinearWarmup>(warmup_steps, std::move(schedule));

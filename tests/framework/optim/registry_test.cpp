@@ -61,3 +61,11 @@ TEST_CASE("An optimizer spec of an unknown type is refused, not made an Adam", "
                     Catch::Contains("unknown optimizer type \"adamx\" (valid: sgd, ema_momentum, "
                                     "adam, adamw)"));
 }
+
+TEST_CASE("A schedule spec of an unknown type is refused, not made a cosine", "[optim][config]") {
+  ScheduleSpec spec;
+  spec.type = "cosin";
+  CHECK_THROWS_WITH(make_schedule(spec, 0.1, 10, 100),
+                    Catch::Contains("unknown schedule type \"cosin\" (valid: constant, step, "
+                                    "cosine)"));
+}
