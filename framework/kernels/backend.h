@@ -1,11 +1,11 @@
-// Backends: the kernels a model's layers run. Each operation has one interface (gemm and the
-// pools below, kernels/convolution.h, kernels/pooling.h, kernels/normalization.h,
-// kernels/elementwise.h) and one implementation per backend: the reference
+// Backends: the kernels a model's layers run. Each operation has one interface (gemm, the pools,
+// sums and concatenations below; kernels/convolution.h, kernels/pooling.h,
+// kernels/normalization.h, kernels/elementwise.h) and one implementation per backend: the reference
 // loops (kernels/reference/, the oracle) and oneDNN (kernels/onednn/, float32). Layers ask
 // kernels<T>(their backend) for them and never branch on the backend themselves; which one a
 // model runs is chosen once, by whoever builds it (Module::set_backend; the CLI resolves the
 // config's "backend", --backend and $GRADLAB_BACKEND in train/config.cpp). A backend may also
-// run runs of layers fused (framework/fusion/plan.h).
+// run runs of layers fused, through a fuser it registers (framework/fusion/plan.h).
 //
 // Adding a backend: a value below and its line in backends() (backend.cpp), a Kernels<T>
 // implementation in its own folder, and its case in kernels<T>() (backend.cpp).
