@@ -82,6 +82,26 @@ class Kernels {
   std::map<std::string, ElementwiseFactory<T>> elementwise_;
 };
 
+// A layer's kernel for its backend, made on first use and again when the backend changes (a
+// kernel keeps plans and what its backward needs, so a layer holds on to it).
+template <class Kernel>
+class KernelForBackend {
+ public:
+  // The kernel for `backend`, made by make() (returning a std::unique_ptr<Kernel>) if need be.
+  template <class Make>
+  Kernel& get(Backend backend, Make&& make) {
+    if (!kernel_ || backend_ != backend) {
+      kernel_ = make();
+      backend_ = backend;
+    }
+    return *kernel_;
+  }
+
+ private:
+  std::unique_ptr<Kernel> kernel_;
+  Backend backend_ = Backend::reference;  // the backend kernel_ was made for
+};
+
 // Registers a backend's element-wise kernel for a kind, at static initialisation as layer types
 // register (framework/layers/registry.h). Throws std::logic_error if the backend has one for the
 // kind, or does not run T (oneDNN runs float32 only).

@@ -42,15 +42,12 @@ class ElementwiseActivation : public Activation<T> {
  private:
   // The backend's kernel for this layer, made when first needed after the backend changes.
   ElementwiseKernel<T>& kernel() {
-    if (!kernel_ || kernel_backend_ != this->backend()) {
-      kernel_ = kernels<T>(this->backend()).elementwise(this->describe());
-      kernel_backend_ = this->backend();
-    }
-    return *kernel_;
+    return kernel_.get(this->backend(), [this] {
+      return kernels<T>(this->backend()).elementwise(this->describe());
+    });
   }
 
-  std::unique_ptr<ElementwiseKernel<T>> kernel_;
-  Backend kernel_backend_ = Backend::reference;
+  KernelForBackend<ElementwiseKernel<T>> kernel_;
   Tensor<T> input_;  // x, kept when the kernel's backward reads it
 };
 

@@ -81,11 +81,7 @@ void BatchNorm<T>::check_training_input(const Shape& input_shape) const {
 
 template <class T>
 BatchNormKernel<T>& BatchNorm<T>::kernel() {
-  if (!kernel_ || kernel_backend_ != this->backend()) {
-    kernel_ = kernels<T>(this->backend()).batch_norm();
-    kernel_backend_ = this->backend();
-  }
-  return *kernel_;
+  return kernel_.get(this->backend(), [this] { return kernels<T>(this->backend()).batch_norm(); });
 }
 
 template <class T>

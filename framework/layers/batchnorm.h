@@ -76,8 +76,7 @@ class BatchNorm : public Layer<T> {
   // The backend's kernel (it keeps x̂ and 1/√(σ² + ε) for backward), made when first needed
   // after the backend changes, and the last forward's sizes.
   BatchNormKernel<T>& kernel();
-  std::unique_ptr<BatchNormKernel<T>> kernel_;
-  Backend kernel_backend_ = Backend::reference;
+  KernelForBackend<BatchNormKernel<T>> kernel_;
   BatchNormGeometry geometry_{};
 };
 

@@ -56,12 +56,10 @@ Shape Conv2d<T>::output_shape(const Shape& input_shape) const {
 
 template <class T>
 ConvolutionKernel<T>& Conv2d<T>::kernel() {
-  if (!kernel_ || kernel_backend_ != this->backend()) {
-    kernel_ = kernels<T>(this->backend())
-                  .convolution({out_channels_, kernel_size_, stride_, padding_, has_bias_, name()});
-    kernel_backend_ = this->backend();
-  }
-  return *kernel_;
+  return kernel_.get(this->backend(), [this] {
+    return kernels<T>(this->backend())
+        .convolution({out_channels_, kernel_size_, stride_, padding_, has_bias_, name()});
+  });
 }
 
 template <class T>

@@ -69,8 +69,7 @@ class Conv2d : public Layer<T> {
   ConvolutionKernel<T>& kernel();
 
   Tensor<T> input_;  // X, kept for dW
-  std::unique_ptr<ConvolutionKernel<T>> kernel_;
-  Backend kernel_backend_ = Backend::reference;  // the backend kernel_ was made for
+  KernelForBackend<ConvolutionKernel<T>> kernel_;
 };
 
 }  // namespace gradlab

@@ -31,11 +31,7 @@ reference::Pool2dGeometry MaxPool2d<T>::geometry(const Shape& input_shape) const
 
 template <class T>
 MaxPoolKernel<T>& MaxPool2d<T>::kernel() {
-  if (!kernel_ || kernel_backend_ != this->backend()) {
-    kernel_ = kernels<T>(this->backend()).max_pool();
-    kernel_backend_ = this->backend();
-  }
-  return *kernel_;
+  return kernel_.get(this->backend(), [this] { return kernels<T>(this->backend()).max_pool(); });
 }
 
 template <class T>

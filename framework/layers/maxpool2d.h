@@ -40,8 +40,7 @@ class MaxPool2d : public Layer<T> {
   MaxPoolKernel<T>& kernel();
 
   std::size_t kernel_size_, stride_;
-  std::unique_ptr<MaxPoolKernel<T>> kernel_;
-  Backend kernel_backend_ = Backend::reference;  // the backend kernel_ was made for
+  KernelForBackend<MaxPoolKernel<T>> kernel_;
 };
 
 }  // namespace gradlab
