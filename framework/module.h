@@ -87,6 +87,9 @@ class Module {
   // dimension ignored): 1 unless a layer needs more, as BatchNorm does where a sample holds one
   // value per channel. Lets a trainer refuse a config whose last batch would fail mid-epoch.
   virtual std::size_t smallest_training_batch(const Shape& /*input_shape*/) const { return 1; }
+  // Throws ShapeError naming the module if it cannot train on this batch (BatchNorm with one
+  // value per channel); nothing for most modules. A fused step asks each of its layers.
+  virtual void check_training_input(const Shape& /*input_shape*/) const {}
 
   // Random number generators the module owns (Dropout's), by name, so a checkpoint can save
   // and restore them and a resumed run draws the same masks.

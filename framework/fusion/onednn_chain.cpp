@@ -55,7 +55,7 @@ OnednnChain::OnednnChain(std::vector<Module<float>*> layers, bool fuse_batch_nor
     const ChainKind kind = kernel_layers_[k].kind;
     has_convolution = has_convolution || kind == ChainKind::convolution;
     if (kind == ChainKind::convolution || kind == ChainKind::batch_norm)
-      with_parameters_.push_back(layers_[k]);
+      with_parameters_.push_back({layers_[k], layers_[k]->describe()});
   }
   if (!has_convolution) throw std::invalid_argument("OnednnChain: no Conv2d in " + name());
 }
@@ -109,8 +109,7 @@ onednn::Chain::Shape4 OnednnChain::shape4(const Shape& shape) {
 
 std::vector<onednn::LayerParameters> OnednnChain::parameters() {
   std::vector<onednn::LayerParameters> all;
-  for (Module<float>* layer : with_parameters_) {
-    const OpSpec<float> op = layer->describe();
+  for (const auto& [layer, op] : with_parameters_) {
     onednn::LayerParameters p;
     if (op.weight) {  // a convolution's W, an affine batch norm's γ
       p.weight = op.weight->value.data();
@@ -134,17 +133,12 @@ void OnednnChain::forward_impl(const Tensor<float>& input, Tensor<float>& output
   input_ = input;  // the base class checked the shapes, layer by layer (output_shape)
   // The step is not among its container's children (its layers are), so train()/eval() reach
   // the layers, not it: each batch norm's mode is its own (parameters() passes it on), and only
-  // they have one that changes what the chain computes. What a training BatchNorm's own forward
-  // refuses (one value per channel) is refused here too.
+  // they have one that changes what the chain computes. What a training layer's own forward
+  // refuses (a BatchNorm's one value per channel) is refused here too.
   Shape shape = shape_of(input_);
-  for (std::size_t k = 0; k < layers_.size(); ++k) {
-    const Module<float>& layer = *layers_[k];
-    if (kernel_layers_[k].kind == ChainKind::batch_norm && layer.is_training() &&
-        shape[0] < layer.smallest_training_batch(shape))
-      throw ShapeError(layer.name() +
-                       ": expected more than 1 value per channel when training, got input " +
-                       to_string(shape));
-    shape = layer.output_shape(shape);
+  for (const Module<float>* layer : layers_) {
+    if (layer->is_training()) layer->check_training_input(shape);
+    shape = layer->output_shape(shape);
   }
   chain_.forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters());
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "framework/fusion/plan.h"
@@ -51,7 +52,9 @@ class OnednnChain : public Layer<float> {
   static onednn::Chain::Shape4 shape4(const Shape& shape);
 
   std::vector<Module<float>*> layers_;
-  std::vector<Module<float>*> with_parameters_;  // the Conv2d and BatchNorm2d layers, in order
+  // The Conv2d and BatchNorm2d layers, in order, each with its description, taken once: its
+  // tensors' addresses hold for the layer's life (modules never move).
+  std::vector<std::pair<Module<float>*, OpSpec<float>>> with_parameters_;
   std::vector<onednn::Chain::Layer> kernel_layers_;
   onednn::Chain chain_;
   Tensor<float> input_;  // X, which the first convolution's backward reads

@@ -53,14 +53,14 @@ class BatchNorm : public Layer<T> {
   Parameter<T>& bias() { return bias_; }      // β
   const Tensor<T>& running_mean() const { return running_mean_; }
   const Tensor<T>& running_var() const { return running_var_; }
-  // For kernels that update the running statistics in place (fusion/onednn_chain.h).
+  // The running statistics in place, for tests that set them.
   T* running_mean_data() { return running_mean_.data(); }
   T* running_var_data() { return running_var_.data(); }
 
   // 2 where a sample holds one value per channel (BatchNorm1d on N × C, or a 1 × 1 plane).
   std::size_t smallest_training_batch(const Shape& input_shape) const override;
   // Throws ShapeError unless training on this input has more than one value per channel.
-  void check_training_input(const Shape& input_shape) const;
+  void check_training_input(const Shape& input_shape) const override;
 
  protected:
   void forward_impl(const Tensor<T>& input, Tensor<T>& output) override;

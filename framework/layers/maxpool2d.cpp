@@ -24,9 +24,7 @@ Shape MaxPool2d<T>::output_shape(const Shape& input_shape) const {
 
 template <class T>
 reference::Pool2dGeometry MaxPool2d<T>::geometry(const Shape& input_shape) const {
-  const Shape out = output_shape(input_shape);
-  return {input_shape[0], input_shape[1], input_shape[2], input_shape[3],
-          kernel_size_,   stride_,        out[2],         out[3]};
+  return pool2d_geometry(input_shape, output_shape(input_shape), kernel_size_, stride_);
 }
 
 template <class T>

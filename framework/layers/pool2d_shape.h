@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "framework/kernels/reference/maxpool2d.h"
 #include "framework/tensor.h"
 
 namespace gradlab {
@@ -20,6 +21,13 @@ inline Shape pool2d_output_shape(const std::string& layer, const Shape& input, s
                      " window (output size would be < 1)");
   }
   return {input[0], input[1], (H - K) / S + 1, (W - K) / S + 1};
+}
+
+// The sizes a pooling kernel works with, from the input's shape and the output's
+// (pool2d_output_shape's).
+inline reference::Pool2dGeometry pool2d_geometry(const Shape& input, const Shape& output,
+                                                 std::size_t K, std::size_t S, std::size_t P = 0) {
+  return {input[0], input[1], input[2], input[3], K, S, output[2], output[3], P};
 }
 
 }  // namespace gradlab
