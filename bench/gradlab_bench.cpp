@@ -13,7 +13,8 @@
 //                            alternating in one process (see overhead() below)
 //   gradlab_bench batchnorm BATCH [MNIST] — the shipped ResNet's training images/second with
 //                            BatchNorm2d as a layer, on oneDNN, and on oneDNN with its ReLU fused
-//   gradlab_bench machine  — the CPU, and the instruction sets oneDNN and gradlab's own kernels use
+//   gradlab_bench machine  — the CPU, the instruction sets oneDNN and gradlab's own kernels use,
+//                            and the f32 matmul rate (2048³ sgemm, best of 5)
 // The reference models: MLP 784-256-128-10 (SGD momentum 0.9, lr 0.1), the LeNet-style CNN and
 // the strided CNN of issue #11 (3×3 convolutions, stride 2 and padding 2, 27, 21 and 33 channels,
 // no Conv→ReLU→Pool triple) (Adam, lr 1e-3), softmax cross-entropy. bench/run.sh runs
@@ -31,6 +32,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -602,7 +604,24 @@ nlohmann::json batch_norm_fusion(std::size_t batch, const std::string& data_fold
           {"variants", rows},         {"data", data_folder.empty() ? "random" : "mnist"}};
 }
 
-// The CPU this runs on, and the instruction sets the kernels use on it.
+// The machine's float32 matmul rate as oneDNN reaches it: a 2048³ sgemm (2 · 2048³ FLOPs), best
+// of 5 after one warm-up, on the threads the process has. Every speed figure reads against it.
+double matmul_gflops() {
+  const std::size_t n = 2048;
+  std::vector<float> a(n * n, 1.0f), b(n * n, 0.5f), c(n * n);
+  const Kernels<float>& k = kernels<float>(Backend::onednn);
+  k.gemm(false, false, n, n, n, a.data(), b.data(), c.data(), false);
+  double best = 0;
+  for (int run = 0; run < 5; ++run) {
+    const auto start = Clock::now();
+    k.gemm(false, false, n, n, n, a.data(), b.data(), c.data(), false);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    best = std::max(best, 2.0 * n * n * n / seconds / 1e9);
+  }
+  return best;
+}
+
+// The CPU this runs on, the instruction sets the kernels use on it, and its matmul rate.
 nlohmann::json machine() {
   std::string model = "unknown";
   std::ifstream cpuinfo("/proc/cpuinfo");
@@ -614,7 +633,9 @@ nlohmann::json machine() {
   return {{"cpu", model},
           {"cores", std::thread::hardware_concurrency()},
           {"onednn_isa", onednn::cpu_isa()},
-          {"gradlab_simd", to_string(simd_level())}};
+          {"gradlab_simd", to_string(simd_level())},
+          {"threads", num_threads()},
+          {"matmul_2048_f32_gflops", matmul_gflops()}};
 }
 
 int main(int argc, char** argv) {

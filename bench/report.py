@@ -52,7 +52,8 @@ def main(folder):
     date = subprocess.run(["date", "-u", "+%Y-%m-%d %H:%M UTC"], capture_output=True, text=True).stdout.strip()
     machine = load(os.path.join(folder, "machine.json"))
     print(f"Machine: {machine['cpu']}, {machine['cores']} cores; oneDNN ISA {machine['onednn_isa']}, "
-          f"gradlab SIMD {machine['gradlab_simd']}; OMP_NUM_THREADS=2; {date}; "
+          f"gradlab SIMD {machine['gradlab_simd']}; f32 matmul (2048³ sgemm) "
+          f"{machine.get('matmul_2048_f32_gflops', float('nan')):.0f} GFLOP/s; OMP_NUM_THREADS=2; {date}; "
           f"medians of {repeats} rounds, gradlab and PyTorch back to back in each\n")
 
     kernels = kernel_table(kernel_rounds)
