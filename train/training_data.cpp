@@ -47,6 +47,15 @@ TrainingData::TrainingData(const ExperimentConfig& config)
     sampler_ = std::make_unique<WeightedSampler>(class_balancing_weights(train_labels_, classes()));
     train_loader_.set_sampler(sampler_.get());
   }
+  // A shift of half the smaller side or more can move an image's whole content out of view:
+  // training on blank images without a word.
+  const std::size_t translate = config.data.augmentation.translate,
+                    side = std::min(train_set_.height, train_set_.width);
+  if (translate > 0 && 2 * translate >= side)
+    throw ConfigError("data.augment.translate: " + std::to_string(translate) + " pixels shifts " +
+                      std::to_string(train_set_.height) + "x" + std::to_string(train_set_.width) +
+                      " images out of view; at most " + std::to_string((side - 1) / 2) +
+                      " (under half the smaller side)");
   train_loader_.set_augmentation(config.data.augmentation);  // never validation or test
 }
 

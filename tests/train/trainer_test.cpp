@@ -128,6 +128,18 @@ TEST_CASE("A missing data folder is reported with the path and the fix", "[train
       Catch::Matchers::StartsWith("/nonexistent/folder/train-images-idx3-ubyte: not found"));
 }
 
+TEST_CASE("A shift that moves images out of view is refused naming the key", "[trainer][errors]") {
+  const std::string data = testing::make_synthetic_dataset("translate", 40, 10);
+  ExperimentConfig config = small_experiment(data, temp_run("translate"), 2);
+  config.data.augmentation.translate = 14;  // 28×28 images: a shift of 14 leaves half of one
+  std::ostringstream log;
+  CHECK_THROWS_WITH(train_experiment(config, {}, log),
+                    "data.augment.translate: 14 pixels shifts 28x28 images out of view; at most "
+                    "13 (under half the smaller side)");
+  config.data.augmentation.translate = 13;
+  CHECK_NOTHROW(train_experiment(config, {}, log));
+}
+
 namespace {
 // The small experiment with another optimizer learning rate (as `--set optimizer.lr=...`) and
 // divergence factor.
