@@ -14,6 +14,7 @@ packages=(
   libcli11-dev                          # command line
   zlib1g-dev                            # .gz data sets
   libpng-dev                            # PNG images: predict's input, the PCA figures
+  libjpeg62-turbo-dev                   # JPEG images in image folders (libjpeg-turbo)
   libxtensor-blas-dev liblapack-dev libblas-dev   # eigen/SVD (LAPACK) for framework/math
   libopenblas0-openmp                   # ...run by OpenBLAS (also the PyTorch baseline's BLAS)
   libopenmpi-dev openmpi-bin            # data-parallel training: mpirun -np N gradlab train

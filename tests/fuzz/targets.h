@@ -21,7 +21,8 @@ bool config(const std::uint8_t* data, std::size_t size);
 // A checkpoint, read as `gradlab eval` and `--resume` read one: the safetensors file, its
 // metadata, the model its config describes, its weights and its optimizer state.
 bool checkpoint(const std::uint8_t* data, std::size_t size);
-// A PGM or PNG image for `gradlab predict`.
+// An image file (PNG, JPEG, PGM) as image folders and `gradlab predict` read one: probed,
+// decoded to grey and to RGB, and resized.
 bool image(const std::uint8_t* data, std::size_t size);
 
 struct Target {
