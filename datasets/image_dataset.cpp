@@ -1,5 +1,6 @@
 #include "datasets/image_dataset.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <numeric>
@@ -48,6 +49,25 @@ ImageDataset load_idx_dataset(const std::string& folder, const std::string& spli
     data.labels[i] = labels.data[i];
   }
   return data;
+}
+
+ImageDataset gather(const ImageDataset& data, const std::vector<std::size_t>& indices) {
+  ImageDataset out;
+  out.count = indices.size();
+  out.channels = data.channels;
+  out.height = data.height;
+  out.width = data.width;
+  out.classes = data.classes;
+  const std::size_t size = data.image_size();
+  out.pixels.resize(out.count * size);
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    const std::size_t i = indices[k];
+    if (i >= data.count) throw std::out_of_range("gather: index " + std::to_string(i));
+    std::copy_n(data.image(i), size, out.pixels.data() + k * size);
+    out.labels.push_back(data.labels[i]);
+    if (!data.files.empty()) out.files.push_back(data.files[i]);
+  }
+  return out;
 }
 
 Split split_indices(std::size_t count, double validation_fraction, Rng& rng) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,23 @@ namespace gradlab {
 
 struct ImageDataset {
   std::size_t count = 0, channels = 1, height = 0, width = 0, classes = 0;
-  std::vector<std::uint8_t> pixels;  // count × channels × height × width, row-major
-  Labels labels;                     // count values in [0, classes)
+  // count × channels × height × width, row-major: in `pixels`, or in a memory-mapped file (an
+  // image folder's cache) that `mapping` keeps open and `mapped` points into.
+  std::vector<std::uint8_t> pixels;
+  std::shared_ptr<const void> mapping;
+  const std::uint8_t* mapped = nullptr;
+  Labels labels;  // count values in [0, classes)
+  // Where each image came from, relative to the data set's folder (image folders); else empty.
+  std::vector<std::string> files;
 
   std::size_t image_size() const { return channels * height * width; }
+  const std::uint8_t* image(std::size_t index) const {
+    return (mapped ? mapped : pixels.data()) + index * image_size();
+  }
 };
+
+// The images of `data` at `indices`, in that order, copied (with their files, if known).
+ImageDataset gather(const ImageDataset& data, const std::vector<std::size_t>& indices);
 
 // Reads <folder>/<split>-images-idx3-ubyte and <split>-labels-idx1-ubyte, each optionally with
 // .gz (as Debian's Fashion-MNIST ships them); split is "train" or "t10k". Checks that the two

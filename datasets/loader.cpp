@@ -86,7 +86,7 @@ bool DataLoader::next(Tensor<float>& images, Labels& labels) {
   const std::size_t plane = data_.height * data_.width;
   for (std::size_t n = 0; n < N; ++n) {
     const std::size_t index = order_[first + n];
-    const std::uint8_t* pixels = data_.pixels.data() + index * D;
+    const std::uint8_t* pixels = data_.image(index);
     if (augmentation_.enabled()) {
       augmented_.resize(D);
       Rng image_rng(derive_seed(augmentation_seed_, first + n + 1));

@@ -2,6 +2,10 @@
 
 #include <stdexcept>
 
+#include "datasets/idx.h"
+#include "datasets/image_file.h"
+#include "framework/config_reader.h"
+
 namespace gradlab {
 
 namespace {
@@ -42,7 +46,18 @@ const std::vector<DatasetSpec>& datasets() {
        {},
        "train",
        "t10k",
-       {{0.0}, {1.0}}}};
+       {{0.0}, {1.0}}},
+      {"image_folder",
+       "your own images: a folder of class folders of PNG, JPEG or PGM files (or of train/, val/ "
+       "and test/ folders of them), as torchvision's ImageFolder",
+       "",
+       {},
+       {},
+       "train",
+       "test",
+       {{0.0}, {1.0}},
+       /*mirror_keeps_class=*/false,
+       /*image_folder=*/true}};
   return all;
 }
 
@@ -61,14 +76,89 @@ const DatasetSpec& find_dataset(const std::string& name) {
   throw std::invalid_argument("unknown data set '" + name + "' (valid: " + valid + ")");
 }
 
-ImageDataset load_split(const DatasetSpec& spec, const std::string& folder,
-                        const std::string& split) {
-  return load_idx_dataset(folder, split, spec.classes());
+namespace {
+
+ImageDecoding decoding_of(const DataSource& source) {
+  ImageDecoding decoding;
+  decoding.channels = source.channels;
+  decoding.height = source.height;
+  decoding.width = source.width;
+  decoding.skip_unreadable = source.skip_unreadable;
+  if (source.cache) decoding.cache_folder = default_cache_folder();
+  return decoding;
 }
 
-Shape sample_shape(const DatasetSpec& spec, const std::string& folder) {
+// The folder's training classes, checked against those the config names (a checkpoint's config
+// names those it was trained on: a folder with other classes cannot be evaluated with it).
+ImageFolderLayout checked_layout(const DataSource& source) {
+  ImageFolderLayout layout = image_folder_layout(source.folder);
+  if (!source.class_names.empty() && source.class_names != layout.class_names) {
+    std::string names;
+    for (const std::string& name : layout.class_names) names += (names.empty() ? "" : ", ") + name;
+    throw DataError(layout.train + ": class folders (" + names +
+                    ") are not the classes the config or checkpoint names (data.class_names, " +
+                    std::to_string(source.class_names.size()) + " classes)");
+  }
+  return layout;
+}
+
+// A folder without its own test split: its images shuffled by the seed, the last
+// round(count · test_split) for test.
+ImageDataset flat_folder_split(const DataSource& source, const ImageFolderLayout& layout,
+                               const std::string& split, const LoadLog& log) {
+  if (split == "validation") return {};
+  if (split == "test" && source.test_split <= 0)
+    throw ConfigError("data.test_split: " + layout.root +
+                      " has no test/ folder; set data.test_split (e.g. 0.1) to hold out a "
+                      "fraction of its images for test, or make train/ and test/ folders");
+  const ImageDataset all = load_images(list_images(layout.root, layout.class_names),
+                                       layout.class_names.size(), decoding_of(source), log);
+  Rng rng(derive_seed(source.split_seed, 0x7e57));
+  const Split parts = split_indices(all.count, source.test_split, rng);
+  return gather(all, split == "test" ? parts.validation : parts.train);
+}
+
+}  // namespace
+
+std::vector<std::string> class_names_of(const DataSource& source) {
+  const DatasetSpec& spec = find_dataset(source.dataset);
+  if (!spec.image_folder) return spec.class_names;
+  return image_folder_layout(source.folder).class_names;
+}
+
+ImageDataset load_split(const DataSource& source, const std::string& split, const LoadLog& log) {
+  if (split != "train" && split != "validation" && split != "test")
+    throw std::invalid_argument("load_split: no split '" + split + "'");
+  const DatasetSpec& spec = find_dataset(source.dataset);
+  if (!spec.image_folder) {
+    if (split == "validation") return {};
+    return load_idx_dataset(source.folder, split == "train" ? spec.train_split : spec.test_split,
+                            spec.classes());
+  }
+  const ImageFolderLayout layout = checked_layout(source);
+  if (!layout.has_splits()) return flat_folder_split(source, layout, split, log);
+  const std::string& folder = split == "train"        ? layout.train
+                              : split == "validation" ? layout.validation
+                                                      : layout.test;
+  if (folder.empty()) {
+    if (split == "validation") return {};
+    throw DataError(layout.root + "/test: not found; the folder has train/ but no test/");
+  }
+  return load_images(list_images(folder, layout.class_names), layout.class_names.size(),
+                     decoding_of(source), log);
+}
+
+Shape sample_shape(const DataSource& source) {
+  const DatasetSpec& spec = find_dataset(source.dataset);
   if (!spec.sample_shape.empty()) return spec.sample_shape;
-  const ImageDataset data = load_split(spec, folder, spec.train_split);
+  if (spec.image_folder && source.height) return {source.channels, source.height, source.width};
+  if (spec.image_folder) {
+    const ImageFolderLayout layout = checked_layout(source);
+    const ImageList list = list_images(layout.train, layout.class_names);
+    const Image first = read_image(list.folder + "/" + list.files[0], source.channels);
+    return {source.channels, first.height, first.width};
+  }
+  const ImageDataset data = load_split(source, "train");
   return {data.channels, data.height, data.width};
 }
 

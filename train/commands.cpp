@@ -46,7 +46,7 @@ ExperimentConfig load_experiment(const std::string& path,
 
 // One sample's C × H × W for a config, without loading the data where the data set fixes it.
 Shape sample_shape_of(const ExperimentConfig& config) {
-  return sample_shape(find_dataset(config.data.dataset), config.data.folder);
+  return sample_shape(config.data);
 }
 
 // An export's output must not land on a checkpoint: `export CK --onnx CK` would replace the
@@ -65,7 +65,7 @@ void refuse_to_overwrite_checkpoint(const std::string& output, const std::string
 }
 
 std::size_t classes_of(const ExperimentConfig& config) {
-  return find_dataset(config.data.dataset).classes();
+  return config.data.class_names.size();
 }
 
 void print_probabilities(const std::string& label, const float* logits, std::size_t classes) {
@@ -112,10 +112,12 @@ int train_command(const std::string& config_path, std::vector<std::string> overr
 int eval_command(const std::string& checkpoint_path, const std::string& data_dir,
                  const std::string& backend, const std::string& report_path) {
   LoadedModel loaded = load_trained_model(checkpoint_path, backend);
-  const std::string folder = data_dir.empty() ? loaded.config.data.folder : data_dir;
-  const DatasetSpec& dataset = find_dataset(loaded.config.data.dataset);
-  const std::size_t classes = dataset.classes();
-  const ImageDataset test = load_split(dataset, folder, dataset.test_split);
+  DataSource source = loaded.config.data;
+  if (!data_dir.empty()) source.folder = data_dir;
+  const std::string& folder = source.folder;
+  const DatasetSpec& dataset = find_dataset(source.dataset);
+  const std::size_t classes = classes_of(loaded.config);
+  const ImageDataset test = load_split(source, "test");
   if (Shape{test.channels, test.height, test.width} != loaded.checkpoint.sample_shape) {
     throw DataError(folder + ": images are " + to_string({test.channels, test.height, test.width}) +
                     ", the model takes " + to_string(loaded.checkpoint.sample_shape));
@@ -166,53 +168,118 @@ int report_command(const std::string& run_dir, const std::string& backend) {
   return 0;
 }
 
-int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images,
-                    const std::string& backend, bool json) {
+namespace {
+
+// The images a predict argument names: an image file, or a folder's images (recursively, sorted).
+std::vector<std::string> image_files(const std::string& path) {
+  if (!fs::is_directory(path)) return {path};
+  std::vector<std::string> files;
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(path)) {
+    std::string extension = entry.path().extension().string();
+    for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (entry.is_regular_file() && entry.path().filename().string()[0] != '.' &&
+        (extension == ".png" || extension == ".jpg" || extension == ".jpeg" || extension == ".pgm"))
+      files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw DataError(path + ": no images (.png, .jpg, .jpeg, .pgm) in the folder");
+  return files;
+}
+
+// One image as the model takes it: its channels, resized as the training images were (when the
+// config resized them), else refused if its size differs.
+Image model_input(const std::string& path, const ExperimentConfig& config, const Shape& shape) {
+  Image image = read_image(path, shape[0]);
+  if (config.data.height) image = resize_image(image, config.data.height, config.data.width);
+  if (image.height != shape[1] || image.width != shape[2])
+    throw DataError(path + ": image is " + std::to_string(image.height) + "x" +
+                    std::to_string(image.width) + ", the model takes " + std::to_string(shape[1]) +
+                    "x" + std::to_string(shape[2]) + (shape[0] == 1 ? " grey" : " colour"));
+  return image;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+}  // namespace
+
+int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& inputs,
+                    const std::string& backend, bool json, const std::string& csv_path) {
   LoadedModel loaded = load_trained_model(checkpoint_path, backend);
   const Shape& shape = loaded.checkpoint.sample_shape;  // C, H, W
-  const std::size_t classes = classes_of(loaded.config);
-  // Grayscale images only (checked below): channel 0's statistics.
+  const std::size_t classes = classes_of(loaded.config), plane = shape[1] * shape[2];
   const Normalization& norm = loaded.config.data.normalization;
-  auto normalise = [&](std::uint8_t p) {
-    return static_cast<float>((p / 255.0 - norm.mean_of(0)) / norm.std_of(0));
-  };
-  for (const std::string& path : images) {
+  const std::vector<std::string>& names = loaded.config.data.class_names;
+  std::string csv = "image,class,name";
+  for (const std::string& name : names) csv += ",p_" + csv_field(name);
+  csv += "\n";
+  for (const std::string& input : inputs) {
     std::vector<std::uint8_t> pixels;
-    std::size_t count = 1, height, width;
-    if (path.find("idx3-ubyte") != std::string::npos) {
-      const IdxArray idx = read_idx(path, 3);
-      count = idx.dims[0], height = idx.dims[1], width = idx.dims[2];
+    std::vector<std::string> labels;
+    if (input.find("idx3-ubyte") != std::string::npos) {
+      const IdxArray idx = read_idx(input, 3);
+      if (shape[0] != 1 || idx.dims[1] != shape[1] || idx.dims[2] != shape[2])
+        throw DataError(input + ": images are " + std::to_string(idx.dims[1]) + "x" +
+                        std::to_string(idx.dims[2]) + ", the model takes " + to_string(shape));
       pixels = idx.data;
+      for (std::size_t n = 0; n < idx.dims[0]; ++n)
+        labels.push_back(input + "[" + std::to_string(n) + "]");
     } else {
-      GrayImage image = read_gray_image(path);
-      height = image.height, width = image.width;
-      pixels = std::move(image.pixels);
+      for (const std::string& path : image_files(input)) {
+        const Image image = model_input(path, loaded.config, shape);
+        pixels.insert(pixels.end(), image.pixels.begin(), image.pixels.end());
+        labels.push_back(path);
+      }
     }
-    if (shape[0] != 1 || height != shape[1] || width != shape[2]) {
-      throw DataError(path + ": image is " + std::to_string(height) + "x" + std::to_string(width) +
-                      ", the model takes " + std::to_string(shape[1]) + "x" +
-                      std::to_string(shape[2]) + " grayscale");
+    // The logits of every image, in batches of at most 256.
+    const std::size_t count = labels.size(), image_size = shape[0] * plane;
+    std::vector<float> logits(count * classes);
+    for (std::size_t first = 0; first < count; first += 256) {
+      const std::size_t n = std::min<std::size_t>(256, count - first);
+      Tensor<float> batch = Tensor<float>::from_shape({n, shape[0], shape[1], shape[2]});
+      for (std::size_t i = 0; i < n * image_size; ++i) {
+        const std::size_t c = (i / plane) % shape[0];
+        batch.data()[i] = static_cast<float>(
+            (pixels[first * image_size + i] / 255.0 - norm.mean_of(c)) / norm.std_of(c));
+      }
+      const Tensor<float>& out = loaded.model->forward(batch);
+      std::copy_n(out.data(), n * classes, logits.begin() + first * classes);
     }
-    Tensor<float> batch = Tensor<float>::from_shape({count, 1, height, width});
-    for (std::size_t i = 0; i < pixels.size(); ++i) batch.data()[i] = normalise(pixels[i]);
-    const Tensor<float>& logits = loaded.model->forward(batch);
     for (std::size_t n = 0; n < count; ++n) {
-      const std::string label = count == 1 ? path : path + "[" + std::to_string(n) + "]";
       const float* row = logits.data() + n * classes;
+      const std::size_t predicted =
+          static_cast<std::size_t>(std::max_element(row, row + classes) - row);
+      if (!csv_path.empty()) {
+        const float top = row[predicted];
+        double sum = 0;
+        for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(row[c]) - top);
+        csv += csv_field(labels[n]) + "," + std::to_string(predicted) + "," +
+               csv_field(names[predicted]);
+        for (std::size_t c = 0; c < classes; ++c) {
+          char probability[32];
+          std::snprintf(probability, sizeof probability, ",%.6g",
+                        std::exp(double(row[c]) - top) / sum);
+          csv += probability;
+        }
+        csv += "\n";
+      }
       if (!json) {
-        print_probabilities(label, row, classes);
+        print_probabilities(labels[n], row, classes);
         continue;
       }
       // One JSON object per line, the logits at full float precision (for tools and tests).
-      const std::size_t predicted =
-          static_cast<std::size_t>(std::max_element(row, row + classes) - row);
-      std::cout << nlohmann::json{{"image", label},
+      std::cout << nlohmann::json{{"image", labels[n]},
                                   {"class", predicted},
                                   {"logits", std::vector<float>(row, row + classes)}}
                        .dump()
                 << "\n";
     }
   }
+  if (!csv_path.empty()) write_file_atomically(csv_path, csv);
   return 0;
 }
 

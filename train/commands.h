@@ -23,10 +23,13 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
 // running run, its best checkpoint evaluated on the test split.
 int report_command(const std::string& run_dir, const std::string& backend);
 
-// gradlab predict CHECKPOINT IMAGE...: class and probabilities per image (PGM, PNG or IDX);
-// json: one line per image, {"image", "class", "logits"} at full precision.
-int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& images,
-                    const std::string& backend, bool json = false);
+// gradlab predict CHECKPOINT INPUT...: class and probabilities per image; an input is an image
+// (PNG, JPEG, PGM; resized as the training images were), a folder of them (recursively) or an IDX
+// file. json: one line per image, {"image", "class", "logits"} at full precision. csv_path: also
+// a CSV there (image, class, name, one probability per class), written atomically.
+int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& inputs,
+                    const std::string& backend, bool json = false,
+                    const std::string& csv_path = "");
 
 // gradlab summary CONFIG: each layer, its output shape, parameter count and FLOPs.
 int summary_command(const std::string& config_path, const std::vector<std::string>& overrides);

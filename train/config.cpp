@@ -1,5 +1,6 @@
 #include "train/config.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -116,11 +117,51 @@ DataConfig parse_data(ConfigObject data) {
                                        ? std::nullopt
                                        : std::optional<std::string>(spec.default_folder));
   d.validation_split = data.number("validation_split", 0.1, {0.0, 1.0, true, false});
+  if (spec.image_folder) {
+    d.channels = static_cast<std::size_t>(data.integer("channels", 1, 1, 3));
+    if (d.channels == 2)
+      throw ConfigError(data.key_path("channels") + ": 1 (grey) or 3 (RGB), not 2");
+    if (data.has("image_size")) {
+      const std::vector<double> size = data.number_list("image_size", {1, 4096});
+      if (size.size() != 2 || size[0] != std::floor(size[0]) || size[1] != std::floor(size[1]))
+        throw ConfigError(data.key_path("image_size") +
+                          ": expected [height, width] in pixels, got " +
+                          data.json("image_size").dump());
+      d.height = static_cast<std::size_t>(size[0]);
+      d.width = static_cast<std::size_t>(size[1]);
+    }
+    d.test_split = data.number("test_split", 0.0, {0.0, 1.0, true, false});
+    d.skip_unreadable = data.boolean("skip_unreadable", false);
+    d.cache = data.boolean("cache", true);
+  }
+  // The class names reports and evaluations show: the data set's (an image folder's class
+  // folders), or one string per class.
+  d.class_names = spec.class_names;
+  if (data.has("class_names")) {
+    const nlohmann::json& names = data.json("class_names");
+    const std::string where = data.key_path("class_names");
+    const std::size_t expected = spec.image_folder ? names.size() : spec.classes();
+    if (!names.is_array() || names.size() != expected || expected < 2)
+      throw ConfigError(where + ": expected a list of " +
+                        (spec.image_folder ? std::string("class names (one per class folder)")
+                                           : std::to_string(expected) + " names (one per class)") +
+                        ", got " + names.dump());
+    d.class_names.assign(names.size(), "");
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      if (!names[c].is_string() || names[c].get<std::string>().empty())
+        throw ConfigError(where + "[" + std::to_string(c) + "]: expected a non-empty name, got " +
+                          names[c].dump());
+      d.class_names[c] = names[c].get<std::string>();
+    }
+  } else if (spec.image_folder) {
+    d.class_names = class_names_of(d);
+  }
   if (data.has("normalize")) {
     // {"mean": m, "std": s} with numbers (every channel) or lists (one per channel), or
     // "dataset": the data set's own statistics (datasets/registry.h).
     if (data.json("normalize") == "dataset") {
       d.normalization = spec.statistics;
+      d.normalize_from_training = spec.image_folder;
     } else {
       ConfigObject normalize = data.object("normalize");
       d.normalization.mean = numbers(normalize, "mean", 0.0, {-1e6, 1e6});
@@ -134,25 +175,10 @@ DataConfig parse_data(ConfigObject data) {
   }
   if (data.has("keep_fraction")) {
     d.keep_fraction = data.number_list("keep_fraction", {0.0, 1.0});
-    if (d.keep_fraction.size() != spec.classes())
+    if (d.keep_fraction.size() != d.class_names.size())
       throw ConfigError("data.keep_fraction: expected one fraction per class (" +
-                        std::to_string(spec.classes()) + "), got " +
+                        std::to_string(d.class_names.size()) + "), got " +
                         std::to_string(d.keep_fraction.size()));
-  }
-  // The class names reports and evaluations show: the data set's, or one string per class.
-  d.class_names = spec.class_names;
-  if (data.has("class_names")) {
-    const nlohmann::json& names = data.json("class_names");
-    const std::string where = data.key_path("class_names");
-    if (!names.is_array() || names.size() != spec.classes())
-      throw ConfigError(where + ": expected a list of " + std::to_string(spec.classes()) +
-                        " names (one per class), got " + names.dump());
-    for (std::size_t c = 0; c < names.size(); ++c) {
-      if (!names[c].is_string() || names[c].get<std::string>().empty())
-        throw ConfigError(where + "[" + std::to_string(c) + "]: expected a non-empty name, got " +
-                          names[c].dump());
-      d.class_names[c] = names[c].get<std::string>();
-    }
   }
   d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
   d.oversample = data.boolean("oversample", false);
@@ -192,6 +218,17 @@ nlohmann::json resolved_config(const ExperimentConfig& experiment, const nlohman
   };
   r["data"]["normalize"] = {{"mean", one_or_list(experiment.data.normalization.mean)},
                             {"std", one_or_list(experiment.data.normalization.std)}};
+  if (experiment.data.normalize_from_training) r["data"]["normalize"] = "dataset";
+  if (find_dataset(experiment.data.dataset).image_folder) {
+    // The classes trained on, so that eval and predict need not see the training folder.
+    r["data"]["class_names"] = experiment.data.class_names;
+    r["data"]["channels"] = experiment.data.channels;
+    if (experiment.data.height)
+      r["data"]["image_size"] = {experiment.data.height, experiment.data.width};
+    r["data"]["test_split"] = experiment.data.test_split;
+    r["data"]["skip_unreadable"] = experiment.data.skip_unreadable;
+    r["data"]["cache"] = experiment.data.cache;
+  }
   r["data"]["limit"] = experiment.data.limit;
   r["data"]["oversample"] = experiment.data.oversample;
   if (experiment.data.augmentation.enabled() || r["data"].contains("augment")) {
@@ -227,6 +264,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
       root.integer("seed", 42, 0, std::numeric_limits<long long>::max()));
 
   experiment.data = parse_data(root.object("data"));
+  experiment.data.split_seed = experiment.seed;
 
   experiment.model = root.json("model");
   if (!experiment.model.is_object())

@@ -3,11 +3,23 @@
 // nearest valid name. A full example is experiments/mnist_lenet.json; the keys:
 //
 //   seed                 integer (42)
-//   data.dataset         a name from datasets/registry.h: "mnist" | "fashion_mnist" | "idx"
+//   data.dataset         a name from datasets/registry.h: "mnist" | "fashion_mnist" | "idx" |
+//                        "image_folder"
 //   data.folder          folder of its files (the registry's default for mnist and fashion_mnist)
-//   data.validation_split fraction of the training set held out (0.1)
+//   data.validation_split fraction of the training set held out (0.1; an image folder's val/
+//                        folder instead, when it has one)
 //   data.normalize       {"mean", "std"} of pixels in [0, 1], numbers or one per channel
 //                        ({0, 1}); or "dataset": the data set's statistics from the registry
+//                        (an image folder's: per channel, of its training images, computed when
+//                        the run starts and written into the run's config and checkpoints)
+//   image folders only (datasets/image_folder.h):
+//   data.channels        1 (grey) or 3 (RGB) (1)
+//   data.image_size      [H, W]: every image resized to it (centre crop to the aspect ratio,
+//                        antialiased bilinear); absent: every image must have one size
+//   data.test_split      fraction held out for test by the seed when the folder has no test/ (0)
+//   data.skip_unreadable leave unreadable images out, listed in the log, instead of stopping
+//                        (false)
+//   data.cache           decode once into a cache file and memory-map it later (true)
 //   data.keep_fraction   per-class fraction of training images kept, one per class ([] = all)
 //   data.limit           use only the first N training images (0 = all)
 //   data.oversample      draw training batches with class-balancing weights (false)
@@ -40,21 +52,25 @@
 
 #include "datasets/augmentation.h"
 #include "datasets/loader.h"
+#include "datasets/registry.h"
 #include "framework/config_reader.h"
 #include "framework/losses/registry.h"
 #include "framework/optim/registry.h"
 
 namespace gradlab {
 
-struct DataConfig {
-  std::string dataset, folder;
+// What the data sets read (DataSource: which data, where, how decoded), and what the trainer does
+// with it.
+struct DataConfig : DataSource {
   double validation_split = 0.1;
   Normalization normalization;
+  // data.normalize: "dataset" of an image folder: the training images' statistics, computed by
+  // TrainingData (normalization is {0, 1} until then).
+  bool normalize_from_training = false;
   std::vector<double> keep_fraction;
   std::size_t limit = 0;
   bool oversample = false;
-  Augmentation augmentation;             // of training images only
-  std::vector<std::string> class_names;  // one per class: data.class_names, else the data set's
+  Augmentation augmentation;  // of training images only
 };
 
 struct ExperimentConfig {

@@ -34,7 +34,7 @@ LoadedModel load_trained_model(const std::string& checkpoint_path, const std::st
                     "; the command line runs models of images [C, H, W]");
   loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
   loaded.model = build_experiment_model<float>(loaded.config, loaded.checkpoint.sample_shape,
-                                               find_dataset(loaded.config.data.dataset).classes());
+                                               loaded.config.data.class_names.size());
   loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
   restore_model(loaded.checkpoint, *loaded.model);
   loaded.model->eval();

@@ -62,10 +62,12 @@ int main(int argc, char** argv) {
   report->add_option("--backend", backend, "kernels for the evaluation: " + backend_list)
       ->check(CLI::IsMember(backend_names));
 
-  CLI::App* predict =
-      app.add_subcommand("predict", "class and probabilities for images (PGM, PNG or IDX)");
+  CLI::App* predict = app.add_subcommand(
+      "predict", "class and probabilities for images (PNG, JPEG, PGM, IDX, or folders)");
   predict->add_option("checkpoint", checkpoint, "a .safetensors checkpoint")->required();
-  predict->add_option("images", images, "image files")->required();
+  predict->add_option("images", images, "image files or folders of them")->required();
+  std::string predict_csv;
+  predict->add_option("--csv", predict_csv, "also write the predictions to this CSV file");
   bool predict_json = false;
   predict->add_flag("--json", predict_json,
                     "one JSON line per image: class and logits at full precision");
@@ -136,7 +138,8 @@ int main(int argc, char** argv) {
     }
     if (*eval) return gradlab::eval_command(checkpoint, data, backend, report_path);
     if (*report) return gradlab::report_command(run_dir, backend);
-    if (*predict) return gradlab::predict_command(checkpoint, images, backend, predict_json);
+    if (*predict)
+      return gradlab::predict_command(checkpoint, images, backend, predict_json, predict_csv);
     if (*summary) return gradlab::summary_command(config, overrides);
     if (*export_onnx)
       return gradlab::export_command(checkpoint, onnx_path, export_batch, GRADLAB_VERSION);

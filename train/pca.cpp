@@ -32,7 +32,7 @@ constexpr std::size_t kTilesPerRow = 10, kMaxEigendigits = 40, kUpscale = 3;
 Matrix image_matrix(const ImageDataset& data, std::size_t count) {
   const std::size_t size = data.image_size();
   Matrix x = Matrix::from_shape({count, size});
-  for (std::size_t i = 0; i < count * size; ++i) x.flat(i) = data.pixels[i] / 255.0;
+  for (std::size_t i = 0; i < count * size; ++i) x.flat(i) = data.image(0)[i] / 255.0;
   return x;
 }
 

@@ -271,6 +271,31 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
 
 namespace {
 
+// What loading the data says: notes on rank 0's log, and an image folder's decoding progress on
+// the terminal when there is a progress bar.
+LoadLog data_log(bool root, bool progress_bar, std::ostream& log) {
+  LoadLog data_log;
+  if (!root) return data_log;
+  data_log.note = [&log](const std::string& text) {
+    log << "data: " << text << "\n" << std::flush;
+  };
+  if (progress_bar)
+    data_log.progress = [](std::size_t done, std::size_t total) {
+      std::fprintf(stderr, "\rdecoding images %zu/%zu%s", done, total, done == total ? "\n" : "");
+    };
+  return data_log;
+}
+
+// The resolved config with the normalisation the loaders use: data.normalize "dataset" of an image
+// folder becomes the training images' numbers, so that eval, predict and export apply the same.
+nlohmann::json resolved_with_statistics(const ExperimentConfig& config, const TrainingData& data) {
+  nlohmann::json resolved = config.resolved;
+  if (config.data.normalize_from_training)
+    resolved["data"]["normalize"] = {{"mean", data.normalization().mean},
+                                     {"std", data.normalization().std}};
+  return resolved;
+}
+
 // One run from its first step to its final metrics: what train_experiment holds across epochs.
 // Every rank makes one; the data parallelism lives in DataParallel and the loaders' shards, and
 // rank 0 alone holds the run folder and writes the log.
@@ -281,7 +306,8 @@ class TrainingRun {
         options_(options),
         world_(options.world ? *options.world : single_process()),
         out_(world_.rank() == 0 ? log : nowhere_),
-        data_(config),
+        data_(config, data_log(world_.rank() == 0, options.progress_bar, out_)),
+        resolved_(resolved_with_statistics(config, data_)),
         run_(start(config, data_, world_)),
         parallel_(world_, *run_.model),
         divergence_(config.divergence_factor, config.divergence_steps),
@@ -293,7 +319,7 @@ class TrainingRun {
     run_path_ = broadcast_string(world_, folder_ ? folder_->path().string() : "", 0);
     last_checkpoint_ = broadcast_string(world_, folder_ ? folder_->last_checkpoint() : "", 0);
     progress_ = open_run(options, run_, folder(), parallel_, out_);
-    if (folder_) folder_->write_config(config.resolved);
+    if (folder_) folder_->write_config(resolved_);
     // The rate that runs, the config's (overrides included; a checkpoint's was the old run's).
     set_scheduled_rate(config, run_);
     log_header(out_, config, run_path_, data_, run_, world_);
@@ -392,10 +418,10 @@ class TrainingRun {
   void save(const nlohmann::json& line, bool improved) {
     folder_->append_metrics(line);
     save_checkpoint(folder_->last_checkpoint(), *run_.model, run_.optimizer.get(), progress_,
-                    config_.resolved, data_.sample_shape());
+                    resolved_, data_.sample_shape());
     if (improved)
       save_checkpoint(folder_->best_checkpoint(), *run_.model, run_.optimizer.get(), progress_,
-                      config_.resolved, data_.sample_shape());
+                      resolved_, data_.sample_shape());
   }
 
   const ExperimentConfig& config_;
@@ -403,8 +429,9 @@ class TrainingRun {
   Communicator& world_;
   std::ostream nowhere_{nullptr};  // the log of ranks other than 0
   std::ostream& out_;
-  TrainingData data_;  // the splits and their loaders
-  Run run_;            // model, loss, optimizer, schedule
+  TrainingData data_;        // the splits and their loaders
+  nlohmann::json resolved_;  // the config as run, written into the folder and checkpoints
+  Run run_;                  // model, loss, optimizer, schedule
   DataParallel<float> parallel_;
   std::optional<RunFolder> folder_;
   std::string run_path_, last_checkpoint_;

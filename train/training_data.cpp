@@ -1,26 +1,65 @@
 #include "train/training_data.h"
 
+#include "datasets/idx.h"
+
 #include <algorithm>
+#include <cmath>
 
 namespace gradlab {
 
 namespace {
 // The indices of the training split: the first data.limit images, thinned per class by
 // data.keep_fraction, then shuffled and split for validation, all drawn from the seed.
-Split draw_split(const ExperimentConfig& config, const ImageDataset& train_set) {
+Split draw_split(const ExperimentConfig& config, const ImageDataset& train_set,
+                 const ImageDataset& validation_set) {
   std::vector<std::size_t> indices(config.data.limit ? std::min(config.data.limit, train_set.count)
                                                      : train_set.count);
   for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
   Rng data_rng(config.seed + 1);
   if (!config.data.keep_fraction.empty())
     indices = keep_per_class(indices, train_set.labels, config.data.keep_fraction, data_rng);
-  Split split = split_indices(indices.size(), config.data.validation_split, data_rng);
+  // A data set with validation images of its own keeps all of train for training.
+  const double held_out = validation_set.count ? 0.0 : config.data.validation_split;
+  Split split = split_indices(indices.size(), held_out, data_rng);
   for (std::size_t& i : split.train) i = indices[i];
   for (std::size_t& i : split.validation) i = indices[i];
+  if (validation_set.count) {
+    split.validation.resize(validation_set.count);
+    for (std::size_t i = 0; i < validation_set.count; ++i) split.validation[i] = i;
+  }
   if (split.train.empty())
     throw ConfigError(
         "data: no training images left after limit, keep_fraction and validation_split");
   return split;
+}
+
+// Per channel, the mean and standard deviation of the pixels (scaled to [0, 1]) of the images at
+// `indices`, from a histogram of their bytes.
+Normalization training_statistics(const ImageDataset& data,
+                                  const std::vector<std::size_t>& indices) {
+  const std::size_t plane = data.height * data.width;
+  Normalization statistics;
+  statistics.mean.clear();
+  statistics.std.clear();
+  for (std::size_t c = 0; c < data.channels; ++c) {
+    std::vector<std::uint64_t> histogram(256, 0);
+    for (std::size_t i : indices) {
+      const std::uint8_t* pixels = data.image(i) + c * plane;
+      for (std::size_t k = 0; k < plane; ++k) ++histogram[pixels[k]];
+    }
+    double count = 0, sum = 0, squares = 0;
+    for (int p = 0; p < 256; ++p) {
+      const double n = static_cast<double>(histogram[p]), x = p / 255.0;
+      count += n;
+      sum += n * x;
+      squares += n * x * x;
+    }
+    const double mean = sum / count, variance = std::max(0.0, squares / count - mean * mean);
+    statistics.mean.push_back(mean);
+    // A channel of one value has no spread to divide by: leave it unscaled.
+    statistics.std.push_back(variance > 1e-12 ? std::sqrt(variance) : 1.0);
+  }
+  return statistics;
 }
 
 Labels labels_of(const ImageDataset& data, const std::vector<std::size_t>& indices) {
@@ -30,19 +69,28 @@ Labels labels_of(const ImageDataset& data, const std::vector<std::size_t>& indic
 }
 }  // namespace
 
-TrainingData::TrainingData(const ExperimentConfig& config)
+TrainingData::TrainingData(const ExperimentConfig& config, const LoadLog& log)
     : config_(config),
       dataset_(find_dataset(config.data.dataset)),
-      train_set_(load_split(dataset_, config.data.folder, dataset_.train_split)),
-      split_(draw_split(config, train_set_)),
+      train_set_(load_split(config.data, "train", log)),
+      validation_set_(load_split(config.data, "validation", log)),
+      split_(draw_split(config, train_set_, validation_set_)),
       train_labels_(labels_of(train_set_, split_.train)),
       sample_shape_{train_set_.channels, train_set_.height, train_set_.width},
-      train_loader_(train_set_, split_.train, config.batch_size, true, false,
-                    config.data.normalization),
+      normalization_(config.data.normalize_from_training
+                         ? training_statistics(train_set_, split_.train)
+                         : config.data.normalization),
+      train_loader_(train_set_, split_.train, config.batch_size, true, false, normalization_),
       // Evaluation uses the training batch size: each new batch size costs oneDNN plans and
       // buffers.
-      validation_loader_(train_set_, split_.validation, config.batch_size, false, false,
-                         config.data.normalization) {
+      validation_loader_(validation_set_.count ? validation_set_ : train_set_, split_.validation,
+                         config.batch_size, false, false, normalization_) {
+  if (validation_set_.count && Shape{validation_set_.channels, validation_set_.height,
+                                     validation_set_.width} != sample_shape_)
+    throw DataError(
+        config.data.folder + ": validation images are " +
+        to_string({validation_set_.channels, validation_set_.height, validation_set_.width}) +
+        ", training images " + to_string(sample_shape_) + "; set data.image_size to resize both");
   if (config.data.oversample) {
     sampler_ = std::make_unique<WeightedSampler>(class_balancing_weights(train_labels_, classes()));
     train_loader_.set_sampler(sampler_.get());
@@ -68,8 +116,13 @@ void TrainingData::shard(std::size_t rank, std::size_t ranks) {
 
 std::unique_ptr<TrainingData::Test> TrainingData::load_test() const {
   auto test = std::make_unique<Test>();
-  test->images = load_split(dataset_, config_.data.folder, dataset_.test_split);
-  test->loader = DataLoader::in_order(test->images, config_.batch_size, config_.data.normalization);
+  test->images = load_split(config_.data, "test");
+  if (Shape{test->images.channels, test->images.height, test->images.width} != sample_shape_)
+    throw DataError(config_.data.folder + ": test images are " +
+                    to_string({test->images.channels, test->images.height, test->images.width}) +
+                    ", training images " + to_string(sample_shape_) +
+                    "; set data.image_size to resize both");
+  test->loader = DataLoader::in_order(test->images, config_.batch_size, normalization_);
   test->loader->set_shard(rank_, ranks_);
   return test;
 }

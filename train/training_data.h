@@ -1,5 +1,6 @@
 // The data of a run: the training split in memory as bytes, divided by the seed into training and
-// validation indices (after data.limit and data.keep_fraction), and loaders over them; the test
+// validation indices (after data.limit and data.keep_fraction) — or, for an image folder with a
+// val/ folder, all of it for training and val/ for validation — and loaders over them; the test
 // split when it is asked for.
 #pragma once
 
@@ -14,15 +15,19 @@ namespace gradlab {
 
 class TrainingData {
  public:
-  // Throws DataError for unreadable files, ConfigError when no training image is left.
-  explicit TrainingData(const ExperimentConfig& config);
+  // Throws DataError for unreadable files, ConfigError when no training image is left. `log`
+  // hears what loading does (an image folder's cache, its decoding's progress).
+  explicit TrainingData(const ExperimentConfig& config, const LoadLog& log = {});
   TrainingData(const TrainingData&) = delete;  // the loaders refer to the images
   TrainingData& operator=(const TrainingData&) = delete;
 
   const DatasetSpec& dataset() const { return dataset_; }
-  std::size_t classes() const { return dataset_.classes(); }
+  std::size_t classes() const { return config_.data.class_names.size(); }
   const Shape& sample_shape() const { return sample_shape_; }  // C × H × W
   const Labels& train_labels() const { return train_labels_; }
+  // The normalisation the loaders apply: the config's, or (data.normalize "dataset" of an image
+  // folder) the training images' per-channel mean and std.
+  const Normalization& normalization() const { return normalization_; }
   std::size_t train_count() const { return split_.train.size(); }
   std::size_t validation_count() const { return split_.validation.size(); }
 
@@ -45,9 +50,11 @@ class TrainingData {
   const ExperimentConfig& config_;
   const DatasetSpec& dataset_;
   ImageDataset train_set_;
+  ImageDataset validation_set_;  // the data set's own validation split, if it has one
   Split split_;
   Labels train_labels_;
   Shape sample_shape_;
+  Normalization normalization_;
   DataLoader train_loader_, validation_loader_;
   std::unique_ptr<WeightedSampler> sampler_;
   std::size_t rank_ = 0, ranks_ = 1;

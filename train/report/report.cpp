@@ -45,11 +45,11 @@ std::string base64(const std::string& bytes) {
   return text;
 }
 
-// Image `index` of the split as a PNG data URI (its first channel: the data sets are gray).
+// Image `index` of the split as a PNG data URI, grey or in colour.
 std::string image_uri(const ImageDataset& split, std::size_t index) {
-  GrayImage image{split.height, split.width, {}};
-  const std::uint8_t* first = split.pixels.data() + index * split.image_size();
-  image.pixels.assign(first, first + split.height * split.width);
+  const std::uint8_t* first = split.image(index);
+  const Image image{split.channels, split.height, split.width,
+                    std::vector<std::uint8_t>(first, first + split.image_size())};
   return "data:image/png;base64," + base64(encode_png(image));
 }
 
@@ -294,8 +294,10 @@ void write_run_report(const fs::path& run_dir, const std::string& backend, std::
   } else {
     const DatasetSpec& dataset = find_dataset(config.data.dataset);
     try {
-      split = load_split(dataset, config.data.folder, dataset.test_split);
+      split = load_split(config.data, "test");
     } catch (const DataError& error) {
+      content.evaluation_note = std::string("No test split to evaluate: ") + error.what();
+    } catch (const ConfigError& error) {
       content.evaluation_note = std::string("No test split to evaluate: ") + error.what();
     }
     if (split) {
