@@ -36,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/data_bench.h"
 #include "framework/fusion/onednn_chain.h"
 #include "framework/fusion/plan.h"
 #include "framework/kernels/backend.h"
@@ -661,6 +662,12 @@ int main(int argc, char** argv) {
       std::cout << batch_norm_fusion(std::stoul(argv[2]), argc == 4 ? argv[3] : "").dump(2) << "\n";
       return 0;
     }
+    if (mode == "data" && (argc == 4 || argc == 5)) {
+      std::cout
+          << gradlab::data_benchmark(argv[2], argv[3], argc == 5 ? std::stoul(argv[4]) : 7).dump(2)
+          << "\n";
+      return 0;
+    }
     if (mode == "train" && (argc == 5 || argc == 6)) {
       std::cout << train(argv[2], argv[3], std::stoul(argv[4]), argc == 6 ? argv[5] : "").dump(2)
                 << "\n";
@@ -670,10 +677,12 @@ int main(int argc, char** argv) {
     std::cerr << "gradlab_bench: " << error.what() << "\n";
     return 1;
   }
-  std::cerr << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet|strided|resnet "
-               "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile "
-               "mlp|lenet|strided|resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
-               "mlp|lenet|strided BATCH [MNIST_FOLDER] | gradlab_bench batchnorm BATCH "
-               "[MNIST_FOLDER] | gradlab_bench machine\n";
+  std::cerr
+      << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet|strided|resnet "
+         "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile "
+         "mlp|lenet|strided|resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
+         "mlp|lenet|strided BATCH [MNIST_FOLDER] | gradlab_bench batchnorm BATCH "
+         "[MNIST_FOLDER] | gradlab_bench data IDX_FOLDER IMAGE_FOLDER [ROUNDS] | gradlab_bench "
+         "machine\n";
   return 2;
 }

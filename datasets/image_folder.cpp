@@ -27,12 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_image_name(const fs::path& path) {
-  std::string extension = path.extension().string();
-  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return extension == ".png" || extension == ".jpg" || extension == ".jpeg" || extension == ".pgm";
-}
-
 bool hidden(const fs::path& path) {
   return path.filename().string().rfind('.', 0) == 0;
 }
@@ -332,6 +326,12 @@ ImageDataset decode_all(const ImageList& list, std::size_t classes, const ImageD
 
 }  // namespace
 
+bool is_image_file_name(const std::string& name) {
+  std::string extension = fs::path(name).extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return extension == ".png" || extension == ".jpg" || extension == ".jpeg" || extension == ".pgm";
+}
+
 ImageFolderLayout image_folder_layout(const std::string& root) {
   std::error_code error;
   if (!fs::is_directory(root, error))
@@ -375,7 +375,7 @@ ImageList list_images(const std::string& folder, const std::vector<std::string>&
     for (const fs::directory_entry& entry :
          fs::directory_iterator(fs::path(folder) / name, error)) {
       if (hidden(entry.path()) || !entry.is_regular_file()) continue;
-      if (is_image_name(entry.path()))
+      if (is_image_file_name(entry.path().string()))
         files.push_back(name + "/" + entry.path().filename().string());
       else
         ++list.ignored;

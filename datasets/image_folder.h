@@ -17,6 +17,9 @@
 
 namespace gradlab {
 
+// Whether a file name has an image extension gradlab reads: .png, .jpg, .jpeg, .pgm (any case).
+bool is_image_file_name(const std::string& name);
+
 struct ImageFolderLayout {
   std::string root;
   std::vector<std::string> class_names;  // the training split's class folders, sorted

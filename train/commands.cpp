@@ -12,6 +12,7 @@
 #include "datasets/idx.h"
 #include "datasets/image_dataset.h"
 #include "datasets/image_file.h"
+#include "datasets/image_folder.h"
 #include "datasets/registry.h"
 #include "framework/gradcheck.h"
 #include "framework/layers/dropout.h"
@@ -174,13 +175,10 @@ namespace {
 std::vector<std::string> image_files(const std::string& path) {
   if (!fs::is_directory(path)) return {path};
   std::vector<std::string> files;
-  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(path)) {
-    std::string extension = entry.path().extension().string();
-    for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(path))
     if (entry.is_regular_file() && entry.path().filename().string()[0] != '.' &&
-        (extension == ".png" || extension == ".jpg" || extension == ".jpeg" || extension == ".pgm"))
+        is_image_file_name(entry.path().string()))
       files.push_back(entry.path().string());
-  }
   std::sort(files.begin(), files.end());
   if (files.empty()) throw DataError(path + ": no images (.png, .jpg, .jpeg, .pgm) in the folder");
   return files;

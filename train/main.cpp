@@ -10,6 +10,7 @@
 #include "framework/log.h"
 #include "framework/runtime.h"
 #include "train/commands.h"
+#include "train/data_commands.h"
 #include "train/demo.h"
 #include "train/pca.h"
 
@@ -127,6 +128,32 @@ int main(int argc, char** argv) {
   pca->add_option("--samples", pca_options.samples,
                   "fit on the first N training images (default all)");
 
+  CLI::App* data_command =
+      app.add_subcommand("data", "look at a data set, or write one out as an image folder");
+  data_command->require_subcommand(1);
+  std::string inspect_path;
+  bool inspect_json = false;
+  CLI::App* inspect = data_command->add_subcommand(
+      "inspect", "classes, counts per class and split, imbalance, image sizes and modes, problems");
+  inspect->add_option("path", inspect_path, "an image folder or a folder of IDX files")->required();
+  inspect->add_flag("--json", inspect_json, "the report as JSON");
+  gradlab::WriteFolderOptions folder_options;
+  CLI::App* write_folder = data_command->add_subcommand(
+      "write-folder", "write an IDX data set as an image folder (OUT/train/<class>/, OUT/test/)");
+  write_folder->add_option("out", folder_options.out, "the folder to write")->required();
+  write_folder->add_option("--dataset", folder_options.dataset, "mnist, fashion_mnist or idx")
+      ->capture_default_str();
+  write_folder->add_option("--data", folder_options.folder,
+                           "folder of its IDX files (default: the data set's)");
+  write_folder->add_option("--format", folder_options.format, "png or jpeg")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"png", "jpeg"}));
+  write_folder->add_option("--channels", folder_options.channels, "1 (grey) or 3 (RGB)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({1, 3}));
+  write_folder->add_option("--limit", folder_options.limit,
+                           "only the first N images of each split");
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -145,6 +172,8 @@ int main(int argc, char** argv) {
       return gradlab::export_command(checkpoint, onnx_path, export_batch, GRADLAB_VERSION);
     if (*gradcheck) return gradlab::gradcheck_command(config, overrides, batch, elements);
     if (*pca) return gradlab::pca_command(pca_options);
+    if (*inspect) return gradlab::data_inspect_command(inspect_path, inspect_json);
+    if (*write_folder) return gradlab::data_write_folder_command(folder_options);
     if (*demo) {
       const gradlab::DemoResult result = gradlab::run_spiral_demo(demo_options, std::cout);
       std::printf("loss %.4f -> %.4f, train accuracy %.1f%%\n", result.first_loss,

@@ -5,6 +5,7 @@ set -u
 gradlab=$1 make_data=$2 source=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export GRADLAB_CACHE_DIR="$work/cache"  # image folders' caches: not in the user's ~/.cache
 source "$source/tests/expect.sh"
 
 "$make_data" "$work/data" 600 100
@@ -30,6 +31,24 @@ expect 0 "t10k-images-idx3-ubyte\[99\]: class [0-9]" -- "$gradlab" predict "$run
 expect 0 "zero.pgm: class 0" -- "$gradlab" predict "$run/checkpoints/best.safetensors" "$work/zero.pgm"
 printf 'P5\n3 3\n255\n123456789' >"$work/small.pgm"
 expect 1 "small.pgm: image is 3x3, the model takes 28x28" -- "$gradlab" predict "$run/checkpoints/best.safetensors" "$work/small.pgm"
+
+# Image folders: the IDX set written out as colour JPEGs (train/, test/), inspected, trained on
+# (decoded once into the cache, read from it by eval), evaluated, and predicted to a CSV.
+expect 0 "train: 600 images written" -- "$gradlab" data write-folder "$work/folder" --dataset idx --data "$work/data" --format jpeg --channels 3
+expect 0 "image_folder \(train/, test/\), 10 classes.*mode +JPEG RGB 8-bit: 700 images.*no problems found" -- bash -c "'$gradlab' data inspect '$work/folder' | tr '\n' ' '"
+expect 0 '"kind": "idx"' -- "$gradlab" data inspect "$work/data" --json
+expect 0 "decoding 600 images into the cache.*test \(100 images.*accuracy" -- bash -c "'$gradlab' train '$config' --set data.dataset=image_folder --set data.channels=3 --set 'data.folder=\"$work/folder\"' --set 'output=\"$work/folder_run\"' | tr '\n' ' '"
+expect 0 '"class_names": \[' -- cat "$work/folder_run/config.json"
+expect 0 "\(100 images\) loss .* accuracy" -- bash -c "'$gradlab' eval '$work/folder_run/checkpoints/best.safetensors' | tr '\n' ' '"
+expect 0 "class0.jpg|00[0-9]+\.jpg: class [0-9]" -- "$gradlab" predict "$work/folder_run/checkpoints/best.safetensors" "$work/folder/test" --csv "$work/predictions.csv"
+expect 0 "^image,class,name,p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9$" -- head -1 "$work/predictions.csv"
+expect 0 "^101$" -- bash -c "wc -l <'$work/predictions.csv'"
+expect 1 "small.pgm: image is 3x3, the model takes 28x28 colour" -- "$gradlab" predict "$work/folder_run/checkpoints/best.safetensors" "$work/small.pgm"
+mkdir -p "$work/folder/test/stray"
+expect 1 "test/stray: class 'stray' is not among the training classes" -- "$gradlab" eval "$work/folder_run/checkpoints/best.safetensors"
+expect 0 "test/stray: class 'stray' in test but not in train" -- "$gradlab" data inspect "$work/folder"
+expect 1 "nowhere: not found; data.folder of an image_folder" -- "$gradlab" train "$config" --set data.dataset=image_folder --set 'data.folder="/nowhere"'
+
 expect 0 "total: .* parameters" -- "$gradlab" summary "$config" --set "data.folder=\"$work/data\""
 expect 0 "PASS" -- "$gradlab" gradcheck "$config" --set "data.folder=\"$work/data\"" --elements 20
 # A residual block with BatchNorm and a dropout inside: summary shows its layers by path;
