@@ -58,12 +58,19 @@ ImageDataset gather(const ImageDataset& data, const std::vector<std::size_t>& in
   out.height = data.height;
   out.width = data.width;
   out.classes = data.classes;
+  out.table = data.table;
   const std::size_t size = data.image_size();
-  out.pixels.resize(out.count * size);
+  if (data.table)
+    out.features.resize(out.count * size);
+  else
+    out.pixels.resize(out.count * size);
   for (std::size_t k = 0; k < indices.size(); ++k) {
     const std::size_t i = indices[k];
     if (i >= data.count) throw std::out_of_range("gather: index " + std::to_string(i));
-    std::copy_n(data.image(i), size, out.pixels.data() + k * size);
+    if (data.table)
+      std::copy_n(data.row(i), size, out.features.data() + k * size);
+    else
+      std::copy_n(data.image(i), size, out.pixels.data() + k * size);
     out.labels.push_back(data.labels[i]);
     if (!data.files.empty()) out.files.push_back(data.files[i]);
   }

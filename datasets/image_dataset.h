@@ -1,5 +1,6 @@
-// An image classification data set kept as bytes: 60,000 MNIST images are 47 MB this way and
-// four times that as floats, so images are converted per batch by the DataLoader.
+// A classification data set: images kept as bytes (60,000 MNIST images are 47 MB this way and
+// four times that as floats, so images are converted per batch by the DataLoader), or the rows of
+// a table (datasets/table.h) as floats.
 #pragma once
 
 #include <cstdint>
@@ -22,8 +23,14 @@ struct ImageDataset {
   Labels labels;  // count values in [0, classes)
   // Where each image came from, relative to the data set's folder (image folders); else empty.
   std::vector<std::string> files;
+  // A table: count × width floats, one row per sample (channels and height are 1), no pixels.
+  bool table = false;
+  std::vector<float> features;
 
   std::size_t image_size() const { return channels * height * width; }
+  // One sample's shape: C × H × W, or a table row's [width].
+  Shape sample_shape() const { return table ? Shape{width} : Shape{channels, height, width}; }
+  const float* row(std::size_t index) const { return features.data() + index * width; }
   const std::uint8_t* image(std::size_t index) const {
     return (mapped ? mapped : pixels.data()) + index * image_size();
   }

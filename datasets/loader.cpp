@@ -80,9 +80,18 @@ bool DataLoader::next(Tensor<float>& images, Labels& labels) {
   // This rank's slice [first, first + N) of the batch.
   const std::size_t first = position_ + batch * rank_ / ranks_,
                     N = position_ + batch * (rank_ + 1) / ranks_ - first;
-  images.resize({N, data_.channels, data_.height, data_.width});
+  images.resize(batch_shape(N, data_.sample_shape()));
   labels.resize(N);
   float* x = images.data();
+  if (data_.table) {  // rows are floats already (standardised by TrainingData)
+    for (std::size_t n = 0; n < N; ++n) {
+      const std::size_t index = order_[first + n];
+      std::copy_n(data_.row(index), D, x + n * D);
+      labels[n] = data_.labels[index];
+    }
+    position_ += batch;
+    return true;
+  }
   const std::size_t plane = data_.height * data_.width;
   for (std::size_t n = 0; n < N; ++n) {
     const std::size_t index = order_[first + n];

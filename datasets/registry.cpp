@@ -57,7 +57,18 @@ const std::vector<DatasetSpec>& datasets() {
        "test",
        {{0.0}, {1.0}},
        /*mirror_keeps_class=*/false,
-       /*image_folder=*/true}};
+       /*image_folder=*/true},
+      {"csv",
+       "a CSV table with a header row and a label column (data.file, data.label)",
+       "",
+       {},
+       {},
+       "train",
+       "test",
+       {{0.0}, {1.0}},
+       /*mirror_keeps_class=*/false,
+       /*image_folder=*/false,
+       /*table=*/true}};
   return all;
 }
 
@@ -118,10 +129,34 @@ ImageDataset flat_folder_split(const DataSource& source, const ImageFolderLayout
   return gather(all, split == "test" ? parts.validation : parts.train);
 }
 
+// A table's split: the training file (less its test rows when the test split is drawn from it),
+// or the test file; standardised when the statistics are known.
+ImageDataset table_split(const DataSource& source, const std::string& split) {
+  if (split == "validation") return {};
+  ImageDataset table;
+  if (split == "test" && !source.test_file.empty()) {
+    table = read_table(source.test_file, source.schema, source.table_options);
+  } else {
+    if (split == "test" && source.test_split <= 0)
+      throw ConfigError("data.test_file: " + source.file +
+                        " is the only file; give data.test_file, or data.test_split (e.g. 0.1) to "
+                        "hold out a fraction of its rows for test");
+    table = read_table(source.file, source.schema, source.table_options);
+    if (source.test_split > 0) {
+      Rng rng(derive_seed(source.split_seed, 0x7e57));
+      const Split parts = split_indices(table.count, source.test_split, rng);
+      table = gather(table, split == "test" ? parts.validation : parts.train);
+    }
+  }
+  if (!source.standardization.mean.empty()) standardize(table, source.standardization);
+  return table;
+}
+
 }  // namespace
 
 std::vector<std::string> class_names_of(const DataSource& source) {
   const DatasetSpec& spec = find_dataset(source.dataset);
+  if (spec.table) return source.schema.class_names;
   if (!spec.image_folder) return spec.class_names;
   return image_folder_layout(source.folder).class_names;
 }
@@ -130,6 +165,7 @@ ImageDataset load_split(const DataSource& source, const std::string& split, cons
   if (split != "train" && split != "validation" && split != "test")
     throw std::invalid_argument("load_split: no split '" + split + "'");
   const DatasetSpec& spec = find_dataset(source.dataset);
+  if (spec.table) return table_split(source, split);
   if (!spec.image_folder) {
     if (split == "validation") return {};
     return load_idx_dataset(source.folder, split == "train" ? spec.train_split : spec.test_split,
@@ -151,6 +187,7 @@ ImageDataset load_split(const DataSource& source, const std::string& split, cons
 Shape sample_shape(const DataSource& source) {
   const DatasetSpec& spec = find_dataset(source.dataset);
   if (!spec.sample_shape.empty()) return spec.sample_shape;
+  if (spec.table) return {source.schema.width()};
   if (spec.image_folder && source.height) return {source.channels, source.height, source.width};
   if (spec.image_folder) {
     const ImageFolderLayout layout = checked_layout(source);

@@ -13,6 +13,7 @@
 #include "datasets/image_dataset.h"
 #include "datasets/image_folder.h"
 #include "datasets/loader.h"
+#include "datasets/table.h"
 
 namespace gradlab {
 
@@ -29,6 +30,7 @@ struct DatasetSpec {
   // data.augment.horizontal_flip.
   bool mirror_keeps_class = false;
   bool image_folder = false;  // classes and shape from the folder (datasets/image_folder.h)
+  bool table = false;         // a CSV table (datasets/table.h): classes and features from it
   std::size_t classes() const { return class_names.size(); }
 };
 
@@ -46,6 +48,13 @@ struct DataSource {
   bool skip_unreadable =
       false;          // leave unreadable images out (listed in the log) instead of failing
   bool cache = true;  // decode images once into a cache file (default_cache_folder())
+  // CSV tables: the training file and an optional test file (else test_split of the training
+  // file's rows), how to read them, the schema (read from the file, or given by a checkpoint's
+  // config) and the training rows' standardisation (empty until the trainer computes it).
+  std::string file, test_file;
+  TableOptions table_options;
+  TableSchema schema;
+  Standardization standardization;
 };
 
 // Every data set, in the order errors list them.

@@ -155,6 +155,20 @@ std::vector<double> ConfigObject::number_list(const std::string& key, Range rang
   return numbers;
 }
 
+std::vector<std::string> ConfigObject::string_list(const std::string& key) {
+  const nlohmann::json& list = require(key);
+  if (!list.is_array())
+    throw ConfigError(key_path(key) + ": expected a list of names, got " + list.dump());
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_string() || list[i].get<std::string>().empty())
+      throw ConfigError(key_path(key) + "[" + std::to_string(i) +
+                        "]: expected a non-empty name, got " + list[i].dump());
+    names.push_back(list[i].get<std::string>());
+  }
+  return names;
+}
+
 ConfigObject ConfigObject::object(const std::string& key) {
   return ConfigObject(require(key), key_path(key));
 }

@@ -54,6 +54,8 @@ class ConfigObject {
                      const std::vector<std::string>& allowed = {});
   // A list of numbers, each in range (the key must exist).
   std::vector<double> number_list(const std::string& key, Range range);
+  // A list of non-empty strings (the key must exist).
+  std::vector<std::string> string_list(const std::string& key);
   ConfigObject object(const std::string& key);
   // The raw JSON at key (marked as read); the key must exist.
   const nlohmann::json& json(const std::string& key);

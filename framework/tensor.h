@@ -30,6 +30,9 @@ Shape shape_of(const Tensor<T>& tensor) {
 // "[64, 1, 28, 28]"
 std::string to_string(const Shape& shape);
 
+// A batch of n samples of one shape: [n, sample...].
+Shape batch_shape(std::size_t n, const Shape& sample);
+
 // Thrown when a tensor does not have the shape a layer or loss expects. The message names the
 // layer, the expected shape and the actual one.
 class ShapeError : public std::invalid_argument {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <numeric>
 
 #include "datasets/idx.h"
 #include "datasets/image_dataset.h"
@@ -114,13 +115,15 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
                  const std::string& backend, const std::string& report_path) {
   LoadedModel loaded = load_trained_model(checkpoint_path, backend);
   DataSource source = loaded.config.data;
-  if (!data_dir.empty()) source.folder = data_dir;
-  const std::string& folder = source.folder;
   const DatasetSpec& dataset = find_dataset(source.dataset);
+  // --data: another folder of the data set, or for a table another test file.
+  if (!data_dir.empty()) (dataset.table ? source.test_file : source.folder) = data_dir;
+  const std::string& folder =
+      dataset.table && !source.test_file.empty() ? source.test_file : source.folder;
   const std::size_t classes = classes_of(loaded.config);
   const ImageDataset test = load_split(source, "test");
-  if (Shape{test.channels, test.height, test.width} != loaded.checkpoint.sample_shape) {
-    throw DataError(folder + ": images are " + to_string({test.channels, test.height, test.width}) +
+  if (test.sample_shape() != loaded.checkpoint.sample_shape) {
+    throw DataError(folder + ": samples are " + to_string(test.sample_shape()) +
                     ", the model takes " + to_string(loaded.checkpoint.sample_shape));
   }
   const SplitPredictions predictions =
@@ -209,16 +212,27 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
                     const std::string& backend, bool json, const std::string& csv_path) {
   LoadedModel loaded = load_trained_model(checkpoint_path, backend);
   const Shape& shape = loaded.checkpoint.sample_shape;  // C, H, W
-  const std::size_t classes = classes_of(loaded.config), plane = shape[1] * shape[2];
+  const std::size_t classes = classes_of(loaded.config),
+                    plane = shape.size() == 3 ? shape[1] * shape[2] : 0;
   const Normalization& norm = loaded.config.data.normalization;
   const std::vector<std::string>& names = loaded.config.data.class_names;
   std::string csv = "image,class,name";
   for (const std::string& name : names) csv += ",p_" + csv_field(name);
   csv += "\n";
+  const bool table = find_dataset(loaded.config.data.dataset).table;
   for (const std::string& input : inputs) {
     std::vector<std::uint8_t> pixels;
     std::vector<std::string> labels;
-    if (input.find("idx3-ubyte") != std::string::npos) {
+    ImageDataset rows;  // a table's
+    if (table) {
+      // Rows of a CSV file with the training schema (the label column may be absent),
+      // standardised as the training rows were.
+      rows = read_table(input, loaded.config.data.schema, loaded.config.data.table_options,
+                        /*require_label=*/false);
+      standardize(rows, loaded.config.data.standardization);
+      for (std::size_t n = 0; n < rows.count; ++n)
+        labels.push_back(input + "[" + std::to_string(n) + "]");
+    } else if (input.find("idx3-ubyte") != std::string::npos) {
       const IdxArray idx = read_idx(input, 3);
       if (shape[0] != 1 || idx.dims[1] != shape[1] || idx.dims[2] != shape[2])
         throw DataError(input + ": images are " + std::to_string(idx.dims[1]) + "x" +
@@ -234,15 +248,21 @@ int predict_command(const std::string& checkpoint_path, const std::vector<std::s
       }
     }
     // The logits of every image, in batches of at most 256.
-    const std::size_t count = labels.size(), image_size = shape[0] * plane;
+    const std::size_t count = labels.size(),
+                      sample_size = std::accumulate(shape.begin(), shape.end(), std::size_t{1},
+                                                    std::multiplies<>());
     std::vector<float> logits(count * classes);
     for (std::size_t first = 0; first < count; first += 256) {
       const std::size_t n = std::min<std::size_t>(256, count - first);
-      Tensor<float> batch = Tensor<float>::from_shape({n, shape[0], shape[1], shape[2]});
-      for (std::size_t i = 0; i < n * image_size; ++i) {
+      Tensor<float> batch = Tensor<float>::from_shape(batch_shape(n, shape));
+      for (std::size_t i = 0; i < n * sample_size; ++i) {
+        if (table) {
+          batch.data()[i] = rows.features[first * sample_size + i];
+          continue;
+        }
         const std::size_t c = (i / plane) % shape[0];
         batch.data()[i] = static_cast<float>(
-            (pixels[first * image_size + i] / 255.0 - norm.mean_of(c)) / norm.std_of(c));
+            (pixels[first * sample_size + i] / 255.0 - norm.mean_of(c)) / norm.std_of(c));
       }
       const Tensor<float>& out = loaded.model->forward(batch);
       std::copy_n(out.data(), n * classes, logits.begin() + first * classes);
@@ -321,7 +341,7 @@ int summary_command(const std::string& config_path, const std::vector<std::strin
   }
   std::printf("total: %zu parameters (%.2f MB as float32), %zu forward FLOPs per image\n",
               model->parameter_count(), model->parameter_count() * 4.0 / 1e6,
-              model->forward_flops(Shape{1, sample[0], sample[1], sample[2]}));
+              model->forward_flops(batch_shape(1, sample)));
   return 0;
 }
 
@@ -339,9 +359,7 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
 
   // Inputs like normalised images, drawn until the evaluation is away from every kink.
   Rng rng(config.seed);
-  Shape shape{batch};
-  shape.insert(shape.end(), sample.begin(), sample.end());
-  Tensor<double> x = Tensor<double>::from_shape(shape);
+  Tensor<double> x = Tensor<double>::from_shape(batch_shape(batch, sample));
   Labels labels(batch);
   double margin = 0;
   for (int attempt = 0; attempt < 100 && margin <= 1e-4; ++attempt) {
@@ -367,7 +385,8 @@ int gradcheck_command(const std::string& config_path, const std::vector<std::str
   model->set_needs_input_grad(true);
   const auto results = check_module_gradients(*model, x, head, options);
   std::printf("gradcheck of %s on %s random inputs, %s; distance to the nearest kink %.2e\n",
-              config_path.c_str(), to_string(shape).c_str(), loss->name().c_str(), margin);
+              config_path.c_str(), to_string(batch_shape(batch, sample)).c_str(),
+              loss->name().c_str(), margin);
   std::printf("%s", format_results(results).c_str());
   const double worst = max_relative_error(results);
   std::printf("worst relative error %.2e: %s\n", worst,

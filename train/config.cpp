@@ -109,13 +109,68 @@ std::vector<double> numbers(ConfigObject& object, const std::string& key, double
 }
 
 // The data section: which data set, its folder, splits, normalisation, class names, augmentation.
+// A CSV table's keys: its files, label and feature columns, how to treat missing and unseen
+// values; its schema as a run's resolved config records it (data.columns, data.class_names,
+// data.standardize), else read from the training file.
+void parse_table(ConfigObject& data, DataConfig& d) {
+  d.file = data.string("file", std::nullopt);
+  d.folder = d.file;  // what logs and errors name as the data's place
+  d.test_file = data.string("test_file", "");
+  d.test_split = data.number("test_split", 0.0, {0.0, 1.0, true, false});
+  TableOptions& options = d.table_options;
+  options.label = data.string("label", std::nullopt);
+  if (data.has("features")) options.features = data.string_list("features");
+  if (data.has("categorical")) options.categorical = data.string_list("categorical");
+  options.impute_missing = data.string("missing", "error", {"error", "mean"}) == "mean";
+  options.unseen_to_other = data.string("unseen", "error", {"error", "other"}) == "other";
+  if (!data.has("columns")) {
+    d.schema = infer_table_schema(d.file, options);
+  } else {
+    // Written by a run: the schema it trained with, so that eval and predict read any file alike.
+    const nlohmann::json& columns = data.json("columns");
+    const std::string where = data.key_path("columns");
+    if (!columns.is_array() || columns.empty())
+      throw ConfigError(where + ": expected a list of columns, got " + columns.dump());
+    d.schema.label = options.label;
+    d.schema.other_slot = options.unseen_to_other;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      ConfigObject column(columns[i], where + "[" + std::to_string(i) + "]");
+      TableColumn out;
+      out.name = column.string("name", std::nullopt);
+      out.categorical =
+          column.string("type", std::nullopt, {"numeric", "categorical"}) == "categorical";
+      if (out.categorical) out.values = column.string_list("values");
+      column.finish();
+      d.schema.columns.push_back(std::move(out));
+    }
+    if (!data.has("class_names"))
+      throw ConfigError(data.key_path("class_names") + ": required with data.columns");
+    d.schema.class_names = data.string_list("class_names");
+  }
+  if (data.has("standardize")) {
+    ConfigObject standardize = data.object("standardize");
+    d.standardization.mean = standardize.number_list("mean", {-1e30, 1e30});
+    d.standardization.std = standardize.number_list("std", greater_than(0));
+    standardize.finish();
+    if (d.standardization.mean.size() != d.schema.width() ||
+        d.standardization.std.size() != d.schema.width())
+      throw ConfigError(data.key_path("standardize") + ": " +
+                        std::to_string(d.standardization.mean.size()) + " means and " +
+                        std::to_string(d.standardization.std.size()) + " stds for " +
+                        std::to_string(d.schema.width()) + " encoded features");
+  }
+}
+
 DataConfig parse_data(ConfigObject data) {
   DataConfig d;
   d.dataset = data.string("dataset", std::nullopt, dataset_names());
   const DatasetSpec& spec = find_dataset(d.dataset);
-  d.folder = data.string("folder", spec.default_folder.empty()
-                                       ? std::nullopt
-                                       : std::optional<std::string>(spec.default_folder));
+  if (spec.table)
+    parse_table(data, d);
+  else
+    d.folder = data.string("folder", spec.default_folder.empty()
+                                         ? std::nullopt
+                                         : std::optional<std::string>(spec.default_folder));
   d.validation_split = data.number("validation_split", 0.1, {0.0, 1.0, true, false});
   if (spec.image_folder) {
     d.channels = static_cast<std::size_t>(data.integer("channels", 1, 1, 3));
@@ -136,8 +191,15 @@ DataConfig parse_data(ConfigObject data) {
   }
   // The class names reports and evaluations show: the data set's (an image folder's class
   // folders), or one string per class.
-  d.class_names = spec.class_names;
-  if (data.has("class_names")) {
+  d.class_names = spec.table ? d.schema.class_names : spec.class_names;
+  if (spec.table) {
+    // The label's values are the classes; data.class_names (a run's record of them) must agree.
+    if (data.has("class_names") && data.string_list("class_names") != d.class_names)
+      throw ConfigError(data.key_path("class_names") +
+                        ": the label column's values are the "
+                        "classes of a table; these differ from " +
+                        d.file + "'s");
+  } else if (data.has("class_names")) {
     const nlohmann::json& names = data.json("class_names");
     const std::string where = data.key_path("class_names");
     const std::size_t expected = spec.image_folder ? names.size() : spec.classes();
@@ -182,6 +244,9 @@ DataConfig parse_data(ConfigObject data) {
   }
   d.limit = static_cast<std::size_t>(data.integer("limit", 0, 0, 1LL << 40));
   d.oversample = data.boolean("oversample", false);
+  if (spec.table && data.has("augment"))
+    throw ConfigError(data.key_path("augment") + ": augmentation is for images; " + d.dataset +
+                      " is a table");
   if (data.has("augment")) {
     // {"translate": P, "horizontal_flip": bool, "rotate": D, "scale": [a, b]}: shifts of up
     // to P pixels each way, mirrors (by default where the data set's classes survive a
@@ -219,6 +284,25 @@ nlohmann::json resolved_config(const ExperimentConfig& experiment, const nlohman
   r["data"]["normalize"] = {{"mean", one_or_list(experiment.data.normalization.mean)},
                             {"std", one_or_list(experiment.data.normalization.std)}};
   if (experiment.data.normalize_from_training) r["data"]["normalize"] = "dataset";
+  if (find_dataset(experiment.data.dataset).table) {
+    // The schema trained with: eval and predict read other files with it.
+    const TableSchema& schema = experiment.data.schema;
+    nlohmann::json columns = nlohmann::json::array();
+    for (const TableColumn& column : schema.columns) {
+      columns.push_back(
+          {{"name", column.name}, {"type", column.categorical ? "categorical" : "numeric"}});
+      if (column.categorical) columns.back()["values"] = column.values;
+    }
+    r["data"]["columns"] = columns;
+    r["data"]["class_names"] = schema.class_names;
+    r["data"]["test_split"] = experiment.data.test_split;
+    r["data"]["missing"] = experiment.data.table_options.impute_missing ? "mean" : "error";
+    r["data"]["unseen"] = experiment.data.table_options.unseen_to_other ? "other" : "error";
+    r["data"].erase("folder");
+    if (!experiment.data.standardization.mean.empty())
+      r["data"]["standardize"] = {{"mean", experiment.data.standardization.mean},
+                                  {"std", experiment.data.standardization.std}};
+  }
   if (find_dataset(experiment.data.dataset).image_folder) {
     // The classes trained on, so that eval and predict need not see the training folder.
     r["data"]["class_names"] = experiment.data.class_names;

@@ -11,6 +11,7 @@
 #include "datasets/image_file.h"
 #include "datasets/image_folder.h"
 #include "datasets/registry.h"
+#include "datasets/table.h"
 #include "framework/config_reader.h"
 
 namespace gradlab {
@@ -190,6 +191,57 @@ nlohmann::json inspect_image_folder(const std::string& path) {
   return report;
 }
 
+nlohmann::json inspect_table(const std::string& path, const std::string& label) {
+  const TableSummary summary = summarize_table(path);
+  nlohmann::json report{{"path", path}, {"kind", "csv"}, {"rows", summary.rows}};
+  Problems problems;
+  nlohmann::json columns = nlohmann::json::array();
+  bool label_found = label.empty();
+  for (const ColumnSummary& column : summary.columns) {
+    nlohmann::json out{{"name", column.name},
+                       {"type", column.numeric ? "numeric" : "categorical"},
+                       {"missing", column.missing}};
+    if (column.numeric && column.present) {
+      out["min"] = column.min;
+      out["max"] = column.max;
+    } else if (!column.numeric) {
+      out["distinct"] = column.distinct;
+      out["values"] = column.values;
+    }
+    columns.push_back(out);
+    if (column.missing)
+      problems.add("column '" + column.name + "': " + std::to_string(column.missing) +
+                   " missing values (data.missing: \"mean\" imputes them)");
+    if (!column.numeric && column.distinct > kMaxCategories && column.name != label)
+      problems.add("column '" + column.name + "': more than " + std::to_string(kMaxCategories) +
+                   " distinct values, too many to one-hot encode");
+    if (column.name == label) label_found = true;
+  }
+  report["columns"] = columns;
+  if (!label_found) {
+    std::vector<std::string> names;
+    for (const ColumnSummary& column : summary.columns) names.push_back(column.name);
+    const std::string nearest = nearest_name(label, names);
+    throw ConfigError("--label: " + path + " has no column '" + label + "'" +
+                      (nearest.empty() ? "" : "; did you mean '" + nearest + "'?"));
+  }
+  if (!label.empty()) {
+    // The classes and their counts, read with the table's own reader.
+    TableOptions options;
+    options.label = label;
+    options.impute_missing = true;
+    const TableSchema schema = infer_table_schema(path, options);
+    const ImageDataset table = read_table(path, schema, options);
+    std::vector<std::size_t> counts(schema.class_names.size(), 0);
+    for (std::int32_t c : table.labels) ++counts[static_cast<std::size_t>(c)];
+    report["label"] = label;
+    report["classes"] = schema.class_names;
+    report["splits"] = {{"file", class_counts(schema.class_names, counts)}};
+  }
+  report["problems"] = problems.json();
+  return report;
+}
+
 std::string class_folder_name(const std::vector<std::string>& names, std::size_t label) {
   if (names[label] == std::to_string(label)) return names[label];
   std::string name = std::to_string(label) + "_" + names[label];
@@ -199,29 +251,50 @@ std::string class_folder_name(const std::vector<std::string>& names, std::size_t
 
 }  // namespace
 
-nlohmann::json inspect_data(const std::string& path) {
+nlohmann::json inspect_data(const std::string& path, const std::string& label) {
+  if (fs::is_regular_file(path) && fs::path(path).extension() == ".csv")
+    return inspect_table(path, label);
   if (!fs::is_directory(path))
-    throw DataError(path + ": " + (fs::exists(path) ? "not a folder" : "not found") +
-                    "; inspect takes an image folder or a folder of IDX files");
+    throw DataError(path + ": " + (fs::exists(path) ? "not a folder or a .csv file" : "not found") +
+                    "; inspect takes an image folder, a folder of IDX files or a CSV table");
   return is_idx_folder(path) ? inspect_idx(path) : inspect_image_folder(path);
 }
 
-int data_inspect_command(const std::string& path, bool json) {
-  const nlohmann::json report = inspect_data(path);
+int data_inspect_command(const std::string& path, const std::string& label, bool json) {
+  const nlohmann::json report = inspect_data(path, label);
   if (json) {
     std::cout << report.dump(2) << "\n";
     return 0;
   }
   std::printf("%s: %s", path.c_str(), report["kind"].get<std::string>().c_str());
   if (report.contains("layout")) std::printf(" (%s)", report["layout"].get<std::string>().c_str());
-  std::printf(", %zu classes\n", report["classes"].is_array()
+  if (report.contains("rows")) std::printf(", %zu rows", report["rows"].get<std::size_t>());
+  if (report.contains("classes"))
+    std::printf(", %zu classes", report["classes"].is_array()
                                      ? report["classes"].size()
                                      : report["classes"].get<std::size_t>());
-  for (const char* split : {"train", "val", "test", "t10k"}) {
+  std::printf("\n");
+  if (report.contains("columns"))
+    for (const nlohmann::json& column : report["columns"]) {
+      std::printf("column %-20s %-11s missing %-6zu", column["name"].get<std::string>().c_str(),
+                  column["type"].get<std::string>().c_str(), column["missing"].get<std::size_t>());
+      if (column.contains("min"))
+        std::printf(" range [%g, %g]", column["min"].get<double>(), column["max"].get<double>());
+      if (column.contains("distinct")) {
+        std::string values;
+        for (const auto& value : column["values"])
+          values += (values.empty() ? "" : ", ") + value.get<std::string>();
+        std::printf(" %zu values: %s%s", column["distinct"].get<std::size_t>(), values.c_str(),
+                    column["distinct"].get<std::size_t>() > column["values"].size() ? ", ..." : "");
+      }
+      std::printf("\n");
+    }
+  for (const char* split : {"train", "val", "test", "t10k", "file"}) {
     if (!report["splits"].contains(split)) continue;
     const nlohmann::json& info = report["splits"][split];
-    std::printf("%-5s %7zu images, imbalance ratio %.2f (largest / smallest class)\n", split,
-                info["images"].get<std::size_t>(), info["imbalance_ratio"].get<double>());
+    std::printf("%-5s %7zu %s, imbalance ratio %.2f (largest / smallest class)\n", split,
+                info["images"].get<std::size_t>(), report.contains("rows") ? "rows" : "images",
+                info["imbalance_ratio"].get<double>());
     std::string line;
     for (const auto& [name, count] : info["per_class"].items())
       line += "  " + name + ": " + std::to_string(count.get<std::size_t>());
@@ -230,8 +303,9 @@ int data_inspect_command(const std::string& path, bool json) {
       std::printf("      %zu files ignored (not .png, .jpg, .jpeg or .pgm)\n",
                   info["ignored_files"].get<std::size_t>());
   }
-  for (const auto& [size, count] : report["image_sizes"].items())
-    std::printf("size  %s: %zu images\n", size.c_str(), count.get<std::size_t>());
+  if (report.contains("image_sizes"))
+    for (const auto& [size, count] : report["image_sizes"].items())
+      std::printf("size  %s: %zu images\n", size.c_str(), count.get<std::size_t>());
   if (report.contains("modes"))
     for (const auto& [mode, count] : report["modes"].items())
       std::printf("mode  %s: %zu images\n", mode.c_str(), count.get<std::size_t>());

@@ -12,11 +12,12 @@ namespace gradlab {
 // What `gradlab data inspect PATH` reports of an image folder or a folder of IDX files: per split,
 // its classes and their counts and the imbalance ratio (largest class / smallest); for images,
 // their sizes and modes (format, colour type, bit depth) with counts; problems found (unreadable
-// files, sizes that differ, ignored files, classes missing from a split). Throws DataError when
-// PATH is neither kind of data set.
-nlohmann::json inspect_data(const std::string& path);
+// files, sizes that differ, ignored files, classes missing from a split). Of a CSV file: its rows
+// and, per column, type, missing count, range or distinct values; with a label column, the
+// classes' counts and imbalance. Throws DataError when PATH is none of these.
+nlohmann::json inspect_data(const std::string& path, const std::string& label = "");
 // The same as text on stdout, or as JSON (json).
-int data_inspect_command(const std::string& path, bool json);
+int data_inspect_command(const std::string& path, const std::string& label, bool json);
 
 // gradlab data write-folder: a data set of the registry (MNIST, Fashion-MNIST, an IDX folder)
 // written as an image folder, OUT/train/<class>/<index>.<ext> and OUT/test/..., as PNG or JPEG

@@ -28,11 +28,13 @@ template std::unique_ptr<Sequential<double>> build_experiment_model<double>(cons
 
 LoadedModel load_trained_model(const std::string& checkpoint_path, const std::string& backend) {
   LoadedModel loaded{read_checkpoint(checkpoint_path), {}, nullptr};
-  if (loaded.checkpoint.sample_shape.size() != 3)  // the library can save other ranks
-    throw DataError(checkpoint_path + ": a model of samples " +
-                    to_string(loaded.checkpoint.sample_shape) +
-                    "; the command line runs models of images [C, H, W]");
   loaded.config = parse_experiment(loaded.checkpoint.config, "checkpoint");
+  // The library can save other ranks; the command line runs images [C, H, W] and table rows [F].
+  const std::size_t rank = find_dataset(loaded.config.data.dataset).table ? 1 : 3;
+  if (loaded.checkpoint.sample_shape.size() != rank)
+    throw DataError(checkpoint_path + ": a model of samples " +
+                    to_string(loaded.checkpoint.sample_shape) + "; its data set's samples are " +
+                    (rank == 1 ? "table rows [F]" : "images [C, H, W]"));
   loaded.model = build_experiment_model<float>(loaded.config, loaded.checkpoint.sample_shape,
                                                loaded.config.data.class_names.size());
   loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));

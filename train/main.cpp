@@ -135,7 +135,11 @@ int main(int argc, char** argv) {
   bool inspect_json = false;
   CLI::App* inspect = data_command->add_subcommand(
       "inspect", "classes, counts per class and split, imbalance, image sizes and modes, problems");
-  inspect->add_option("path", inspect_path, "an image folder or a folder of IDX files")->required();
+  inspect
+      ->add_option("path", inspect_path, "an image folder, a folder of IDX files, or a CSV table")
+      ->required();
+  std::string inspect_label;
+  inspect->add_option("--label", inspect_label, "a CSV table's label column: class counts");
   inspect->add_flag("--json", inspect_json, "the report as JSON");
   gradlab::WriteFolderOptions folder_options;
   CLI::App* write_folder = data_command->add_subcommand(
@@ -172,7 +176,7 @@ int main(int argc, char** argv) {
       return gradlab::export_command(checkpoint, onnx_path, export_batch, GRADLAB_VERSION);
     if (*gradcheck) return gradlab::gradcheck_command(config, overrides, batch, elements);
     if (*pca) return gradlab::pca_command(pca_options);
-    if (*inspect) return gradlab::data_inspect_command(inspect_path, inspect_json);
+    if (*inspect) return gradlab::data_inspect_command(inspect_path, inspect_label, inspect_json);
     if (*write_folder) return gradlab::data_write_folder_command(folder_options);
     if (*demo) {
       const gradlab::DemoResult result = gradlab::run_spiral_demo(demo_options, std::cout);

@@ -86,7 +86,7 @@ double set_scheduled_rate(const ExperimentConfig& config, Run& run) {
 void check_training_batches(const ExperimentConfig& config, TrainingData& data,
                             const Sequential<float>& model, std::size_t ranks) {
   const Shape& s = data.sample_shape();
-  const std::size_t needed = model.smallest_training_batch(Shape{1, s[0], s[1], s[2]});
+  const std::size_t needed = model.smallest_training_batch(batch_shape(1, s));
   if (needed <= 1) return;
   const std::size_t B = config.batch_size, images = data.train().indices().size();
   const std::string job = ranks > 1 ? " per process (" + std::to_string(ranks) + " processes)" : "";
@@ -142,11 +142,12 @@ void log_header(std::ostream& log, const ExperimentConfig& config, const std::st
     log << "data-parallel: " << world.size() << " processes, batch " << config.batch_size
         << " split " << config.batch_size / world.size() << "-"
         << (config.batch_size + world.size() - 1) / world.size() << " images per rank\n";
+  const char* samples = s.size() == 1 ? "rows" : "images";
   log << "data: " << config.data.folder << ", " << data.train_count() << " training / "
-      << data.validation_count() << " validation images"
+      << data.validation_count() << " validation " << samples
       << (config.data.oversample ? " (oversampled)" : "") << "\n"
       << "model: " << run.model->parameter_count() << " parameters, "
-      << run.model->forward_flops(Shape{1, s[0], s[1], s[2]}) << " forward FLOPs per image\n"
+      << run.model->forward_flops(batch_shape(1, s)) << " forward FLOPs per sample\n"
       << "loss: " << run.loss->name() << "; optimizer: " << run.optimizer->name()
       << "; schedule: " << run.schedule->name() << "; backend: " << config.backend << " ("
       << num_threads() << " threads)\n";
@@ -293,6 +294,9 @@ nlohmann::json resolved_with_statistics(const ExperimentConfig& config, const Tr
   if (config.data.normalize_from_training)
     resolved["data"]["normalize"] = {{"mean", data.normalization().mean},
                                      {"std", data.normalization().std}};
+  if (!data.standardization().mean.empty())
+    resolved["data"]["standardize"] = {{"mean", data.standardization().mean},
+                                       {"std", data.standardization().std}};
   return resolved;
 }
 

@@ -76,7 +76,7 @@ TrainingData::TrainingData(const ExperimentConfig& config, const LoadLog& log)
       validation_set_(load_split(config.data, "validation", log)),
       split_(draw_split(config, train_set_, validation_set_)),
       train_labels_(labels_of(train_set_, split_.train)),
-      sample_shape_{train_set_.channels, train_set_.height, train_set_.width},
+      sample_shape_(train_set_.sample_shape()),
       normalization_(config.data.normalize_from_training
                          ? training_statistics(train_set_, split_.train)
                          : config.data.normalization),
@@ -85,12 +85,19 @@ TrainingData::TrainingData(const ExperimentConfig& config, const LoadLog& log)
       // buffers.
       validation_loader_(validation_set_.count ? validation_set_ : train_set_, split_.validation,
                          config.batch_size, false, false, normalization_) {
-  if (validation_set_.count && Shape{validation_set_.channels, validation_set_.height,
-                                     validation_set_.width} != sample_shape_)
-    throw DataError(
-        config.data.folder + ": validation images are " +
-        to_string({validation_set_.channels, validation_set_.height, validation_set_.width}) +
-        ", training images " + to_string(sample_shape_) + "; set data.image_size to resize both");
+  if (validation_set_.count && validation_set_.sample_shape() != sample_shape_)
+    throw DataError(config.data.folder + ": validation images are " +
+                    to_string(validation_set_.sample_shape()) + ", training images " +
+                    to_string(sample_shape_) + "; set data.image_size to resize both");
+  // A table is standardised with its training rows' statistics (validation rows included in the
+  // transformation, not in the statistics), unless the config brings them (a resumed run).
+  if (train_set_.table) {
+    standardization_ = config.data.standardization;
+    if (standardization_.mean.empty()) {
+      standardization_ = table_statistics(train_set_, split_.train, config.data.schema);
+      standardize(train_set_, standardization_);
+    }
+  }
   if (config.data.oversample) {
     sampler_ = std::make_unique<WeightedSampler>(class_balancing_weights(train_labels_, classes()));
     train_loader_.set_sampler(sampler_.get());
@@ -116,12 +123,13 @@ void TrainingData::shard(std::size_t rank, std::size_t ranks) {
 
 std::unique_ptr<TrainingData::Test> TrainingData::load_test() const {
   auto test = std::make_unique<Test>();
-  test->images = load_split(config_.data, "test");
-  if (Shape{test->images.channels, test->images.height, test->images.width} != sample_shape_)
+  DataSource source = config_.data;
+  source.standardization = standardization_;
+  test->images = load_split(source, "test");
+  if (test->images.sample_shape() != sample_shape_)
     throw DataError(config_.data.folder + ": test images are " +
-                    to_string({test->images.channels, test->images.height, test->images.width}) +
-                    ", training images " + to_string(sample_shape_) +
-                    "; set data.image_size to resize both");
+                    to_string(test->images.sample_shape()) + ", training images " +
+                    to_string(sample_shape_) + "; set data.image_size to resize both");
   test->loader = DataLoader::in_order(test->images, config_.batch_size, normalization_);
   test->loader->set_shard(rank_, ranks_);
   return test;

@@ -28,6 +28,8 @@ class TrainingData {
   // The normalisation the loaders apply: the config's, or (data.normalize "dataset" of an image
   // folder) the training images' per-channel mean and std.
   const Normalization& normalization() const { return normalization_; }
+  // A table's standardisation: the config's, or the training rows' statistics (empty for images).
+  const Standardization& standardization() const { return standardization_; }
   std::size_t train_count() const { return split_.train.size(); }
   std::size_t validation_count() const { return split_.validation.size(); }
 
@@ -55,6 +57,7 @@ class TrainingData {
   Labels train_labels_;
   Shape sample_shape_;
   Normalization normalization_;
+  Standardization standardization_;
   DataLoader train_loader_, validation_loader_;
   std::unique_ptr<WeightedSampler> sampler_;
   std::size_t rank_ = 0, ranks_ = 1;

@@ -49,6 +49,24 @@ expect 1 "test/stray: class 'stray' is not among the training classes" -- "$grad
 expect 0 "test/stray: class 'stray' in test but not in train" -- "$gradlab" data inspect "$work/folder"
 expect 1 "nowhere: not found; data.folder of an image_folder" -- "$gradlab" train "$config" --set data.dataset=image_folder --set 'data.folder="/nowhere"'
 
+# A CSV table: two numeric columns and a categorical one decide the class; trained, evaluated on
+# its test file and on another, predicted from a file without labels into a CSV.
+awk 'BEGIN { srand(5); print "a,b,shade,class";
+  for (i = 0; i < 400; i++) { a = rand() * 10; b = rand(); s = (rand() < 0.5 ? "dark" : "light");
+    print a "," b "," s "," (a > 5 ? (s == "dark" ? "big-dark" : "big-light") : "small") } }' >"$work/table.csv"
+head -1 "$work/table.csv" >"$work/table_test.csv" && tail -100 "$work/table.csv" >>"$work/table_test.csv"
+echo '{"seed": 1, "data": {"dataset": "csv", "label": "class"}, "model": {"name": "mlp", "hidden": [16]},
+  "optimizer": {"type": "adam", "lr": 0.02}, "epochs": 20, "batch_size": 32}' >"$work/table.json"
+expect 0 "test \(100 images" -- "$gradlab" train "$work/table.json" --set "data.file=\"$work/table.csv\"" --set "data.test_file=\"$work/table_test.csv\"" --set "output=\"$work/table_run\""
+expect 0 "accuracy (9[0-9]|100)\.[0-9]+%.*big-dark" -- bash -c "'$gradlab' eval '$work/table_run/checkpoints/best.safetensors' | tr '\n' ' '"
+expect 0 "table_test.csv \(100 images\)" -- "$gradlab" eval "$work/table_run/checkpoints/best.safetensors" --data "$work/table_test.csv"
+cut -d, -f1-3 "$work/table_test.csv" >"$work/unlabelled.csv"
+expect 0 "unlabelled.csv\[99\]: class [0-2]" -- "$gradlab" predict "$work/table_run/checkpoints/best.safetensors" "$work/unlabelled.csv" --csv "$work/table_predictions.csv"
+expect 0 "^image,class,name,p_big-dark,p_big-light,p_small$" -- head -1 "$work/table_predictions.csv"
+printf 'a,b,shade,class\n1,2,dark,small\n3,4\n' >"$work/ragged.csv"
+expect 1 "ragged.csv:3: 2 fields, the header has 4" -- "$gradlab" eval "$work/table_run/checkpoints/best.safetensors" --data "$work/ragged.csv"
+expect 1 "data.label: .*table.csv has no column 'klass'; did you mean 'class'\?" -- "$gradlab" train "$work/table.json" --set "data.file=\"$work/table.csv\"" --set data.label=klass
+
 expect 0 "total: .* parameters" -- "$gradlab" summary "$config" --set "data.folder=\"$work/data\""
 expect 0 "PASS" -- "$gradlab" gradcheck "$config" --set "data.folder=\"$work/data\"" --elements 20
 # A residual block with BatchNorm and a dropout inside: summary shows its layers by path;

@@ -11,15 +11,16 @@ using gradlab::testing::temp_folder;
 TEST_CASE("The data set registry knows each data set's classes, names, shape and splits",
           "[datasets]") {
   CHECK(dataset_names() ==
-        std::vector<std::string>{"mnist", "fashion_mnist", "idx", "image_folder"});
+        std::vector<std::string>{"mnist", "fashion_mnist", "idx", "image_folder", "csv"});
   const DatasetSpec& fashion = find_dataset("fashion_mnist");
   CHECK(fashion.classes() == 10);
   CHECK(fashion.class_names[9] == "Ankle boot");
   CHECK(fashion.sample_shape == Shape{1, 28, 28});
   CHECK(fashion.test_split == "t10k");
   CHECK(find_dataset("mnist").class_names[7] == "7");
-  CHECK_THROWS_WITH(find_dataset("cifar"),
-                    "unknown data set 'cifar' (valid: mnist, fashion_mnist, idx, image_folder)");
+  CHECK_THROWS_WITH(
+      find_dataset("cifar"),
+      "unknown data set 'cifar' (valid: mnist, fashion_mnist, idx, image_folder, csv)");
 }
 
 TEST_CASE("A folder of IDX files takes its sample shape from its training images", "[datasets]") {

@@ -57,7 +57,7 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
       "optimizer, output, schedule, seed)");
   CHECK(error_of(with("/data/dataset", "mnsit")) ==
         "data.dataset: unknown value \"mnsit\"; did you mean \"mnist\"? (allowed: mnist, "
-        "fashion_mnist, idx, image_folder)");
+        "fashion_mnist, idx, image_folder, csv)");
   CHECK(error_of(with("/data/validation_split", 1.5)) ==
         "data.validation_split: must be in [0, 1), got 1.5");
   CHECK(error_of(with("/model/layers/1/out_featurs", 5)) ==

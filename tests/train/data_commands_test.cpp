@@ -55,6 +55,23 @@ TEST_CASE("data inspect: counts per class and split, imbalance, sizes, modes and
                     Catch::StartsWith((root / "nope").string() + ": not found"));
 }
 
+TEST_CASE("data inspect of a CSV table: columns, missing values, classes and imbalance",
+          "[data][inspect]") {
+  const fs::path path = temp_folder("inspect_csv") / "t.csv";
+  write_bytes(path, "age,city,label\n30,Oslo,no\n,Rome,no\n41,Oslo,yes\n25,Lima,no\n");
+  const nlohmann::json report = inspect_data(path.string(), "label");
+  CHECK(report["rows"] == 4);
+  CHECK(report["columns"][0] ==
+        nlohmann::json(
+            {{"name", "age"}, {"type", "numeric"}, {"missing", 1}, {"min", 25.0}, {"max", 41.0}}));
+  CHECK(report["columns"][1]["values"] == nlohmann::json({"Lima", "Oslo", "Rome"}));
+  CHECK(report["splits"]["file"]["per_class"] == nlohmann::json({{"no", 3}, {"yes", 1}}));
+  CHECK(report["splits"]["file"]["imbalance_ratio"].get<double>() == 3.0);
+  CHECK_THAT(report["problems"].dump(), Catch::Contains("column 'age': 1 missing values"));
+  CHECK_THROWS_WITH(inspect_data(path.string(), "lable"),
+                    Catch::EndsWith("has no column 'lable'; did you mean 'label'?"));
+}
+
 TEST_CASE("data write-folder: an IDX data set as an image folder that reads back the same",
           "[data][inspect]") {
   const std::string idx = make_synthetic_dataset("write_folder", 50, 20);

@@ -169,12 +169,16 @@
     const shown = evaluation.mistakes.length;
     gallery.append(element("p", {}, evaluation.mistakes_total === 0 ? "No mistakes." :
       (shown < evaluation.mistakes_total ? "The " + shown + " most confident of " : "All ") +
-      evaluation.mistakes_total + " mistakes, most confident first: the image, its true class " +
+      evaluation.mistakes_total + " mistakes, most confident first: the image (a table row: its first standardised features), its true class " +
       "and the predicted one with the model's probability."));
     const images = element("div", { id: "mistakes" });
     for (const mistake of evaluation.mistakes) {
-      images.append(element("figure", { "data-index": mistake.index },
-        element("img", { src: mistake.image, alt: "image " + mistake.index }),
+      // An image, or for a table the row's first standardised features.
+      const sample = mistake.image
+        ? element("img", { src: mistake.image, alt: "image " + mistake.index })
+        : element("code", { class: "row" }, mistake.row.map((v) => v.toFixed(2)).join(", ") +
+            (mistake.features > mistake.row.length ? ", …" : ""));
+      images.append(element("figure", { "data-index": mistake.index }, sample,
         element("figcaption", {}, "#" + mistake.index, element("br"),
           "true: " + classNames[mistake.label], element("br"),
           element("span", { class: "predicted" }, "pred: " + classNames[mistake.predicted]),

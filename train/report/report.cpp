@@ -219,8 +219,16 @@ nlohmann::json report_data(const ReportContent& content) {
       mistakes.push_back({{"index", m.index},
                           {"label", m.label},
                           {"predicted", m.predicted},
-                          {"confidence", m.confidence},
-                          {"image", image_uri(*content.split, m.index)}});
+                          {"confidence", m.confidence}});
+      if (content.split->table) {
+        // A table's row: its first standardised features (the gallery shows rows, not images).
+        const float* row = content.split->row(m.index);
+        mistakes.back()["row"] =
+            std::vector<float>(row, row + std::min<std::size_t>(content.split->width, 12));
+        mistakes.back()["features"] = content.split->width;
+      } else {
+        mistakes.back()["image"] = image_uri(*content.split, m.index);
+      }
     }
     data["evaluation"] = {{"source", content.evaluation_source},
                           {"split", content.split_name},
