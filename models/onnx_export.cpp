@@ -121,14 +121,18 @@ void set_tensor_type(onnx::ValueInfoProto& value, const std::string& name,
 
 std::string export_onnx(Sequential<float>& model, const Shape& sample_shape, std::size_t classes,
                         const OnnxExportOptions& options) {
-  if (sample_shape.size() != 3)
-    throw ExportError("export: expected one sample's shape C x H x W, got " +
-                      to_string(sample_shape));
+  if (sample_shape.size() != 3 && sample_shape.size() != 1)
+    throw ExportError(
+        "export: expected one sample's shape C x H x W (an image) or F (a table "
+        "row), got " +
+        to_string(sample_shape));
+  // Images are normalised per channel, table rows per feature.
+  const bool table = sample_shape.size() == 1;
   const std::size_t C = sample_shape[0];
   if (!(options.mean.size() == options.std.size() &&
         (options.mean.size() == 1 || options.mean.size() == C)))
-    throw ExportError("export: expected one mean and std, or one per channel (" +
-                      std::to_string(C) + ")");
+    throw ExportError("export: expected one mean and std, or one per " +
+                      std::string(table ? "feature (" : "channel (") + std::to_string(C) + ")");
   model.eval();
   onnx::ModelProto proto;
   proto.set_ir_version(onnx::IR_VERSION);
@@ -147,23 +151,27 @@ std::string export_onnx(Sequential<float>& model, const Shape& sample_shape, std
   graph.set_doc_string(options.doc);
   const bool symbolic = !options.batch;
   const auto N = static_cast<std::int64_t>(options.batch.value_or(1));
-  set_tensor_type(*graph.add_input(), "pixels",
-                  {N, static_cast<std::int64_t>(C), static_cast<std::int64_t>(sample_shape[1]),
-                   static_cast<std::int64_t>(sample_shape[2])},
-                  symbolic);
-  graph.mutable_input(0)->set_doc_string("pixels / 255, N x C x H x W");
+  const std::string input = table ? "features" : "pixels";
+  std::vector<std::int64_t> input_dims{N};
+  for (std::size_t d : sample_shape) input_dims.push_back(static_cast<std::int64_t>(d));
+  set_tensor_type(*graph.add_input(), input, input_dims, symbolic);
+  graph.mutable_input(0)->set_doc_string(table ? "encoded features, N x F"
+                                               : "pixels / 255, N x C x H x W");
 
   GraphBuilder builder(graph);
-  // (x − mean_c) / std_c, per channel: [C, 1, 1] broadcast over N × C × H × W.
+  // (x − mean_c) / std_c, per channel: [C, 1, 1] broadcast over N × C × H × W; for a table per
+  // feature, [F] over N × F.
   std::vector<float> mean(C), std(C);
   for (std::size_t c = 0; c < C; ++c) {
     mean[c] = static_cast<float>(options.mean.size() == 1 ? options.mean[0] : options.mean[c]);
     std[c] = static_cast<float>(options.std.size() == 1 ? options.std[0] : options.std[c]);
   }
-  const std::vector<std::int64_t> per_channel{static_cast<std::int64_t>(C), 1, 1};
+  const std::vector<std::int64_t> per_channel =
+      table ? std::vector<std::int64_t>{static_cast<std::int64_t>(C)}
+            : std::vector<std::int64_t>{static_cast<std::int64_t>(C), 1, 1};
   const std::string centred =
       builder.node("Sub", "normalize.centred",
-                   {"pixels", builder.constant("normalize.mean", per_channel, mean.data(), C)});
+                   {input, builder.constant("normalize.mean", per_channel, mean.data(), C)});
   const std::string normalized = builder.node(
       "Div", "normalize", {centred, builder.constant("normalize.std", per_channel, std.data(), C)});
   const std::string logits = builder.module(model, normalized, "model.layers");

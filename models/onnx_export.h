@@ -9,9 +9,10 @@
 //   Flatten → Flatten(axis 1)                           Dropout → nothing (inference)
 //   Residual → body and shortcut, then Add              Concat → branches, then Concat(axis 1)
 // The graph takes pixels scaled to [0, 1] ("pixels", N × C × H × W, N fixed or symbolic) and
-// applies the data set's normalisation itself, (x − mean_c) / std_c, as Sub and Div nodes; it
-// returns "logits", N × classes. The model's doc string and metadata carry gradlab's version, the
-// config and the test accuracy.
+// applies the data set's normalisation itself, (x − mean_c) / std_c, as Sub and Div nodes; a
+// table's model takes "features" (N × F, one-hot encoded) and standardises each, (x − mean_f) /
+// std_f. It returns "logits", N × classes. The model's doc string and metadata carry gradlab's
+// version, the config and the test accuracy.
 #pragma once
 
 #include <cstddef>
@@ -39,7 +40,7 @@ struct OnnxExportOptions {
 };
 
 // The model (eval mode: BatchNorm's running statistics, no Dropout) for inputs of one sample's
-// shape C × H × W, as a serialised ONNX ModelProto that ONNX's checker accepted and whose
+// shape C × H × W or F, as a serialised ONNX ModelProto that ONNX's checker accepted and whose
 // inferred output shape is [N, classes]. Throws ExportError naming a layer it cannot export.
 std::string export_onnx(Sequential<float>& model, const Shape& sample_shape, std::size_t classes,
                         const OnnxExportOptions& options);

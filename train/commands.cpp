@@ -408,8 +408,11 @@ int export_command(const std::string& checkpoint_path, const std::string& onnx_p
   refuse_to_overwrite_checkpoint(onnx_path, checkpoint_path);
   LoadedModel loaded = load_trained_model(checkpoint_path, "");
   const std::size_t classes = classes_of(loaded.config);
-  options.mean = loaded.config.data.normalization.mean;
-  options.std = loaded.config.data.normalization.std;
+  const bool table = find_dataset(loaded.config.data.dataset).table;
+  options.mean =
+      table ? loaded.config.data.standardization.mean : loaded.config.data.normalization.mean;
+  options.std =
+      table ? loaded.config.data.standardization.std : loaded.config.data.normalization.std;
   // The run's test accuracy, where the checkpoint sits in a finished run's folder.
   std::string accuracy = "unknown";
   const fs::path final_metrics =
@@ -423,26 +426,31 @@ int export_command(const std::string& checkpoint_path, const std::string& onnx_p
       // A damaged metrics file does not stop the export; the accuracy is then unknown.
     }
   }
+  const std::string input =
+      table ? "features, N x F: each numeric column as it is, each categorical column one-hot, in "
+              "the order of the metadata's 'features'; the graph standardises them"
+            : "pixels / 255, N x C x H x W; the graph normalises them";
   options.metadata = {{"gradlab_version", version},
                       {"config", loaded.checkpoint.config.dump()},
                       {"test_accuracy", accuracy},
                       {"classes", std::to_string(classes)},
-                      {"input", "pixels / 255, N x C x H x W; the graph normalises them"}};
+                      {"class_names", nlohmann::json(loaded.config.data.class_names).dump()},
+                      {"input", input}};
+  if (table)
+    options.metadata["features"] = nlohmann::json(loaded.config.data.schema.feature_names()).dump();
   options.doc = "gradlab " + version + " model from " + checkpoint_path + "; test accuracy " +
-                accuracy +
-                "; input: pixels / 255 (N x C x H x W), output: "
-                "logits (N x " +
+                accuracy + "; input: " + input + "; output: logits (N x " +
                 std::to_string(classes) + ")";
   const std::string bytes =
       export_onnx(*loaded.model, loaded.checkpoint.sample_shape, classes, options);
   write_file_atomically(onnx_path, bytes);
   const Shape& sample = loaded.checkpoint.sample_shape;
   const std::string N = batch == "dynamic" ? "N" : batch;
-  std::printf(
-      "%s: ONNX opset 13, input pixels [%s, %zu, %zu, %zu], output logits [%s, %zu], %zu "
-      "bytes\n",
-      onnx_path.c_str(), N.c_str(), sample[0], sample[1], sample[2], N.c_str(), classes,
-      bytes.size());
+  std::string dims = N;
+  for (std::size_t d : sample) dims += ", " + std::to_string(d);
+  std::printf("%s: ONNX opset 13, input %s [%s], output logits [%s, %zu], %zu bytes\n",
+              onnx_path.c_str(), table ? "features" : "pixels", dims.c_str(), N.c_str(), classes,
+              bytes.size());
   return 0;
 }
 
