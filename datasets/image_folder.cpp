@@ -98,7 +98,7 @@ std::string fingerprint(const ImageList& list, std::size_t classes, const ImageD
 
 // The cache file of a split folder: one per folder and settings, named by their fingerprint, so
 // that a changed file rewrites the same cache instead of adding another.
-std::string cache_path(const ImageList& list, const ImageDecoding& decoding) {
+std::string cache_path_of(const ImageList& list, const ImageDecoding& decoding) {
   Fingerprint name;
   name.add(fs::absolute(list.folder).lexically_normal().string());
   name.add(decoding.channels);
@@ -396,6 +396,10 @@ ImageList list_images(const std::string& folder, const std::vector<std::string>&
   return list;
 }
 
+std::string image_cache_path(const ImageList& list, const ImageDecoding& decoding) {
+  return cache_path_of(list, decoding);
+}
+
 std::string default_cache_folder() {
   if (const char* dir = std::getenv("GRADLAB_CACHE_DIR"); dir && *dir) return dir;
   if (const char* dir = std::getenv("XDG_CACHE_HOME"); dir && *dir)
@@ -417,7 +421,7 @@ ImageDataset load_images(const ImageList& list, std::size_t classes, const Image
   std::string key, path;
   if (!decoding.cache_folder.empty()) {
     key = fingerprint(list, classes, decoding);
-    path = cache_path(list, decoding);
+    path = cache_path_of(list, decoding);
     std::string why;
     std::vector<std::string> skipped;
     if (std::optional<ImageDataset> cached = read_cache(path, key, classes, why, skipped)) {

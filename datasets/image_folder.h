@@ -66,6 +66,10 @@ struct LoadLog {
 ImageDataset load_images(const ImageList& list, std::size_t classes, const ImageDecoding& decoding,
                          const LoadLog& log = {});
 
+// Where load_images keeps the cache of a list decoded with these settings (one file per split
+// folder and settings).
+std::string image_cache_path(const ImageList& list, const ImageDecoding& decoding);
+
 // The default cache folder: $GRADLAB_CACHE_DIR, else $XDG_CACHE_HOME/gradlab, else
 // $HOME/.cache/gradlab; "" when none is set.
 std::string default_cache_folder();

@@ -2,12 +2,16 @@
 
 #include <unistd.h>
 
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "datasets/idx.h"
 #include "datasets/image_file.h"
+#include "datasets/image_folder.h"
 #include "datasets/registry.h"
+#include "datasets/table.h"
 #include "framework/config_reader.h"
 #include "framework/optim/registry.h"
 #include "train/checkpoint.h"
@@ -106,9 +110,69 @@ bool image(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+bool table(const std::uint8_t* data, std::size_t size) {
+  const std::string path = write_input(data, size, ".csv");
+  try {
+    const TableSummary summary = summarize_table(path);
+    TableOptions options;
+    options.label = "label";
+    options.impute_missing = true;  // missing values reach the encoding and standardisation
+    options.unseen_to_other = size % 2 == 1;
+    const TableSchema schema = infer_table_schema(path, options);
+    ImageDataset rows = read_table(path, schema, options);
+    if (rows.count != summary.rows || rows.features.size() != rows.count * schema.width() ||
+        rows.sample_shape() != Shape{schema.width()} ||
+        schema.feature_names().size() != schema.width())
+      __builtin_trap();
+    std::vector<std::size_t> all(rows.count);
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    standardize(rows, table_statistics(rows, all, schema));
+    for (float x : rows.features)
+      if (!std::isfinite(x)) __builtin_trap();
+    return true;
+  } catch (const DataError&) {
+    return false;
+  } catch (const ConfigError&) {
+    return false;
+  }
+}
+
+bool image_cache(const std::uint8_t* data, std::size_t size) {
+  // The folder: two classes of two 3 × 2 images each, made once; its images decoded without a
+  // cache are what every load must give.
+  static const std::string folder = [] {
+    const std::string root = write_input(nullptr, 0, "_images");
+    std::filesystem::remove(root);
+    for (int c = 0; c < 2; ++c)
+      for (int i = 0; i < 2; ++i) {
+        const Image image{1, 3, 2,
+                          std::vector<std::uint8_t>(6, static_cast<std::uint8_t>(40 * c + 9 * i))};
+        const std::filesystem::path path =
+            std::filesystem::path(root) / ("c" + std::to_string(c)) / (std::to_string(i) + ".png");
+        std::filesystem::create_directories(path.parent_path());
+        std::ofstream(path, std::ios::binary) << encode_png(image);
+      }
+    return root;
+  }();
+  const ImageList list = list_images(folder, {"c0", "c1"});
+  static const ImageDataset expected = load_images(list, 2, ImageDecoding{});
+  ImageDecoding decoding;
+  decoding.cache_folder = folder + "_cache";
+  const std::string path = image_cache_path(list, decoding);
+  std::filesystem::create_directories(decoding.cache_folder);
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  const ImageDataset loaded = load_images(list, 2, decoding);
+  if (loaded.count != expected.count || loaded.labels != expected.labels ||
+      !std::equal(expected.image(0), expected.image(0) + 24, loaded.image(0)))
+    __builtin_trap();
+  return true;
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> all{
-      {"idx", idx}, {"config", config}, {"checkpoint", checkpoint}, {"image", image}};
+      {"idx", idx},     {"config", config}, {"checkpoint", checkpoint},
+      {"image", image}, {"table", table},   {"image_cache", image_cache}};
   return all;
 }
 

@@ -25,6 +25,15 @@ bool checkpoint(const std::uint8_t* data, std::size_t size);
 // decoded to grey and to RGB, and resized.
 bool image(const std::uint8_t* data, std::size_t size);
 
+// A CSV table read as training and test files are: summarised (data inspect), its schema inferred
+// with the label column "label" (missing values imputed), then its rows read and standardised
+// with that schema.
+bool table(const std::uint8_t* data, std::size_t size);
+// An image folder's cache file: the input is written where the cache of a fixed small folder
+// lives, then the folder is loaded; the images must be the folder's whatever the file held (read
+// if whole and fitting, else rebuilt): anything else is a finding. Always true otherwise.
+bool image_cache(const std::uint8_t* data, std::size_t size);
+
 struct Target {
   std::string name;
   bool (*run)(const std::uint8_t*, std::size_t);
