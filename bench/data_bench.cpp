@@ -8,12 +8,15 @@
 //            the ratio of their images/s per round, its median and range.
 #include "bench/data_bench.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
 #include "datasets/registry.h"
+#include "datasets/table.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/runtime.h"
 #include "models/builder.h"
@@ -136,6 +139,31 @@ nlohmann::json data_benchmark(const std::string& idx_folder, const std::string& 
           {"folder_over_idx_median", median(ratios)},
           {"folder_over_idx_min", *std::min_element(ratios.begin(), ratios.end())},
           {"folder_over_idx_max", *std::max_element(ratios.begin(), ratios.end())}};
+}
+
+nlohmann::json table_benchmark(const std::string& file, const std::string& label) {
+  TableOptions options;
+  options.label = label;
+  auto start = Clock::now();
+  const TableSchema schema = infer_table_schema(file, options);
+  const double schema_seconds = seconds_since(start);
+  start = Clock::now();
+  const ImageDataset table = read_table(file, schema, options);
+  const double rows_seconds = seconds_since(start);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double matrix_mib = table.features.size() * sizeof(float) / 1048576.0,
+               peak_mib = usage.ru_maxrss / 1024.0;
+  return {{"file", file},
+          {"file_mib", std::filesystem::file_size(file) / 1048576.0},
+          {"rows", table.count},
+          {"features", table.width},
+          {"schema_pass_seconds", schema_seconds},
+          {"rows_pass_seconds", rows_seconds},
+          {"load_seconds", schema_seconds + rows_seconds},
+          {"matrix_mib", matrix_mib},
+          {"peak_rss_mib", peak_mib},
+          {"peak_over_matrix", peak_mib / matrix_mib}};
 }
 
 }  // namespace gradlab

@@ -662,6 +662,10 @@ int main(int argc, char** argv) {
       std::cout << batch_norm_fusion(std::stoul(argv[2]), argc == 4 ? argv[3] : "").dump(2) << "\n";
       return 0;
     }
+    if (mode == "table" && argc == 4) {
+      std::cout << gradlab::table_benchmark(argv[2], argv[3]).dump(2) << "\n";
+      return 0;
+    }
     if (mode == "data" && (argc == 4 || argc == 5)) {
       std::cout
           << gradlab::data_benchmark(argv[2], argv[3], argc == 5 ? std::stoul(argv[4]) : 7).dump(2)
@@ -683,6 +687,6 @@ int main(int argc, char** argv) {
          "mlp|lenet|strided|resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
          "mlp|lenet|strided BATCH [MNIST_FOLDER] | gradlab_bench batchnorm BATCH "
          "[MNIST_FOLDER] | gradlab_bench data IDX_FOLDER IMAGE_FOLDER [ROUNDS] | gradlab_bench "
-         "machine\n";
+         "table FILE.csv LABEL | gradlab_bench machine\n";
   return 2;
 }

@@ -20,6 +20,17 @@
 //   data.skip_unreadable leave unreadable images out, listed in the log, instead of stopping
 //                        (false)
 //   data.cache           decode once into a cache file and memory-map it later (true)
+//   CSV tables only (datasets/table.h; data.folder is not used):
+//   data.file, data.test_file  the training table and an optional test table
+//   data.test_split      without test_file: the fraction of file's rows held out for test (0)
+//   data.label           the label column's name (its values are the classes)
+//   data.features        the feature columns (all but the label)
+//   data.categorical     columns one-hot encoded even if their values are numbers ([])
+//   data.missing         "error" | "mean": a missing value refused, or the training mean
+//   data.unseen          "error" | "other": a category the training file lacks refused, or an
+//                        extra slot
+//   written by a run into its config (not for users to write): data.columns, data.class_names,
+//   data.standardize {"mean", "std"} — the schema and statistics eval and predict read files with
 //   data.keep_fraction   per-class fraction of training images kept, one per class ([] = all)
 //   data.limit           use only the first N training images (0 = all)
 //   data.oversample      draw training batches with class-balancing weights (false)

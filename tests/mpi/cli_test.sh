@@ -25,6 +25,14 @@ expect 0 "^100$" -- python3 -c "import json, sys; m = json.load(open(sys.argv[1]
 print(sum(map(sum, m['test']['confusion'])))" "$work/two/final_metrics.json"
 expect 0 "^2$" -- bash -c "wc -l <'$work/two/metrics.jsonl'"
 
+# An image folder on two ranks: both find (or build) the cache at once, each trains on its slice;
+# the test metrics cover all 100 test images.
+"$gradlab" data write-folder "$work/folder" --dataset idx --data "$work/data" >/dev/null
+export GRADLAB_CACHE_DIR="$work/cache"
+expect 0 "data-parallel: 2 processes.*test \(100 images" -- bash -c "'$mpi' '$gradlab' train '$config' \
+  --set data.dataset=image_folder --set 'data.folder=\"$work/folder\"' --set 'output=\"$work/folder_two\"' | tr '\n' ' '"
+expect 0 "^2$" -- bash -c "ls '$work/cache' | wc -l"  # one cache each for train/ and test/, no leftovers
+
 # The same recipe on one process learns the same: the global batch is the config's, so the two
 # runs take the same steps on the same batches (float32 sums in another order apart).
 expect 0 "test \(100 images" -- "$gradlab" train "$config" "${data[@]}" --set "output=\"$work/one\""
