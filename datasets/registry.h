@@ -53,6 +53,7 @@ struct DataSource {
   // config) and the training rows' standardisation (empty until the trainer computes it).
   std::string file, test_file;
   TableOptions table_options;
+  bool scale_per_column = true;  // data.scaling: "per_column" statistics, or "global" ones
   TableSchema schema;
   Standardization standardization;
 };

@@ -323,6 +323,7 @@ TableSchema infer_table_schema(const std::string& path, const TableOptions& opti
     throw DataError(path + ": the label column '" + options.label +
                     "' has one value; a classifier needs two or more classes");
   TableSchema schema;
+  schema.rows = rows;
   schema.label = options.label;
   schema.class_names = class_order(labels);
   schema.other_slot = options.unseen_to_other;
@@ -376,6 +377,8 @@ ImageDataset read_table(const std::string& path, const TableSchema& schema,
   data.classes = schema.class_names.size();
   std::vector<std::string_view> fields;
   std::vector<float> row(width);
+  // The rows known from the schema's pass (the training file): one allocation of the matrix.
+  data.features.reserve(schema.rows * width);
   while (reader.next(fields)) {
     if (fields.size() == 1 && fields[0].empty()) continue;
     check_width(reader, fields, header.size());
@@ -430,12 +433,11 @@ ImageDataset read_table(const std::string& path, const TableSchema& schema,
     ++data.count;
   }
   if (data.count == 0) throw DataError(path + ": no rows after the header");
-  data.features.shrink_to_fit();
   return data;
 }
 
 Standardization table_statistics(const ImageDataset& table, const std::vector<std::size_t>& indices,
-                                 const TableSchema& schema) {
+                                 const TableSchema& schema, bool per_column) {
   const std::vector<bool> numeric = schema.numeric_features();
   const std::size_t width = table.width;
   if (numeric.size() != width)
@@ -453,6 +455,20 @@ Standardization table_statistics(const ImageDataset& table, const std::vector<st
       }
   }
   Standardization statistics{std::vector<double>(width, 0.0), std::vector<double>(width, 1.0)};
+  if (!per_column) {
+    // One measurement for every numeric column: their sums pooled.
+    double all_sum = 0, all_squares = 0, all_count = 0;
+    for (std::size_t f = 0; f < width; ++f) {
+      all_sum += sum[f];
+      all_squares += squares[f];
+      all_count += count[f];
+    }
+    for (std::size_t f = 0; f < width; ++f) {
+      sum[f] = numeric[f] ? all_sum : 0;
+      squares[f] = numeric[f] ? all_squares : 0;
+      count[f] = numeric[f] ? all_count : 0;
+    }
+  }
   for (std::size_t f = 0; f < width; ++f) {
     if (!numeric[f] || count[f] == 0) continue;
     const double mean = sum[f] / count[f],

@@ -44,6 +44,8 @@ struct TableSchema {
   std::vector<std::string> class_names;  // the label's values, in class order
   std::vector<TableColumn> columns;      // the features, in the order they are encoded
   bool other_slot = false;               // each categorical column has one more slot, "other"
+  std::size_t rows =
+      0;  // rows of the file it was inferred from (read_table reserves them); 0 if unknown
   // Encoded width: one float per numeric column, one per category (+1 with other_slot).
   std::size_t width() const;
   // The name of each encoded feature: "age", "colour=red", "colour=(other)".
@@ -69,9 +71,11 @@ ImageDataset read_table(const std::string& path, const TableSchema& schema,
 struct Standardization {
   std::vector<double> mean, std;
 };
-// Of the numeric features over the rows at `indices`, missing values (NaN) left out.
+// Of the numeric features over the rows at `indices`, missing values (NaN) left out: each
+// feature's own mean and std (per_column), or one mean and std of all numeric values (global: for
+// columns of one scale, such as an image's pixels), repeated for each numeric feature.
 Standardization table_statistics(const ImageDataset& table, const std::vector<std::size_t>& indices,
-                                 const TableSchema& schema);
+                                 const TableSchema& schema, bool per_column = true);
 // Standardises every row in place; a missing value (NaN) becomes 0, the training mean.
 void standardize(ImageDataset& table, const Standardization& statistics);
 

@@ -123,6 +123,8 @@ void parse_table(ConfigObject& data, DataConfig& d) {
   if (data.has("categorical")) options.categorical = data.string_list("categorical");
   options.impute_missing = data.string("missing", "error", {"error", "mean"}) == "mean";
   options.unseen_to_other = data.string("unseen", "error", {"error", "other"}) == "other";
+  d.scale_per_column =
+      data.string("scaling", "per_column", {"per_column", "global"}) == "per_column";
   if (!data.has("columns")) {
     d.schema = infer_table_schema(d.file, options);
   } else {
@@ -298,6 +300,7 @@ nlohmann::json resolved_config(const ExperimentConfig& experiment, const nlohman
     r["data"]["test_split"] = experiment.data.test_split;
     r["data"]["missing"] = experiment.data.table_options.impute_missing ? "mean" : "error";
     r["data"]["unseen"] = experiment.data.table_options.unseen_to_other ? "other" : "error";
+    r["data"]["scaling"] = experiment.data.scale_per_column ? "per_column" : "global";
     r["data"].erase("folder");
     if (!experiment.data.standardization.mean.empty())
       r["data"]["standardize"] = {{"mean", experiment.data.standardization.mean},

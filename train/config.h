@@ -29,6 +29,8 @@
 //   data.missing         "error" | "mean": a missing value refused, or the training mean
 //   data.unseen          "error" | "other": a category the training file lacks refused, or an
 //                        extra slot
+//   data.scaling         "per_column" | "global": numeric columns standardised each by its own
+//                        training mean and std, or all by one (columns of one scale: pixels)
 //   written by a run into its config (not for users to write): data.columns, data.class_names,
 //   data.standardize {"mean", "std"} — the schema and statistics eval and predict read files with
 //   data.keep_fraction   per-class fraction of training images kept, one per class ([] = all)

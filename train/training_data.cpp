@@ -94,7 +94,8 @@ TrainingData::TrainingData(const ExperimentConfig& config, const LoadLog& log)
   if (train_set_.table) {
     standardization_ = config.data.standardization;
     if (standardization_.mean.empty()) {
-      standardization_ = table_statistics(train_set_, split_.train, config.data.schema);
+      standardization_ = table_statistics(train_set_, split_.train, config.data.schema,
+                                          config.data.scale_per_column);
       standardize(train_set_, standardization_);
     }
   }

@@ -134,6 +134,23 @@ TEST_CASE("Unseen categories to an 'other' slot; missing numbers imputed with th
   CHECK(read_table(test, schema, options).features == std::vector<float>{0, 0, 1, 2});
 }
 
+TEST_CASE("Global scaling: one mean and std pooled over every numeric column", "[data][table]") {
+  const std::string path = write_csv("global", "a,shade,b,label\n0,dark,4,x\n2,light,6,y\n");
+  const TableOptions options = label_column("label");
+  const TableSchema schema = infer_table_schema(path, options);
+  CHECK(schema.rows == 2);
+  const ImageDataset table = read_table(path, schema, options);
+  // Values 0, 2, 4, 6: mean 3, variance (9 + 1 + 1 + 9) / 4 = 5; the shade slots untouched.
+  const Standardization global = table_statistics(table, {0, 1}, schema, /*per_column=*/false);
+  CHECK(global.mean == std::vector<double>{3, 0, 0, 3});
+  CHECK(global.std[0] == Approx(std::sqrt(5.0)));
+  CHECK(global.std[3] == Approx(std::sqrt(5.0)));
+  CHECK(global.std[1] == 1.0);
+  const Standardization own = table_statistics(table, {0, 1}, schema);
+  CHECK(own.mean == std::vector<double>{1, 0, 0, 5});
+  CHECK(own.std == std::vector<double>{1, 1, 1, 1});
+}
+
 TEST_CASE("A table longer than the reader's buffer: records across its refills read whole",
           "[data][table]") {
   // ~9 MB: two refills of the 4 MiB buffer, with quoted fields holding commas and newlines.
