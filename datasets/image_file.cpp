@@ -487,54 +487,40 @@ Image resize_image(const Image& image, std::size_t height, std::size_t width) {
   return out;
 }
 
-std::string encode_png(const GrayImage& image) {
-  if (image.height == 0 || image.width == 0 || image.pixels.size() != image.height * image.width)
-    throw std::invalid_argument("encode_png: " + std::to_string(image.pixels.size()) +
-                                " pixels for a " + std::to_string(image.height) + "x" +
-                                std::to_string(image.width) + " image");
-  png_image png{};
-  png.version = PNG_IMAGE_VERSION;
-  png.width = static_cast<png_uint_32>(image.width);
-  png.height = static_cast<png_uint_32>(image.height);
-  png.format = PNG_FORMAT_GRAY;
-  // First call: the size the encoded image needs; second: the encoding.
-  png_alloc_size_t size = 0;
-  if (!png_image_write_to_memory(&png, nullptr, &size, 0, image.pixels.data(), 0, nullptr))
-    throw std::runtime_error(std::string("encode_png: ") + png.message);
-  std::string bytes(size, '\0');
-  if (!png_image_write_to_memory(&png, bytes.data(), &size, 0, image.pixels.data(), 0, nullptr))
-    throw std::runtime_error(std::string("encode_png: ") + png.message);
-  bytes.resize(size);
-  return bytes;
-}
-
-std::string encode_png(const Image& image) {
-  if (image.channels == 1) return encode_png(GrayImage{image.height, image.width, image.pixels});
-  const std::size_t plane = image.height * image.width;
-  if (image.channels != 3 || plane == 0 || image.pixels.size() != 3 * plane)
-    throw std::invalid_argument("encode_png: " + std::to_string(image.pixels.size()) +
-                                " bytes for a " + std::to_string(image.channels) + "x" +
-                                std::to_string(image.height) + "x" + std::to_string(image.width) +
-                                " image");
-  std::vector<std::uint8_t> interleaved(3 * plane);
-  for (std::size_t i = 0; i < plane; ++i)
-    for (std::size_t c = 0; c < 3; ++c) interleaved[3 * i + c] = image.pixels[c * plane + i];
-  png_image png{};
-  png.version = PNG_IMAGE_VERSION;
-  png.width = static_cast<png_uint_32>(image.width);
-  png.height = static_cast<png_uint_32>(image.height);
-  png.format = PNG_FORMAT_RGB;
-  png_alloc_size_t size = 0;
-  if (!png_image_write_to_memory(&png, nullptr, &size, 0, interleaved.data(), 0, nullptr))
-    throw std::runtime_error(std::string("encode_png: ") + png.message);
-  std::string bytes(size, '\0');
-  if (!png_image_write_to_memory(&png, bytes.data(), &size, 0, interleaved.data(), 0, nullptr))
-    throw std::runtime_error(std::string("encode_png: ") + png.message);
-  bytes.resize(size);
-  return bytes;
-}
-
 namespace {
+
+// An image's planes interleaved (R G B R G B ...), as PNG and JPEG encoders take them; throws
+// std::invalid_argument (naming `who`) unless it has 1 or 3 channels and as many bytes as pixels.
+std::vector<std::uint8_t> interleaved(const Image& image, const std::string& who) {
+  const std::size_t plane = image.height * image.width, C = image.channels;
+  if ((C != 1 && C != 3) || plane == 0 || image.pixels.size() != C * plane)
+    throw std::invalid_argument(who + ": " + std::to_string(image.pixels.size()) + " bytes for a " +
+                                std::to_string(C) + "x" + std::to_string(image.height) + "x" +
+                                std::to_string(image.width) + " image");
+  std::vector<std::uint8_t> out(C * plane);
+  for (std::size_t i = 0; i < plane; ++i)
+    for (std::size_t c = 0; c < C; ++c) out[C * i + c] = image.pixels[c * plane + i];
+  return out;
+}
+
+// libpng's simplified writer: first the size the encoded image needs, then the encoding.
+std::string png_bytes(std::size_t height, std::size_t width, png_uint_32 format,
+                      const std::uint8_t* pixels) {
+  png_image png{};
+  png.version = PNG_IMAGE_VERSION;
+  png.width = static_cast<png_uint_32>(width);
+  png.height = static_cast<png_uint_32>(height);
+  png.format = format;
+  png_alloc_size_t size = 0;
+  if (!png_image_write_to_memory(&png, nullptr, &size, 0, pixels, 0, nullptr))
+    throw std::runtime_error(std::string("encode_png: ") + png.message);
+  std::string bytes(size, '\0');
+  if (!png_image_write_to_memory(&png, bytes.data(), &size, 0, pixels, 0, nullptr))
+    throw std::runtime_error(std::string("encode_png: ") + png.message);
+  bytes.resize(size);
+  return bytes;
+}
+
 bool jpeg_compress(jpeg_compress_struct& jpeg, JpegErrors& errors, const Image& image, int quality,
                    const std::uint8_t* interleaved, unsigned char** out, unsigned long* size) {
   jpeg.err = jpeg_std_error(&errors.manager);
@@ -557,25 +543,33 @@ bool jpeg_compress(jpeg_compress_struct& jpeg, JpegErrors& errors, const Image& 
   jpeg_finish_compress(&jpeg);
   return true;
 }
+
 }  // namespace
 
+std::string encode_png(const GrayImage& image) {
+  if (image.height == 0 || image.width == 0 || image.pixels.size() != image.height * image.width)
+    throw std::invalid_argument("encode_png: " + std::to_string(image.pixels.size()) +
+                                " pixels for a " + std::to_string(image.height) + "x" +
+                                std::to_string(image.width) + " image");
+  return png_bytes(image.height, image.width, PNG_FORMAT_GRAY, image.pixels.data());
+}
+
+std::string encode_png(const Image& image) {
+  const std::vector<std::uint8_t> pixels = interleaved(image, "encode_png");
+  return png_bytes(image.height, image.width,
+                   image.channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY, pixels.data());
+}
+
 std::string encode_jpeg(const Image& image, int quality) {
-  const std::size_t plane = image.height * image.width;
-  if ((image.channels != 1 && image.channels != 3) || plane == 0 ||
-      image.pixels.size() != image.channels * plane || quality < 1 || quality > 100)
-    throw std::invalid_argument("encode_jpeg: " + std::to_string(image.pixels.size()) +
-                                " bytes for a " + std::to_string(image.channels) + "x" +
-                                std::to_string(image.height) + "x" + std::to_string(image.width) +
-                                " image at quality " + std::to_string(quality));
-  std::vector<std::uint8_t> interleaved(image.channels * plane);
-  for (std::size_t i = 0; i < plane; ++i)
-    for (std::size_t c = 0; c < image.channels; ++c)
-      interleaved[image.channels * i + c] = image.pixels[c * plane + i];
+  if (quality < 1 || quality > 100)
+    throw std::invalid_argument("encode_jpeg: quality " + std::to_string(quality) +
+                                " is outside 1..100");
+  const std::vector<std::uint8_t> pixels = interleaved(image, "encode_jpeg");
   jpeg_compress_struct jpeg{};
   JpegErrors errors;
   unsigned char* out = nullptr;
   unsigned long size = 0;
-  const bool ok = jpeg_compress(jpeg, errors, image, quality, interleaved.data(), &out, &size);
+  const bool ok = jpeg_compress(jpeg, errors, image, quality, pixels.data(), &out, &size);
   std::string bytes = ok ? std::string(reinterpret_cast<const char*>(out), size) : std::string();
   jpeg_destroy_compress(&jpeg);
   std::free(out);
