@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 
+#include "datasets/image_file.h"
 #include "framework/layers/flatten.h"
 #include "framework/layers/linear.h"
 #include "tests/support.h"
@@ -164,6 +165,71 @@ TEST_CASE("The report's data: the planned learning-rate schedule and the mistake
   const std::string uri = data["evaluation"]["mistakes"][0]["image"];
   CHECK(uri.rfind("data:image/png;base64,iVBORw0KGgo", 0) == 0);  // the PNG signature's base64
   CHECK(uri.size() % 4 == 2);  // "data:image/png;base64," is 22 characters; base64 comes in 4s
+}
+
+namespace {
+std::string from_base64(const std::string& text) {
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes;
+  unsigned buffer = 0, bits = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    buffer = (buffer << 6) | static_cast<unsigned>(alphabet.find(c));
+    if ((bits += 6) >= 8) bytes += static_cast<char>((buffer >> (bits -= 8)) & 0xff);
+  }
+  return bytes;
+}
+
+ReportContent mistakes_of(const ImageDataset& split, const Sequential<float>& model) {
+  ReportContent content;
+  content.history = {{"config", {{"epochs", 1}}}, {"epochs", nlohmann::json::array()}};
+  content.class_names = {"left", "right"};
+  content.evaluation = predict_split(const_cast<Sequential<float>&>(model), split, {}, 2);
+  content.split = &split;
+  return content;
+}
+}  // namespace
+
+TEST_CASE("The report's mistakes: colour images as RGB PNGs, a table's rows as numbers",
+          "[report]") {
+  const auto model = identity_classifier();
+  // The two-pixel images in colour: channel 0 as before, channels 1 and 2 of their own. The model
+  // sees 6 inputs, so it is a Linear of 6 → 2 that reads channel 0 only.
+  ImageDataset colour = two_pixel_images();
+  colour.channels = 3;
+  colour.pixels.clear();
+  const std::vector<std::uint8_t> grey = two_pixel_images().pixels;
+  for (std::size_t n = 0; n < 4; ++n)
+    for (std::size_t c = 0; c < 3; ++c)
+      for (std::size_t x = 0; x < 2; ++x)
+        colour.pixels.push_back(static_cast<std::uint8_t>(c == 0 ? grey[2 * n + x] : 10 * c + x));
+  Rng rng(2);
+  Sequential<float> wide;
+  wide.emplace<Flatten<float>>();
+  auto& linear = wide.emplace<Linear<float>>(6, 2, rng);
+  std::fill(linear.weight().value.begin(), linear.weight().value.end(), 0.0f);
+  std::fill(linear.bias().value.begin(), linear.bias().value.end(), 0.0f);
+  linear.weight().value.data()[0] = 1;  // W is in × out: input 0 → class 0, input 1 → class 1
+  linear.weight().value.data()[3] = 1;
+  const nlohmann::json data = report_data(mistakes_of(colour, wide));
+  const std::string uri = data["evaluation"]["mistakes"][0]["image"];
+  const std::string png = from_base64(uri.substr(uri.find(',') + 1));
+  const Image read = decode_image(png, "mistake.png", 3);
+  const std::size_t index = data["evaluation"]["mistakes"][0]["index"];
+  CHECK(read.pixels == std::vector<std::uint8_t>(colour.image(index), colour.image(index) + 6));
+  CHECK(probe_image(png, "mistake.png").mode == "RGB");
+
+  // A table of the same numbers, two features per row: rows, not images.
+  ImageDataset table;
+  table.table = true;
+  table.count = 4, table.height = 1, table.width = 2, table.classes = 2;
+  for (std::uint8_t p : grey) table.features.push_back(p / 255.0f);
+  table.labels = two_pixel_images().labels;
+  const nlohmann::json rows = report_data(mistakes_of(table, *model));
+  const nlohmann::json& first = rows["evaluation"]["mistakes"][0];
+  CHECK(!first.contains("image"));
+  CHECK(first["row"] == nlohmann::json({0.0, 1.0}));  // image 1's (0, 255) as a row
+  CHECK(first["features"] == 2);
 }
 
 TEST_CASE("The figures' gnuplot script holds the data and quotes names", "[report]") {
