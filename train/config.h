@@ -34,7 +34,8 @@
 //   written by a run into its config (not for users to write): data.columns, data.class_names,
 //   data.standardize {"mean", "std"} — the schema and statistics eval and predict read files with
 //   data.keep_fraction   per-class fraction of training images kept, one per class ([] = all)
-//   data.limit           use only the first N training images (0 = all)
+//   data.limit           use only the first N training images (0 = all; of an image folder,
+//                        whose files are listed class by class, N drawn by the seed)
 //   data.oversample      draw training batches with class-balancing weights (false)
 //   data.class_names     one name per class, for reports (the data set's: digits, clothes)
 //   data.augment         {"translate": P (0), "horizontal_flip": the data set's default,

@@ -9,12 +9,24 @@ namespace gradlab {
 
 namespace {
 // The indices of the training split: the first data.limit images, thinned per class by
-// data.keep_fraction, then shuffled and split for validation, all drawn from the seed.
+// data.keep_fraction, then shuffled and split for validation, all drawn from the seed. An image
+// folder lists its images class by class, so its first N would be its first classes: its
+// data.limit is N images drawn by the seed instead (in list order).
 Split draw_split(const ExperimentConfig& config, const ImageDataset& train_set,
                  const ImageDataset& validation_set) {
-  std::vector<std::size_t> indices(config.data.limit ? std::min(config.data.limit, train_set.count)
-                                                     : train_set.count);
+  std::vector<std::size_t> indices(train_set.count);
   for (std::size_t i = 0; i < indices.size(); ++i) indices[i] = i;
+  if (config.data.limit && config.data.limit < train_set.count) {
+    if (find_dataset(config.data.dataset).image_folder) {
+      Rng limit_rng(derive_seed(config.seed, 0x11317));
+      for (std::size_t i = indices.size(); i-- > 1;)
+        std::swap(indices[i], indices[limit_rng.below(i + 1)]);
+      indices.resize(config.data.limit);
+      std::sort(indices.begin(), indices.end());
+    } else {
+      indices.resize(config.data.limit);
+    }
+  }
   Rng data_rng(config.seed + 1);
   if (!config.data.keep_fraction.empty())
     indices = keep_per_class(indices, train_set.labels, config.data.keep_fraction, data_rng);

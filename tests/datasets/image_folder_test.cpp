@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "datasets/idx.h"
@@ -12,6 +13,7 @@
 #include "tests/synthetic_images.h"
 #include "train/config.h"
 #include "train/trainer.h"
+#include "train/training_data.h"
 
 namespace gradlab::testing {
 namespace {
@@ -210,6 +212,16 @@ TEST_CASE("Training on a colour image folder: classes from folders, statistics f
     }
   CHECK(mean[1].get<double>() == Approx(sum / count).epsilon(1e-9));
   CHECK(written["data"]["class_names"] == nlohmann::json(experiment.data.class_names));
+
+  // data.limit of a folder listed class by class: images of every class, not the first ones.
+  nlohmann::json limited = config;
+  limited["data"]["limit"] = 30;
+  limited["output"] = temp_folder("folder_train_limit").string();
+  const ExperimentConfig small = parse_experiment(limited, "limited");
+  const TrainingData data(small);
+  CHECK(data.train_count() + data.validation_count() == 30 + 18);  // val/ is the 18 validation
+  std::set<std::int32_t> classes(data.train_labels().begin(), data.train_labels().end());
+  CHECK(classes.size() == 3);
 }
 
 }  // namespace
