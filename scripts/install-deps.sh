@@ -21,6 +21,7 @@ packages=(
   libonnx-dev libprotobuf-dev           # gradlab export --onnx (ONNX's own classes and checker)
   gnuplot-nox                           # the run report's PNG copies (train/report/gnuplot.h)
   ca-certificates                       # npm over TLS
+  python3                               # the tests' JSON checks, experiment generators
   "$@"
 )
 
