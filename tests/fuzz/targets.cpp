@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,9 +25,13 @@ namespace {
 
 // The readers take paths: each input goes to a file of this process's own, in memory if the
 // system has /dev/shm.
-std::string write_input(const std::uint8_t* data, std::size_t size, const std::string& suffix) {
+std::string input_path(const std::string& suffix) {
   static const std::string folder = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-  const std::string path = folder + "/gradlab_fuzz_" + std::to_string(::getpid()) + suffix;
+  return folder + "/gradlab_fuzz_" + std::to_string(::getpid()) + suffix;
+}
+
+std::string write_input(const std::uint8_t* data, std::size_t size, const std::string& suffix) {
+  const std::string path = input_path(suffix);
   std::ofstream(path, std::ios::binary | std::ios::trunc)
       .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;
@@ -141,8 +146,7 @@ bool image_cache(const std::uint8_t* data, std::size_t size) {
   // The folder: two classes of two 3 × 2 images each, made once; its images decoded without a
   // cache are what every load must give.
   static const std::string folder = [] {
-    const std::string root = write_input(nullptr, 0, "_images");
-    std::filesystem::remove(root);
+    const std::string root = input_path("_images");
     for (int c = 0; c < 2; ++c)
       for (int i = 0; i < 2; ++i) {
         const Image image{1, 3, 2,
@@ -152,6 +156,12 @@ bool image_cache(const std::uint8_t* data, std::size_t size) {
         std::filesystem::create_directories(path.parent_path());
         std::ofstream(path, std::ios::binary) << encode_png(image);
       }
+    // The folder and its cache go when the process ends (the unit tests replay this target too).
+    std::atexit([] {
+      const std::string made = input_path("_images");
+      std::filesystem::remove_all(made);
+      std::filesystem::remove_all(made + "_cache");
+    });
     return root;
   }();
   const ImageList list = list_images(folder, {"c0", "c1"});
