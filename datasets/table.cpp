@@ -161,6 +161,16 @@ bool parse_number(std::string_view field, double& value) {
   return error == std::errc() && end == field.data() + field.size() && std::isfinite(value);
 }
 
+// Features are floats: a number beyond float's range would become infinite in the matrix.
+bool fits_float(double value) {
+  return std::abs(value) <= std::numeric_limits<float>::max();
+}
+
+std::string too_large(std::string_view field) {
+  return "'" + std::string(field.substr(0, 40)) + (field.size() > 40 ? "...'" : "'") +
+         " is beyond the range of a float (±3.4e38)";
+}
+
 std::string where(const CsvReader& reader, std::size_t column, const std::string& name) {
   return reader.path() + ":" + std::to_string(reader.line()) + ":" + std::to_string(column + 1) +
          " (column '" + name + "')";
@@ -301,6 +311,8 @@ TableSchema infer_table_schema(const std::string& path, const TableOptions& opti
       }
       double value;
       if (parse_number(field, value)) {
+        if (!fits_float(value))
+          throw DataError(where(reader, c, header[c]) + ": " + too_large(field));
         ++column.numbers;
       } else if (column.texts++ == 0) {
         column.first_text = std::string(field);
@@ -402,6 +414,8 @@ ImageDataset read_table(const std::string& path, const TableSchema& schema,
                             "the training mean");
           row[at] = std::numeric_limits<float>::quiet_NaN();
         } else if (parse_number(field, value)) {
+          if (!fits_float(value))
+            throw DataError(where(reader, c, column.name) + ": " + too_large(field));
           row[at] = static_cast<float>(value);
         } else {
           throw DataError(where(reader, c, column.name) + ": " + shown(field) +
@@ -444,38 +458,38 @@ Standardization table_statistics(const ImageDataset& table, const std::vector<st
     throw std::invalid_argument("table_statistics: the schema encodes " +
                                 std::to_string(numeric.size()) + " features, the table has " +
                                 std::to_string(width));
-  std::vector<double> sum(width, 0), squares(width, 0), count(width, 0);
+  // Two passes, the mean and then the squared deviations from it: a column of large values with a
+  // small spread (timestamps, say) keeps its precision, which the sum of squares would lose. With
+  // global scaling every numeric column adds to one pool (slot 0 of the sums).
+  const auto pool = [&](std::size_t f) { return per_column ? f : 0; };
+  std::vector<double> sum(width, 0), count(width, 0), deviations(width, 0);
   for (std::size_t i : indices) {
     const float* row = table.row(i);
     for (std::size_t f = 0; f < width; ++f)
       if (numeric[f] && !std::isnan(row[f])) {
-        sum[f] += row[f];
-        squares[f] += static_cast<double>(row[f]) * row[f];
-        count[f] += 1;
+        sum[pool(f)] += row[f];
+        count[pool(f)] += 1;
+      }
+  }
+  std::vector<double> mean(width, 0);
+  for (std::size_t f = 0; f < width; ++f)
+    if (count[f] > 0) mean[f] = sum[f] / count[f];
+  for (std::size_t i : indices) {
+    const float* row = table.row(i);
+    for (std::size_t f = 0; f < width; ++f)
+      if (numeric[f] && !std::isnan(row[f])) {
+        const double d = row[f] - mean[pool(f)];
+        deviations[pool(f)] += d * d;
       }
   }
   Standardization statistics{std::vector<double>(width, 0.0), std::vector<double>(width, 1.0)};
-  if (!per_column) {
-    // One measurement for every numeric column: their sums pooled.
-    double all_sum = 0, all_squares = 0, all_count = 0;
-    for (std::size_t f = 0; f < width; ++f) {
-      all_sum += sum[f];
-      all_squares += squares[f];
-      all_count += count[f];
-    }
-    for (std::size_t f = 0; f < width; ++f) {
-      sum[f] = numeric[f] ? all_sum : 0;
-      squares[f] = numeric[f] ? all_squares : 0;
-      count[f] = numeric[f] ? all_count : 0;
-    }
-  }
   for (std::size_t f = 0; f < width; ++f) {
-    if (!numeric[f] || count[f] == 0) continue;
-    const double mean = sum[f] / count[f],
-                 variance = std::max(0.0, squares[f] / count[f] - mean * mean);
-    statistics.mean[f] = mean;
+    const std::size_t p = pool(f);
+    if (!numeric[f] || count[p] == 0) continue;
+    const double variance = deviations[p] / count[p];
+    statistics.mean[f] = mean[p];
     // A constant column has no spread to divide by: centred, not scaled.
-    statistics.std[f] = variance > 1e-24 ? std::sqrt(variance) : 1.0;
+    statistics.std[f] = variance > 0 ? std::sqrt(variance) : 1.0;
   }
   return statistics;
 }

@@ -107,6 +107,15 @@ TEST_CASE("CSV errors name the file, line and column", "[data][table][errors]") 
                     bad_label +
                         ":2:2 (column 'label'): label 'z' is not one of the 2 classes of "
                         "the training file");
+  // A number a float cannot hold (found by fuzzing: it became infinite, and NaN once standardised).
+  const std::string huge = write_csv("huge", "x,y,label\n1,2,a\n1,2.5e55,b\n");
+  CHECK_THROWS_WITH(infer_table_schema(huge, options),
+                    huge + ":3:2 (column 'y'): '2.5e55' is beyond the range of a float (±3.4e38)");
+  const std::string huge_test = write_csv("huge_test", "size,label,colour\n-1e39,x,red\n");
+  CHECK_THROWS_WITH(read_table(huge_test, schema, options),
+                    huge_test +
+                        ":2:1 (column 'size'): '-1e39' is beyond the range of a float "
+                        "(±3.4e38)");
   const std::string text = write_csv("text", "size,label,colour\nbig,x,red\n");
   CHECK_THROWS_WITH(read_table(text, schema, options),
                     text + ":2:1 (column 'size'): 'big' is not a number (the column is numeric)");
@@ -149,6 +158,19 @@ TEST_CASE("Global scaling: one mean and std pooled over every numeric column", "
   const Standardization own = table_statistics(table, {0, 1}, schema);
   CHECK(own.mean == std::vector<double>{1, 0, 0, 5});
   CHECK(own.std == std::vector<double>{1, 1, 1, 1});
+}
+
+TEST_CASE("Statistics of large values with a small spread keep their precision", "[data][table]") {
+  // 1e6 + 0.25, 0.5, 0.75 (exact in float): mean 1e6 + 0.5, std √(2 · 0.25² / 3) = 0.2041. A sum
+  // of squares (1e12 each) would leave the variance, 0.0417, only about three digits.
+  const std::string path =
+      write_csv("precision", "t,label\n1000000.25,a\n1000000.5,b\n1000000.75,a\n");
+  const TableOptions options = label_column("label");
+  const TableSchema schema = infer_table_schema(path, options);
+  const Standardization statistics =
+      table_statistics(read_table(path, schema, options), {0, 1, 2}, schema);
+  CHECK(statistics.mean[0] == 1000000.5);
+  CHECK(statistics.std[0] == Approx(std::sqrt(2 * 0.0625 / 3)).epsilon(1e-12));
 }
 
 TEST_CASE("A table longer than the reader's buffer: records across its refills read whole",
