@@ -257,12 +257,15 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
     metrics["test"] = test.to_json();
     char text[160];
     std::snprintf(text, sizeof text,
-                  "test (%zu images, weights of epoch %zu): accuracy %.2f%%  balanced %.2f%%  "
+                  "test (%zu %s, weights of epoch %zu): accuracy %.2f%%  balanced %.2f%%  "
                   "macro-F1 %.4f\n",
-                  test.count(), progress.best_epoch ? progress.best_epoch : progress.epoch,
-                  100 * test.accuracy(), 100 * test.balanced_accuracy(), test.macro_f1());
+                  test.count(), data.sample_shape().size() == 1 ? "rows" : "images",
+                  progress.best_epoch ? progress.best_epoch : progress.epoch, 100 * test.accuracy(),
+                  100 * test.balanced_accuracy(), test.macro_f1());
     log << text;
   } catch (const DataError& error) {
+    log << "no test split evaluated: " << error.what() << "\n";
+  } catch (const ConfigError& error) {  // an image folder or table without a test split
     log << "no test split evaluated: " << error.what() << "\n";
   }
   return metrics;

@@ -44,6 +44,10 @@ expect 0 "class0.jpg|00[0-9]+\.jpg: class [0-9]" -- "$gradlab" predict "$work/fo
 expect 0 "^image,class,name,p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9$" -- head -1 "$work/predictions.csv"
 expect 0 "^101$" -- bash -c "wc -l <'$work/predictions.csv'"
 expect 1 "small.pgm: image is 3x3, the model takes 28x28 colour" -- "$gradlab" predict "$work/folder_run/checkpoints/best.safetensors" "$work/small.pgm"
+# One folder of class folders: no test split unless drawn (data.test_split); without one, the run
+# still finishes, saying so.
+expect 0 "no test split evaluated: data.test_split: .*folder/train has no test/ folder" -- "$gradlab" train "$config" --set data.dataset=image_folder --set "data.folder=\"$work/folder/train\"" --set "output=\"$work/flat_run\"" --set epochs=1
+expect 0 "test \(120 images" -- "$gradlab" train "$config" --set data.dataset=image_folder --set "data.folder=\"$work/folder/train\"" --set "output=\"$work/flat_split_run\"" --set epochs=1 --set data.test_split=0.2
 mkdir -p "$work/folder/test/stray"
 expect 1 "test/stray: class 'stray' is not among the training classes" -- "$gradlab" eval "$work/folder_run/checkpoints/best.safetensors"
 expect 0 "test/stray: class 'stray' in test but not in train" -- "$gradlab" data inspect "$work/folder"
@@ -57,9 +61,9 @@ awk 'BEGIN { srand(5); print "a,b,shade,class";
 head -1 "$work/table.csv" >"$work/table_test.csv" && tail -100 "$work/table.csv" >>"$work/table_test.csv"
 echo '{"seed": 1, "data": {"dataset": "csv", "label": "class"}, "model": {"name": "mlp", "hidden": [16]},
   "optimizer": {"type": "adam", "lr": 0.02}, "epochs": 20, "batch_size": 32}' >"$work/table.json"
-expect 0 "test \(100 images" -- "$gradlab" train "$work/table.json" --set "data.file=\"$work/table.csv\"" --set "data.test_file=\"$work/table_test.csv\"" --set "output=\"$work/table_run\""
+expect 0 "test \(100 rows" -- "$gradlab" train "$work/table.json" --set "data.file=\"$work/table.csv\"" --set "data.test_file=\"$work/table_test.csv\"" --set "output=\"$work/table_run\""
 expect 0 "accuracy (9[0-9]|100)\.[0-9]+%.*big-dark" -- bash -c "'$gradlab' eval '$work/table_run/checkpoints/best.safetensors' | tr '\n' ' '"
-expect 0 "table_test.csv \(100 images\)" -- "$gradlab" eval "$work/table_run/checkpoints/best.safetensors" --data "$work/table_test.csv"
+expect 0 "table_test.csv \(100 rows\)" -- "$gradlab" eval "$work/table_run/checkpoints/best.safetensors" --data "$work/table_test.csv"
 cut -d, -f1-3 "$work/table_test.csv" >"$work/unlabelled.csv"
 expect 0 "unlabelled.csv\[99\]: class [0-2]" -- "$gradlab" predict "$work/table_run/checkpoints/best.safetensors" "$work/unlabelled.csv" --csv "$work/table_predictions.csv"
 expect 0 "^image,class,name,p_big-dark,p_big-light,p_small$" -- head -1 "$work/table_predictions.csv"

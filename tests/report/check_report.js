@@ -48,6 +48,7 @@ const { chromium } = require(path.resolve(modules, "playwright-core"));
         mistakes_shown: count("#mistakes figure"),
         mistakes_card: text('#summary [data-key="mistakes"] .value'),
         images_decoded: images.filter((img) => img.complete && img.naturalWidth > 0).length,
+        rows_shown: count("#mistakes code.row"),
         config_shown: text("#config") !== null && text("#config").includes('"epochs"'),
         notes: [...document.querySelectorAll(".note")].map((n) => n.textContent),
       };

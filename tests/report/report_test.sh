@@ -136,6 +136,28 @@ check "a lone checkpoint's report shows its evaluation" -- \
   shows "$work/alone.html" 0 "$classes" "$mistakes" "$shown" zero
 expect 0 "outside a run folder" -- cat "$work/alone.html.json"
 
+# A colour image folder and a table: their mistakes as colour images, and as rows of numbers.
+"$gradlab" data write-folder "$work/colour" --dataset idx --data "$work/data" --channels 3 >/dev/null
+export GRADLAB_CACHE_DIR="$work/cache"
+expect 0 "report: " -- "$gradlab" train "$config" --set data.dataset=image_folder --set data.channels=3 \
+  --set "data.folder=\"$work/colour\"" --set "output=\"$work/colour_run\"" --set epochs=2 \
+  --set data.limit=30 --set batch_size=4
+read -r epochs classes mistakes shown < <(expected "$work/colour_run" 100)
+check "the colour run makes mistakes to show ($mistakes)" -- test "$mistakes" -gt 0
+check "Chromium opens the colour run's page without an error" -- browse "$work/colour_run/report.html"
+check "the colour run's report shows its mistakes as images" -- \
+  shows "$work/colour_run/report.html" "$epochs" "$classes" "$mistakes" "$shown"
+awk 'BEGIN { srand(2); print "a,b,class";
+  for (i = 0; i < 300; i++) { a = rand(); b = rand(); print a "," b "," (a + b + (rand() - 0.5) > 1 ? "up" : "down") } }' >"$work/table.csv"
+echo '{"seed": 1, "data": {"dataset": "csv", "label": "class", "test_split": 0.3}, "model": {"name": "mlp", "hidden": [4]},
+  "optimizer": {"type": "adam", "lr": 0.01}, "epochs": 2, "batch_size": 16}' >"$work/table.json"
+expect 0 "report: " -- "$gradlab" train "$work/table.json" --set "data.file=\"$work/table.csv\"" --set "output=\"$work/table_run\""
+read -r epochs classes mistakes shown < <(expected "$work/table_run" 100)
+check "the table run makes mistakes to show ($mistakes)" -- test "$mistakes" -gt 0
+check "Chromium opens the table run's page without an error" -- browse "$work/table_run/report.html"
+expect 0 "^$shown rows, 0 images$" -- python3 -c "import json, sys; p = json.load(open(sys.argv[1]))
+print(f\"{p['rows_shown']} rows, {p['images_decoded']} images\")" "$work/table_run/report.html.json"
+
 # Bad input: one line naming the fault.
 expect 1 "metrics.jsonl:2: not a metrics line" -- bash -c "cp -r '$run' '$work/damaged' &&
   sed -i '2s/.*/garbage/' '$work/damaged/metrics.jsonl' && '$gradlab' report '$work/damaged'"
