@@ -1,5 +1,7 @@
 #include "datasets/table.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -27,6 +29,9 @@ class CsvReader {
   explicit CsvReader(const std::string& path) : path_(path) {
     file_ = std::fopen(path.c_str(), "rb");
     if (!file_) throw DataError(path + ": cannot open");
+    struct stat status {};
+    if (::fstat(::fileno(file_), &status) == 0 && S_ISREG(status.st_mode))
+      unread_ = static_cast<std::size_t>(status.st_size);
   }
   ~CsvReader() {
     if (file_) std::fclose(file_);
@@ -125,10 +130,16 @@ class CsvReader {
   void refill() {
     buffer_.erase(0, start_);
     start_ = 0;
-    const std::size_t old = buffer_.size(), chunk = std::max<std::size_t>(kChunk, old);
+    // A chunk, or what is left of a regular file if less (a small file costs no 4 MiB buffer);
+    // one byte more, so that reading less than asked says the file has ended.
+    const std::size_t old = buffer_.size(),
+                      chunk = std::min(std::max<std::size_t>(kChunk, old), unread_ + 1);
     buffer_.resize(old + chunk);
     const std::size_t read = std::fread(buffer_.data() + old, 1, chunk, file_);
     buffer_.resize(old + read);
+    unread_ -= std::min(unread_, read);
+    // More than its size said: the file grew since it was opened; read on in chunks.
+    if (read == chunk && unread_ == 0) unread_ = std::numeric_limits<std::size_t>::max() - 1;
     if (read < chunk) {
       if (std::ferror(file_)) throw DataError(path_ + ": read failed");
       eof_ = true;
@@ -144,6 +155,8 @@ class CsvReader {
   std::string buffer_, scratch_;
   std::vector<ScratchView> scratch_views_;
   std::size_t start_ = 0, line_ = 0, next_line_ = 1;
+  // Bytes of the file not read yet, from its size when opened (unknown, so unbounded, for a pipe).
+  std::size_t unread_ = std::numeric_limits<std::size_t>::max() - 1;
   bool eof_ = false;
 };
 
