@@ -14,7 +14,8 @@
 //   gradlab_bench batchnorm BATCH [MNIST] — the shipped ResNet's training images/second with
 //                            BatchNorm2d as a layer, on oneDNN, and on oneDNN with its ReLU fused
 //   gradlab_bench machine  — the CPU, the instruction sets oneDNN and gradlab's own kernels use,
-//                            and the f32 matmul rate (2048³ sgemm, best of 5)
+//                            and the f32 matmul rate (2048³ sgemm, best of 5), and bf16's where
+//                            the CPU has it
 // The reference models: MLP 784-256-128-10 (SGD momentum 0.9, lr 0.1), the LeNet-style CNN and
 // the strided CNN of issue #11 (3×3 convolutions, stride 2 and padding 2, 27, 21 and 33 channels,
 // no Conv→ReLU→Pool triple) (Adam, lr 1e-3), softmax cross-entropy. bench/run.sh runs
@@ -35,6 +36,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include "bench/data_bench.h"
 #include "framework/fusion/onednn_chain.h"
@@ -622,6 +624,42 @@ double matmul_gflops() {
   return best;
 }
 
+// The bf16 matmul rate as oneDNN reaches it where the CPU has bf16 instructions (AVX512_BF16 or
+// AMX): a 2048³ matmul of bf16 operands into an f32 result, the shape of mixed-precision training's
+// GEMMs, best of 5 after one warm-up; with the implementation oneDNN chose (a "ref:" one would be
+// emulation, not the CPU's rate). Null where the CPU has neither.
+nlohmann::json matmul_bf16() {
+  const std::string isa = onednn::cpu_isa();
+  if (isa != "avx512_core_bf16" && isa != "avx512_core_amx")
+    return {{"gflops", nullptr}, {"why", "no AVX512_BF16 or AMX (oneDNN ISA " + isa + ")"}};
+  const dnnl::memory::dim n = 2048;
+  using tag = dnnl::memory::format_tag;
+  using dt = dnnl::memory::data_type;
+  const dnnl::memory::desc a_md({n, n}, dt::bf16, tag::ab), b_md({n, n}, dt::bf16, tag::ab),
+      c_md({n, n}, dt::f32, tag::ab);
+  dnnl::engine& engine = onednn::cpu_engine();
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), engine);
+  dnnl::memory a(a_md, engine), b(b_md, engine), c(c_md, engine);
+  // bf16 1.0 and 0.5: the upper halves of the floats' bits.
+  std::fill_n(static_cast<std::uint16_t*>(a.get_data_handle()), n * n, std::uint16_t{0x3f80});
+  std::fill_n(static_cast<std::uint16_t*>(b.get_data_handle()), n * n, std::uint16_t{0x3f00});
+  dnnl::matmul matmul(pd);
+  dnnl::stream& stream = onednn::cpu_stream();
+  const auto run = [&] {
+    matmul.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+    stream.wait();
+  };
+  run();
+  double best = 0;
+  for (int r = 0; r < 5; ++r) {
+    const auto start = Clock::now();
+    run();
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    best = std::max(best, 2.0 * n * n * n / seconds / 1e9);
+  }
+  return {{"gflops", best}, {"implementation", pd.impl_info_str()}};
+}
+
 // The CPU this runs on, the instruction sets the kernels use on it, and its matmul rate.
 nlohmann::json machine() {
   std::string model = "unknown";
@@ -636,7 +674,8 @@ nlohmann::json machine() {
           {"onednn_isa", onednn::cpu_isa()},
           {"gradlab_simd", to_string(simd_level())},
           {"threads", num_threads()},
-          {"matmul_2048_f32_gflops", matmul_gflops()}};
+          {"matmul_2048_f32_gflops", matmul_gflops()},
+          {"matmul_2048_bf16", matmul_bf16()}};
 }
 
 int main(int argc, char** argv) {
