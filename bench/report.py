@@ -51,9 +51,17 @@ def main(folder):
     repeats = len(kernel_rounds)
     date = subprocess.run(["date", "-u", "+%Y-%m-%d %H:%M UTC"], capture_output=True, text=True).stdout.strip()
     machine = load(os.path.join(folder, "machine.json"))
+
+    def bf16_rate(machine):
+        bf16 = machine.get("matmul_2048_bf16") or {}
+        if bf16.get("gflops") is None:
+            return "not measured (" + bf16.get("why", "an older gradlab_bench") + ")"
+        return f"{bf16['gflops']:.0f} GFLOP/s ({bf16.get('implementation', '?')})"
+
     print(f"Machine: {machine['cpu']}, {machine['cores']} cores; oneDNN ISA {machine['onednn_isa']}, "
           f"gradlab SIMD {machine['gradlab_simd']}; f32 matmul (2048³ sgemm) "
-          f"{machine.get('matmul_2048_f32_gflops', float('nan')):.0f} GFLOP/s; OMP_NUM_THREADS=2; {date}; "
+          f"{machine.get('matmul_2048_f32_gflops', float('nan')):.0f} GFLOP/s; bf16 matmul "
+          f"{bf16_rate(machine)}; OMP_NUM_THREADS=2; {date}; "
           f"medians of {repeats} rounds, gradlab and PyTorch back to back in each\n")
 
     kernels = kernel_table(kernel_rounds)
