@@ -125,12 +125,27 @@ Rgba decode_pgm(const std::string& bytes, const std::string& name) {
 // libpng reports errors by longjmp: the two functions that call setjmp hold no C++ objects of
 // their own, and every buffer they fill is allocated before they are called.
 
+void png_on_error(png_structp png, png_const_charp message);
+void png_on_warning(png_structp, png_const_charp) {}
+
+// libpng's read and info structs over bytes in memory; libpng's callbacks find it by its address.
 struct PngReader {
   const std::string* bytes = nullptr;
   std::size_t at = 0;
   std::string error;  // set before libpng jumps back
   png_structp png = nullptr;
   png_infop info = nullptr;
+
+  explicit PngReader(const std::string& input) : bytes(&input) {
+    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, this, png_on_error, png_on_warning);
+    if (png) info = png_create_info_struct(png);
+    if (!info) {
+      png_destroy_read_struct(&png, &info, nullptr);
+      throw std::bad_alloc();
+    }
+  }
+  PngReader(const PngReader&) = delete;
+  PngReader& operator=(const PngReader&) = delete;
   ~PngReader() { png_destroy_read_struct(&png, &info, nullptr); }
 };
 
@@ -145,8 +160,6 @@ void png_on_error(png_structp png, png_const_charp message) {
   static_cast<PngReader*>(png_get_error_ptr(png))->error = message;
   png_longjmp(png, 1);
 }
-
-void png_on_warning(png_structp, png_const_charp) {}
 
 const char* png_mode(int color_type) {
   switch (color_type) {
@@ -200,11 +213,7 @@ bool png_pixels(PngReader& reader, png_bytepp rows) {
 }
 
 Rgba decode_png(const std::string& bytes, const std::string& name) {
-  PngReader reader;
-  reader.bytes = &bytes;
-  reader.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, png_on_error, png_on_warning);
-  if (reader.png) reader.info = png_create_info_struct(reader.png);
-  if (!reader.info) throw std::bad_alloc();
+  PngReader reader(bytes);
   Rgba image;
   if (!png_header(reader, image.info, true))
     throw DataError(name + ": not a readable PNG: " + reader.error);
@@ -355,14 +364,6 @@ Image from_rgba(const Rgba& rgba, std::size_t channels) {
   return image;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path + ": cannot open");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw DataError(path + ": read failed");
-  return bytes;
-}
-
 // Resampling weights along one axis: output o of `out` takes sum_k weight[o][k] ·
 // input[first[o] + k], over a window [begin, begin + size) of the input.
 struct Taps {
@@ -410,8 +411,16 @@ Image decode_image(const std::string& bytes, const std::string& name, std::size_
   throw DataError(unknown_format(name));
 }
 
+std::string read_image_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path + ": cannot open");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw DataError(path + ": read failed");
+  return bytes;
+}
+
 Image read_image(const std::string& path, std::size_t channels) {
-  return decode_image(read_file(path), path, channels);
+  return decode_image(read_image_file(path), path, channels);
 }
 
 ImageInfo probe_image(const std::string& bytes, const std::string& name) {
@@ -422,12 +431,7 @@ ImageInfo probe_image(const std::string& bytes, const std::string& name) {
       return {"PGM", "grey", header.maxval > 255 ? 16 : 8, header.height, header.width};
     }
     case Format::png: {
-      PngReader reader;
-      reader.bytes = &bytes;
-      reader.png =
-          png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, png_on_error, png_on_warning);
-      if (reader.png) reader.info = png_create_info_struct(reader.png);
-      if (!reader.info) throw std::bad_alloc();
+      PngReader reader(bytes);
       if (!png_header(reader, info, false))
         throw DataError(name + ": not a readable PNG: " + reader.error);
       return info;
@@ -442,11 +446,6 @@ ImageInfo probe_image(const std::string& bytes, const std::string& name) {
       break;
   }
   throw DataError(unknown_format(name));
-}
-
-GrayImage read_gray_image(const std::string& path) {
-  Image image = read_image(path, 1);
-  return {image.height, image.width, std::move(image.pixels)};
 }
 
 Image resize_image(const Image& image, std::size_t height, std::size_t width) {

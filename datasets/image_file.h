@@ -26,6 +26,7 @@ struct Image {
   std::vector<std::uint8_t> pixels;
 };
 
+// A grey image as the figures (PCA, tiles) draw it.
 struct GrayImage {
   std::size_t height = 0, width = 0;
   std::vector<std::uint8_t> pixels;  // row-major
@@ -46,13 +47,12 @@ constexpr std::size_t kMaxImagePixels = std::size_t{1} << 26;
 // Decodes a file's bytes to `channels` (1 or 3) planes. `name` is the file's path for errors.
 // Throws DataError naming the file and the fault (unknown format, corrupt, truncated, too large).
 Image decode_image(const std::string& bytes, const std::string& name, std::size_t channels);
-// The same from a file; DataError if it cannot be opened.
+// A file's bytes; DataError naming it if it cannot be opened or read.
+std::string read_image_file(const std::string& path);
+// decode_image of a file's bytes.
 Image read_image(const std::string& path, std::size_t channels);
 // Reads only as much as the header needs.
 ImageInfo probe_image(const std::string& bytes, const std::string& name);
-
-// Grey images, for predict's callers and figures: read_image(path, 1) in a GrayImage.
-GrayImage read_gray_image(const std::string& path);
 
 // The image at height × width: the largest centred window of the target's aspect ratio is cut
 // out (the rest cropped, as torchvision's Resize + CenterCrop) and resampled with a triangle

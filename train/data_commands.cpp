@@ -131,9 +131,7 @@ nlohmann::json inspect_split(const std::string& folder, const std::vector<std::s
   for (std::ptrdiff_t k = 0; k < total; ++k) {
     const auto i = static_cast<std::size_t>(k);
     try {
-      std::ifstream in(files[i], std::ios::binary);
-      const std::string bytes((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
+      const std::string bytes = read_image_file(files[i]);
       const ImageInfo info = probe_image(bytes, files[i]);
       decode_image(bytes, files[i], 3);
       what[i] = info.format + " " + info.mode + " " + std::to_string(info.bit_depth) + "-bit";

@@ -169,14 +169,14 @@ TEST_CASE("resize_image: PIL's antialiased bilinear over the centred window of t
   CHECK(flat.pixels == Pixels(33, 123));
 }
 
-TEST_CASE("encode_png: a PNG that read_gray_image reads back pixel for pixel", "[data][png]") {
+TEST_CASE("encode_png: a PNG that read_image reads back pixel for pixel", "[data][png]") {
   const GrayImage image =
       gradient_image(5, 9, 3);  // not square: rows and columns cannot swap unseen
   const std::string bytes = encode_png(image);
   CHECK(bytes.compare(1, 3, "PNG") == 0);
   const std::string path = (temp_folder("png") / "gradient.png").string();
   std::ofstream(path, std::ios::binary) << bytes;
-  const GrayImage read = read_gray_image(path);
+  const Image read = read_image(path, 1);
   CHECK(read.height == 5);
   CHECK(read.width == 9);
   CHECK(read.pixels == image.pixels);
@@ -189,7 +189,7 @@ TEST_CASE("Image headers are checked against the file before their pixels are al
   const std::string path = (temp_folder("image_headers") / "image").string();
   const auto read_bytes = [&](const std::string& bytes) {
     std::ofstream(path, std::ios::binary) << bytes;
-    return read_gray_image(path);
+    return read_image(path, 1);
   };
   // A number too long for a long (std::stol threw out_of_range, found by fuzzing).
   CHECK_THROWS_WITH(read_bytes("P5\n77777777777777777777777 2\n255\n"),
