@@ -4,7 +4,6 @@
 
 #include "datasets/idx.h"
 #include "datasets/image_file.h"
-#include "framework/config_reader.h"
 
 namespace gradlab {
 
@@ -113,20 +112,29 @@ ImageFolderLayout checked_layout(const DataSource& source) {
   return layout;
 }
 
-// A folder without its own test split: its images shuffled by the seed, the last
-// round(count · test_split) for test.
-ImageDataset flat_folder_split(const DataSource& source, const ImageFolderLayout& layout,
-                               const std::string& split, const LoadLog& log) {
-  if (split == "validation") return {};
-  if (split == "test" && source.test_split <= 0)
-    throw ConfigError("data.test_split: " + layout.root +
-                      " has no test/ folder; set data.test_split (e.g. 0.1) to hold out a "
-                      "fraction of its images for test, or make train/ and test/ folders");
-  const ImageDataset all = load_images(list_images(layout.root, layout.class_names),
-                                       layout.class_names.size(), decoding_of(source), log);
+// The train or test part of data without a test split of its own: shuffled by the seed, the last
+// round(count · test_split) for test. Without a test split, train is all of it as loaded (an image
+// folder's stays memory-mapped, not copied).
+ImageDataset held_out_part(ImageDataset all, const DataSource& source, const std::string& split) {
+  if (source.test_split <= 0) return all;
   Rng rng(derive_seed(source.split_seed, 0x7e57));
   const Split parts = split_indices(all.count, source.test_split, rng);
   return gather(all, split == "test" ? parts.validation : parts.train);
+}
+
+// A folder without its own test split: held_out_part of its images.
+ImageDataset flat_folder_split(const DataSource& source, const ImageFolderLayout& layout,
+                               const std::string& split, const LoadLog& log) {
+  if (split == "validation") return {};
+  // A missing test split is the data's (no test/ folder), as a missing test file is an IDX
+  // data set's: a DataError, which a run's end and the report take as "no test split".
+  if (split == "test" && source.test_split <= 0)
+    throw DataError("data.test_split: " + layout.root +
+                    " has no test/ folder; set data.test_split (e.g. 0.1) to hold out a "
+                    "fraction of its images for test, or make train/ and test/ folders");
+  return held_out_part(load_images(list_images(layout.root, layout.class_names),
+                                   layout.class_names.size(), decoding_of(source), log),
+                       source, split);
 }
 
 // A table's split: the training file (less its test rows when the test split is drawn from it),
@@ -138,15 +146,11 @@ ImageDataset table_split(const DataSource& source, const std::string& split) {
     table = read_table(source.test_file, source.schema, source.table_options);
   } else {
     if (split == "test" && source.test_split <= 0)
-      throw ConfigError("data.test_file: " + source.file +
-                        " is the only file; give data.test_file, or data.test_split (e.g. 0.1) to "
-                        "hold out a fraction of its rows for test");
-    table = read_table(source.file, source.schema, source.table_options);
-    if (source.test_split > 0) {
-      Rng rng(derive_seed(source.split_seed, 0x7e57));
-      const Split parts = split_indices(table.count, source.test_split, rng);
-      table = gather(table, split == "test" ? parts.validation : parts.train);
-    }
+      throw DataError("data.test_file: " + source.file +
+                      " is the only file; give data.test_file, or data.test_split (e.g. 0.1) to "
+                      "hold out a fraction of its rows for test");
+    table =
+        held_out_part(read_table(source.file, source.schema, source.table_options), source, split);
   }
   if (!source.standardization.mean.empty()) standardize(table, source.standardization);
   return table;

@@ -70,8 +70,8 @@ std::vector<std::string> class_names_of(const DataSource& source);
 
 // A split of the data: "train", "validation" (a data set's own validation images: an image
 // folder's val/; an empty ImageDataset when it has none, and the trainer draws them from train)
-// or "test". Throws DataError naming the file at fault, ConfigError for settings the data does
-// not allow (a test split asked of a folder without one).
+// or "test". Throws DataError naming the file at fault, or the key to set when the data has no
+// test split (a folder without test/ and data.test_split, a table without data.test_file).
 ImageDataset load_split(const DataSource& source, const std::string& split,
                         const LoadLog& log = {});
 // One sample's C × H × W: the spec's, or from the data (an image folder's settings, else its

@@ -209,13 +209,19 @@ std::vector<std::string> read_header(CsvReader& reader) {
   return names;
 }
 
+// A column by name. Missing, it is the config's fault when the schema is being read from the
+// training file (a misspelt data.label), the file's when a schema is applied to it (a test file
+// or predict's input without a column the model takes): ConfigError or DataError.
+enum class Fault { config, data };
 std::size_t column_index(const std::vector<std::string>& header, const std::string& name,
-                         const std::string& path, const std::string& key) {
+                         const std::string& path, const std::string& key, Fault fault) {
   const auto found = std::find(header.begin(), header.end(), name);
   if (found != header.end()) return static_cast<std::size_t>(found - header.begin());
   const std::string nearest = nearest_name(name, header);
-  throw ConfigError(key + ": " + path + " has no column '" + name + "'" +
-                    (nearest.empty() ? "" : "; did you mean '" + nearest + "'?"));
+  const std::string message = key + ": " + path + " has no column '" + name + "'" +
+                              (nearest.empty() ? "" : "; did you mean '" + nearest + "'?");
+  if (fault == Fault::data) throw DataError(message);
+  throw ConfigError(message);
 }
 
 void check_width(const CsvReader& reader, const std::vector<std::string_view>& fields,
@@ -274,14 +280,14 @@ std::vector<bool> TableSchema::numeric_features() const {
 TableSchema infer_table_schema(const std::string& path, const TableOptions& options) {
   CsvReader reader(path);
   const std::vector<std::string> header = read_header(reader);
-  const std::size_t label = column_index(header, options.label, path, "data.label");
+  const std::size_t label = column_index(header, options.label, path, "data.label", Fault::config);
   std::vector<std::size_t> feature_columns;
   if (options.features.empty()) {
     for (std::size_t c = 0; c < header.size(); ++c)
       if (c != label) feature_columns.push_back(c);
   } else {
     for (const std::string& name : options.features) {
-      const std::size_t c = column_index(header, name, path, "data.features");
+      const std::size_t c = column_index(header, name, path, "data.features", Fault::config);
       if (c == label)
         throw ConfigError("data.features: '" + name + "' is the label column (data.label)");
       feature_columns.push_back(c);
@@ -291,7 +297,7 @@ TableSchema infer_table_schema(const std::string& path, const TableOptions& opti
     throw ConfigError("data.features: " + path + " has no feature columns");
   std::vector<bool> forced(header.size(), false);
   for (const std::string& name : options.categorical)
-    forced[column_index(header, name, path, "data.categorical")] = true;
+    forced[column_index(header, name, path, "data.categorical", Fault::config)] = true;
 
   // Per column: counts of numbers and of text, the first text value's place, and the distinct
   // values while there are few enough to be categories.
@@ -380,10 +386,11 @@ ImageDataset read_table(const std::string& path, const TableSchema& schema,
   const std::vector<std::string> header = read_header(reader);
   const bool has_label =
       require_label || std::find(header.begin(), header.end(), schema.label) != header.end();
-  const std::size_t label = has_label ? column_index(header, schema.label, path, "data.label") : 0;
+  const std::size_t label =
+      has_label ? column_index(header, schema.label, path, "data.label", Fault::data) : 0;
   std::vector<std::size_t> where_column;
   for (const TableColumn& column : schema.columns)
-    where_column.push_back(column_index(header, column.name, path, "data.features"));
+    where_column.push_back(column_index(header, column.name, path, "data.features", Fault::data));
   // Look-ups from text to class and to category slot.
   std::unordered_map<std::string, std::int32_t> classes;
   for (std::size_t k = 0; k < schema.class_names.size(); ++k)

@@ -60,8 +60,9 @@ struct TableSchema {
 TableSchema infer_table_schema(const std::string& path, const TableOptions& options);
 
 // A table's rows with a schema: ImageDataset::features holds count × schema.width() floats,
-// sample_shape [width]. Columns are found by name (a test file may order them otherwise). A label
-// not among the schema's classes is an error naming file:line:column. Without require_label, a
+// sample_shape [width]. Columns are found by name (a test file may order them otherwise); a file
+// without one is a DataError naming it and the column. A label not among the schema's classes is
+// an error naming file:line:column. Without require_label, a
 // file without the label column reads too (for predict), every label 0.
 ImageDataset read_table(const std::string& path, const TableSchema& schema,
                         const TableOptions& options, bool require_label = true);

@@ -265,8 +265,6 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
     log << text;
   } catch (const DataError& error) {
     log << "no test split evaluated: " << error.what() << "\n";
-  } catch (const ConfigError& error) {  // an image folder or table without a test split
-    log << "no test split evaluated: " << error.what() << "\n";
   }
   return metrics;
 }

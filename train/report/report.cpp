@@ -305,8 +305,6 @@ void write_run_report(const fs::path& run_dir, const std::string& backend, std::
       split = load_split(config.data, "test");
     } catch (const DataError& error) {
       content.evaluation_note = std::string("No test split to evaluate: ") + error.what();
-    } catch (const ConfigError& error) {
-      content.evaluation_note = std::string("No test split to evaluate: ") + error.what();
     }
     if (split) {
       std::optional<LoadedModel> loaded;
