@@ -36,6 +36,11 @@ struct ImageDataset {
   }
 };
 
+// What samples of this shape are called in logs: "rows" of a table ([F]), else "images".
+inline const char* samples_name(const Shape& sample) {
+  return sample.size() == 1 ? "rows" : "images";
+}
+
 // The images of `data` at `indices`, in that order, copied (with their files, if known).
 ImageDataset gather(const ImageDataset& data, const std::vector<std::size_t>& indices);
 

@@ -130,7 +130,7 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
       predict_split(*loaded.model, test, loaded.config.data.normalization, classes);
   const ClassificationMetrics& metrics = predictions.metrics;
   std::printf("%s on %s (%zu %s)\n", checkpoint_path.c_str(), folder.c_str(), metrics.count(),
-              dataset.table ? "rows" : "images");
+              samples_name(test.sample_shape()));
   std::printf("loss %.4f  accuracy %.2f%%  balanced accuracy %.2f%%  macro-F1 %.4f\n",
               metrics.loss(), 100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(),
               metrics.macro_f1());

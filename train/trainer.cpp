@@ -142,9 +142,8 @@ void log_header(std::ostream& log, const ExperimentConfig& config, const std::st
     log << "data-parallel: " << world.size() << " processes, batch " << config.batch_size
         << " split " << config.batch_size / world.size() << "-"
         << (config.batch_size + world.size() - 1) / world.size() << " images per rank\n";
-  const char* samples = s.size() == 1 ? "rows" : "images";
   log << "data: " << config.data.folder << ", " << data.train_count() << " training / "
-      << data.validation_count() << " validation " << samples
+      << data.validation_count() << " validation " << samples_name(s)
       << (config.data.oversample ? " (oversampled)" : "") << "\n"
       << "model: " << run.model->parameter_count() << " parameters, "
       << run.model->forward_flops(batch_shape(1, s)) << " forward FLOPs per sample\n"
@@ -259,7 +258,7 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
     std::snprintf(text, sizeof text,
                   "test (%zu %s, weights of epoch %zu): accuracy %.2f%%  balanced %.2f%%  "
                   "macro-F1 %.4f\n",
-                  test.count(), data.sample_shape().size() == 1 ? "rows" : "images",
+                  test.count(), samples_name(data.sample_shape()),
                   progress.best_epoch ? progress.best_epoch : progress.epoch, 100 * test.accuracy(),
                   100 * test.balanced_accuracy(), test.macro_f1());
     log << text;
