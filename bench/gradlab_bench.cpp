@@ -4,9 +4,9 @@
 //                            the training step runs them (chained with ReLU and pooling) and a
 //                            layer alone
 //   gradlab_bench train MODEL BACKEND BATCH [MNIST] — training and inference images/second of
-//                            MODEL (mlp, lenet, strided or resnet) on MNIST images from the folder
-//                            MNIST (else random ones), the training GFLOP/s, and peak resident
-//                            memory
+//                            MODEL (mlp, lenet, strided, resnet (MNIST's) or fashion_resnet) on
+//                            MNIST images from the folder MNIST (else random ones), the training
+//                            GFLOP/s, and peak resident memory
 //   gradlab_bench profile MODEL BATCH [MNIST] — a training step's time by part: each layer's
 //                            forward and backward, the loss, the optimizer (oneDNN backend)
 //   gradlab_bench overhead MODEL BATCH [MNIST] — a training step against the kernels it contains,
@@ -124,6 +124,21 @@ nlohmann::json bench_reference_conv(const std::string& name, const std::string& 
           {"counted", true},
           {"microseconds", seconds * 1e6},
           {"gflops", flops / seconds / 1e9}};
+}
+
+// Every kind of work a chain reports, with its name in the benchmark's output.
+const std::vector<std::pair<onednn::Work, std::string>>& work_names() {
+  using onednn::Work;
+  static const std::vector<std::pair<Work, std::string>> names = {
+      {Work::convolution_forward, "convolution forward"},
+      {Work::convolution_backward_data, "convolution backward-data"},
+      {Work::convolution_backward_weights, "convolution backward-weights"},
+      {Work::batch_norm, "batch norm"},
+      {Work::pooling, "pooling"},
+      {Work::relu, "relu"},
+      {Work::residual_sum, "residual sum"},
+      {Work::reorder, "reorder"}};
+  return names;
 }
 
 // Adds up a chain's time by op and kind of work (onednn::ChainObserver).
@@ -257,13 +272,16 @@ nlohmann::json model_spec(const std::string& name) {
       {"type": "conv2d", "out_channels": 33, "kernel_size": 3, "stride": 1, "padding": 2},
       {"type": "maxpool2d", "kernel_size": 2}, {"type": "relu"},
       {"type": "flatten"}, {"type": "linear", "out_features": 10}]})");
-  if (name == "resnet") {  // the shipped ResNet's model, read from its config (run from the root)
-    const std::string path = "experiments/mnist_resnet.json";
+  if (name == "resnet" || name == "fashion_resnet") {  // the shipped ResNets' models, read from
+    // their configs (run from the repository root)
+    const std::string path =
+        name == "resnet" ? "experiments/mnist_resnet.json" : "experiments/fashion_resnet.json";
     std::ifstream file(path);
     if (!file) throw std::invalid_argument(path + ": cannot open (run from the repository root)");
     return nlohmann::json::parse(file).at("model");
   }
-  throw std::invalid_argument("unknown model '" + name + "' (valid: mlp, lenet, strided, resnet)");
+  throw std::invalid_argument("unknown model '" + name +
+                              "' (valid: mlp, lenet, strided, resnet, fashion_resnet)");
 }
 
 // What a CNN's first step (its chain of convolutions, ReLU and pooling) runs on oneDNN.
@@ -390,6 +408,13 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch,
   Sequential<float>& model = *setup.model;
   const std::size_t layers = model.step_count();
   std::vector<double> forward_seconds(layers), backward_seconds(layers);
+  // Inside each chain: each op's time by kind of work.
+  std::vector<std::pair<OnednnChain*, std::unique_ptr<WorkTotals>>> chains;
+  for (std::size_t l = 0; l < layers; ++l)
+    if (auto* chain = dynamic_cast<OnednnChain*>(&model.step(l))) {
+      chains.emplace_back(chain, std::make_unique<WorkTotals>());
+      chain->kernel().set_observer(chains.back().second.get());
+    }
   double loss_seconds = 0, zero_grad_seconds = 0, step_seconds = 0;
   auto seconds_of = [](const std::function<void()>& work) {
     const auto start = Clock::now();
@@ -402,6 +427,7 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch,
       std::fill(forward_seconds.begin(), forward_seconds.end(), 0.0);
       std::fill(backward_seconds.begin(), backward_seconds.end(), 0.0);
       loss_seconds = zero_grad_seconds = step_seconds = 0;
+      for (auto& chain : chains) chain.second->reset();
     }
     const std::size_t i = setup.next++ % setup.images.size();
     zero_grad_seconds += seconds_of([&] { setup.optimizer->zero_grad(); });
@@ -431,11 +457,21 @@ nlohmann::json profile(const std::string& model_name, std::size_t batch,
     if (backward_seconds[l] > 0)  // modules below the first with parameters never run backward
       add(std::to_string(l) + " " + model.step(l).name() + " backward", backward_seconds[l]);
   add("optimizer step", step_seconds);
-  return {{"model", model_name},
-          {"batch", batch},
-          {"threads", num_threads()},
-          {"step_microseconds", total * 1e6},
-          {"parts", parts}};
+  nlohmann::json inside = nlohmann::json::array();
+  for (const auto& [chain, totals] : chains) {
+    const std::vector<std::string> ops = chain->kernel().op_names();
+    for (std::size_t op = 0; op < ops.size(); ++op)
+      for (const auto& [work, name] : work_names()) {
+        const double seconds = totals->seconds(op, work);
+        if (seconds > 0)
+          inside.push_back({{"op", std::to_string(op) + " " + ops[op]},
+                            {"work", name},
+                            {"microseconds", seconds / steps * 1e6}});
+      }
+  }
+  return {{"model", model_name},      {"batch", batch},
+          {"threads", num_threads()}, {"step_microseconds", total * 1e6},
+          {"parts", parts},           {"inside_chains", inside}};
 }
 
 nlohmann::json train(const std::string& model_name, const std::string& backend_name,
@@ -721,9 +757,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr
-      << "usage: gradlab_bench kernels | gradlab_bench train mlp|lenet|strided|resnet "
+      << "usage: gradlab_bench kernels | gradlab_bench train "
+         "mlp|lenet|strided|resnet|fashion_resnet "
          "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile "
-         "mlp|lenet|strided|resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
+         "mlp|lenet|strided|resnet|fashion_resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
          "mlp|lenet|strided BATCH [MNIST_FOLDER] | gradlab_bench batchnorm BATCH "
          "[MNIST_FOLDER] | gradlab_bench data IDX_FOLDER IMAGE_FOLDER [ROUNDS] | gradlab_bench "
          "table FILE.csv LABEL | gradlab_bench machine\n";

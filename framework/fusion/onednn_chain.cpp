@@ -1,5 +1,6 @@
 #include "framework/fusion/onednn_chain.h"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -11,20 +12,54 @@ namespace {
 
 using ChainKind = onednn::Chain::Layer::Kind;
 
-// What the chain kernel runs for a layer, from its description, if it runs its kind.
-std::optional<onednn::Chain::Layer> chain_layer(Module<float>& module) {
-  return onednn::Chain::layer_for(module.describe(), module.name());
+// The modules a residual block's branch runs, in order: a Sequential's children, the branch
+// itself if it is one module, none for the identity (null).
+std::vector<Module<float>*> branch_modules(Module<float>* branch) {
+  if (!branch) return {};
+  const OpSpec<float> op = branch->describe();
+  if (op.wiring != Wiring::chain) return {branch};
+  return op.children;
 }
 
-std::vector<onednn::Chain::Layer> chain_layers(const std::vector<Module<float>*>& layers) {
-  std::vector<onednn::Chain::Layer> described;
-  for (Module<float>* layer : layers) {
-    const std::optional<onednn::Chain::Layer> chained = chain_layer(*layer);
-    if (!chained)
-      throw std::invalid_argument("OnednnChain: " + layer->name() + " cannot run in a chain");
-    described.push_back(*chained);
+bool is_residual(const OpSpec<float>& op) {
+  return op.kind == "residual" && op.wiring == Wiring::fan_out && op.children.size() == 2;
+}
+
+// What the chain kernel runs for a module, from its description, if it can run it under these
+// options: a layer of a kind a chain op registered, or a residual block whose branches hold
+// nothing else.
+std::optional<onednn::Chain::Layer> chain_layer(Module<float>& module,
+                                                const FusionOptions& options) {
+  const OpSpec<float> op = module.describe();
+  if (is_residual(op)) {
+    if (!options.residual) return std::nullopt;
+    onednn::Chain::Layer block{};
+    block.kind = ChainKind::residual;
+    block.name = module.name();
+    for (auto [branch, layers] :
+         {std::pair{op.children[0], &block.body}, std::pair{op.children[1], &block.shortcut}})
+      for (Module<float>* inner : branch_modules(branch)) {
+        std::optional<onednn::Chain::Layer> layer = chain_layer(*inner, options);
+        if (!layer) return std::nullopt;
+        layers->push_back(std::move(*layer));
+      }
+    if (block.body.empty()) return std::nullopt;
+    return block;
   }
-  return described;
+  std::optional<onednn::Chain::Layer> layer = onednn::Chain::layer_for(op, module.name());
+  if (!layer) return std::nullopt;
+  if (layer->kind == ChainKind::max_pool && !onednn::MaxPoolOp::supports(layer->kernel_size))
+    return std::nullopt;
+  if (layer->kind == ChainKind::batch_norm && !options.batch_norm) return std::nullopt;
+  return layer;
+}
+
+bool has_convolution(const onednn::Chain::Layer& layer) {
+  if (layer.kind == ChainKind::convolution) return true;
+  for (const auto* branch : {&layer.body, &layer.shortcut})
+    for (const onednn::Chain::Layer& inner : *branch)
+      if (has_convolution(inner)) return true;
+  return false;
 }
 
 // The oneDNN backend's fuser (fusion/plan.h): the longest chainable run holding a Conv2d.
@@ -39,45 +74,67 @@ const FuserRegistration onednn_fuser(Backend::onednn,
                                        return {std::move(chain), count};
                                      });
 
-bool is_convolution(Module<float>& module) {
-  const std::optional<onednn::Chain::Layer> chained = chain_layer(module);
-  return chained && chained->kind == ChainKind::convolution;
+// The modules with parameters a chain of these layers takes them from, in the chain's order
+// (a residual block's body, then its shortcut), each with its description.
+void collect_parameter_layers(Module<float>& module,
+                              std::vector<std::pair<Module<float>*, OpSpec<float>>>& found) {
+  OpSpec<float> op = module.describe();
+  if (is_residual(op)) {
+    for (Module<float>* branch : op.children)
+      for (Module<float>* inner : branch_modules(branch)) collect_parameter_layers(*inner, found);
+    return;
+  }
+  if (op.kind == "conv2d" || op.kind == "batchnorm2d") found.push_back({&module, std::move(op)});
+}
+
+// What a training forward of each layer refuses (a BatchNorm's one value per channel), refused
+// for the layers inside residual blocks too; returns the output shape.
+Shape check_training_inputs(Module<float>& module, const Shape& input_shape) {
+  const OpSpec<float> op = module.describe();
+  if (is_residual(op)) {
+    for (Module<float>* branch : op.children) {
+      Shape shape = input_shape;
+      for (Module<float>* inner : branch_modules(branch))
+        shape = check_training_inputs(*inner, shape);
+    }
+    return module.output_shape(input_shape);
+  }
+  if (module.is_training()) module.check_training_input(input_shape);
+  return module.output_shape(input_shape);
 }
 
 }  // namespace
 
-OnednnChain::OnednnChain(std::vector<Module<float>*> layers, bool fuse_batch_norm_relu)
-    : layers_(std::move(layers)),
-      kernel_layers_(chain_layers(layers_)),
-      chain_(kernel_layers_, fuse_batch_norm_relu) {
-  bool has_convolution = false;
-  for (std::size_t k = 0; k < layers_.size(); ++k) {
-    const ChainKind kind = kernel_layers_[k].kind;
-    has_convolution = has_convolution || kind == ChainKind::convolution;
-    if (kind == ChainKind::convolution || kind == ChainKind::batch_norm)
-      with_parameters_.push_back({layers_[k], layers_[k]->describe()});
+OnednnChain::OnednnChain(std::vector<Module<float>*> layers, const FusionOptions& options)
+    : layers_(std::move(layers)) {
+  for (Module<float>* layer : layers_) {
+    std::optional<onednn::Chain::Layer> chained = chain_layer(*layer, options);
+    if (!chained)
+      throw std::invalid_argument("OnednnChain: " + layer->name() + " cannot run in a chain");
+    kernel_layers_.push_back(std::move(*chained));
+    collect_parameter_layers(*layer, with_parameters_);
   }
-  if (!has_convolution) throw std::invalid_argument("OnednnChain: no Conv2d in " + name());
+  if (std::none_of(kernel_layers_.begin(), kernel_layers_.end(), has_convolution))
+    throw std::invalid_argument("OnednnChain: no Conv2d in " + name());
+  chain_ = std::make_unique<onednn::Chain>(kernel_layers_, options.batch_norm_relu);
 }
 
 bool OnednnChain::chainable(Module<float>& module, const FusionOptions& options) {
-  const std::optional<onednn::Chain::Layer> layer = chain_layer(module);
-  if (!layer) return false;
-  if (layer->kind == ChainKind::max_pool) return onednn::MaxPoolOp::supports(layer->kernel_size);
-  if (layer->kind == ChainKind::batch_norm) return options.batch_norm;
-  return true;
+  return chain_layer(module, options).has_value();
 }
 
 std::shared_ptr<OnednnChain> OnednnChain::match(const std::vector<Module<float>*>& modules,
                                                 std::size_t first, const FusionOptions& options) {
   std::vector<Module<float>*> run;
-  bool has_convolution = false;
-  for (std::size_t i = first; i < modules.size() && chainable(*modules[i], options); ++i) {
+  bool convolution = false;
+  for (std::size_t i = first; i < modules.size(); ++i) {
+    const std::optional<onednn::Chain::Layer> layer = chain_layer(*modules[i], options);
+    if (!layer) break;
     run.push_back(modules[i]);
-    has_convolution = has_convolution || is_convolution(*modules[i]);
+    convolution = convolution || has_convolution(*layer);
   }
-  if (!has_convolution) return nullptr;
-  return std::make_shared<OnednnChain>(std::move(run), options.batch_norm_relu);
+  if (!convolution) return nullptr;
+  return std::make_shared<OnednnChain>(std::move(run), options);
 }
 
 std::string OnednnChain::name() const {
@@ -136,25 +193,22 @@ void OnednnChain::forward_impl(const Tensor<float>& input, Tensor<float>& output
   // they have one that changes what the chain computes. What a training layer's own forward
   // refuses (a BatchNorm's one value per channel) is refused here too.
   Shape shape = shape_of(input_);
-  for (const Module<float>* layer : layers_) {
-    if (layer->is_training()) layer->check_training_input(shape);
-    shape = layer->output_shape(shape);
-  }
-  chain_.forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters());
+  for (Module<float>* layer : layers_) shape = check_training_inputs(*layer, shape);
+  chain_->forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters());
 }
 
 void OnednnChain::backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) {
-  chain_.backward(grad_output.data(), grad_input ? grad_input->data() : nullptr, parameters());
+  chain_->backward(grad_output.data(), grad_input ? grad_input->data() : nullptr, parameters());
 }
 
 std::vector<std::string> OnednnChain::implementations(const Shape& input_shape) {
   output_shape(input_shape);  // a shape the layers reject is a ShapeError, not a oneDNN error
-  return chain_.implementations(shape4(input_shape));
+  return chain_->implementations(shape4(input_shape));
 }
 
 std::size_t OnednnChain::inner_reorders(const Shape& input_shape) {
   output_shape(input_shape);
-  return chain_.inner_reorders(shape4(input_shape));
+  return chain_->inner_reorders(shape4(input_shape));
 }
 
 }  // namespace gradlab

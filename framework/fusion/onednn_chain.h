@@ -17,12 +17,14 @@ namespace gradlab {
 
 class OnednnChain : public Layer<float> {
  public:
-  // The layers, each one that chainable() accepts, at least one Conv2d; a ReLU after a
-  // BatchNorm2d runs inside it if fuse_batch_norm_relu.
-  explicit OnednnChain(std::vector<Module<float>*> layers, bool fuse_batch_norm_relu = true);
+  // The layers, each one that chainable() accepts under the options, at least one Conv2d
+  // (possibly inside a residual block); a ReLU after a BatchNorm2d runs inside it if
+  // options.batch_norm_relu.
+  explicit OnednnChain(std::vector<Module<float>*> layers, const FusionOptions& options = {});
 
   // Whether a module can run in a chain: Conv2d, ReLU, BatchNorm2d (unless the options say
-  // not), or MaxPool2d with at most 256 window positions.
+  // not), MaxPool2d with at most 256 window positions, or a residual block whose body and
+  // shortcut hold only such layers (unless the options say not).
   static bool chainable(Module<float>& module, const FusionOptions& options = {});
   // The longest run of chainable modules from `first` on, as one step, if it holds a Conv2d;
   // null otherwise.
@@ -40,7 +42,7 @@ class OnednnChain : public Layer<float> {
   std::vector<std::string> implementations(const Shape& input_shape);
   std::size_t inner_reorders(const Shape& input_shape);
   // The kernel and what it was told to run, for the benchmark.
-  onednn::Chain& kernel() { return chain_; }
+  onednn::Chain& kernel() { return *chain_; }
   const std::vector<onednn::Chain::Layer>& kernel_layers() const { return kernel_layers_; }
 
  protected:
@@ -52,11 +54,12 @@ class OnednnChain : public Layer<float> {
   static onednn::Chain::Shape4 shape4(const Shape& shape);
 
   std::vector<Module<float>*> layers_;
-  // The Conv2d and BatchNorm2d layers, in order, each with its description, taken once: its
-  // tensors' addresses hold for the layer's life (modules never move).
+  // The Conv2d and BatchNorm2d layers, in the chain's order (a residual block's body, then its
+  // shortcut), each with its description, taken once: its tensors' addresses hold for the
+  // layer's life (modules never move).
   std::vector<std::pair<Module<float>*, OpSpec<float>>> with_parameters_;
   std::vector<onednn::Chain::Layer> kernel_layers_;
-  onednn::Chain chain_;
+  std::unique_ptr<onednn::Chain> chain_;
   Tensor<float> input_;  // X, which the first convolution's backward reads
 };
 

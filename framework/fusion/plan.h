@@ -1,11 +1,10 @@
 // Fusion: what a backend runs for a list of modules, as steps — each step one of the modules, or
 // one fused module standing for a run of them, as the backend's registered fuser decides. On the
-// oneDNN backend (float32) every run of Conv2d, BatchNorm2d, ReLU and MaxPool2d holding a Conv2d
-// becomes one OnednnChain, whose activations stay in oneDNN's layouts from its first layer to its
-// last (fusion/onednn_chain.h); the reference backend, and float64 on any backend, run each
-// module by itself. Containers
-// (Sequential) run what this returns and know nothing of backends; the modules, their parameters
-// and their names are the same either way.
+// oneDNN backend (float32) every run of Conv2d, BatchNorm2d, ReLU, MaxPool2d and residual blocks
+// of them holding a Conv2d becomes one OnednnChain, whose activations stay in oneDNN's layouts from
+// its first layer to its last (fusion/onednn_chain.h); the reference backend, and float64 on any
+// backend, run each module by itself. Containers (Sequential) run what this returns and know
+// nothing of backends; the modules, their parameters and their names are the same either way.
 #pragma once
 
 #include <functional>
@@ -22,6 +21,7 @@ namespace gradlab {
 struct FusionOptions {
   bool batch_norm = true;       // BatchNorm2d runs in chains, on oneDNN's primitive
   bool batch_norm_relu = true;  // ...with a ReLU after it inside (fuse_norm_relu)
+  bool residual = true;         // residual blocks run in chains, their sum in blocked layouts
 };
 // The options plan_steps uses from now on (for the process; containers re-plan on set_backend).
 void set_fusion_options(const FusionOptions& options);

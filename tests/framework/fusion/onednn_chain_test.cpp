@@ -13,10 +13,12 @@
 #include "framework/layers/batchnorm.h"
 #include "framework/layers/conv2d.h"
 #include "framework/layers/flatten.h"
+#include "framework/layers/global_avgpool2d.h"
 #include "framework/layers/linear.h"
 #include "framework/layers/maxpool2d.h"
 #include "framework/layers/relu.h"
 #include "framework/layers/sigmoid.h"
+#include "framework/residual.h"
 #include "framework/sequential.h"
 #include "tests/parity_support.h"
 #include "tests/support.h"
@@ -27,9 +29,10 @@ using namespace gradlab::testing;
 namespace {
 
 struct LayerSpec {
-  enum Kind { conv, relu, pool, bn } kind;
-  std::size_t C_out = 0, K = 0, S = 1, P = 0;  // conv: all; pool: K, S
-  bool affine = true;                          // bn
+  enum Kind { conv, relu, pool, bn, residual, sigmoid } kind;
+  std::size_t C_out = 0, K = 0, S = 1, P = 0;       // conv: all; pool: K, S
+  bool affine = true;                               // bn
+  std::vector<LayerSpec> body = {}, shortcut = {};  // residual (an empty shortcut: the identity)
 };
 using Specs = std::vector<LayerSpec>;
 
@@ -42,19 +45,37 @@ std::string describe(const Specs& specs) {
       text << " relu";
     else if (l.kind == LayerSpec::bn)
       text << (l.affine ? " bn" : " bn(affine=false)");
+    else if (l.kind == LayerSpec::residual)
+      text << " residual[" << describe(l.body) << " |"
+           << (l.shortcut.empty() ? " identity" : describe(l.shortcut)) << " ]";
+    else if (l.kind == LayerSpec::sigmoid)
+      text << " sigmoid";
     else
       text << " pool(" << l.K << "/" << l.S << ")";
   }
   return text.str();
 }
 
-// Appends the layers; input channels follow from C_in through the convolutions.
+// Appends the layers; input channels follow from C_in through the convolutions. Returns the
+// output's channels.
 template <class T>
-void add_layers(Sequential<T>& model, std::size_t C_in, const Specs& specs, bool bias) {
+std::size_t add_layers(Sequential<T>& model, std::size_t C_in, const Specs& specs, bool bias) {
   Rng init(7);
   std::size_t C = C_in;
   for (const LayerSpec& l : specs) {
-    if (l.kind == LayerSpec::conv) {
+    if (l.kind == LayerSpec::residual) {
+      auto body = std::make_unique<Sequential<T>>();
+      const std::size_t C_out = add_layers(*body, C, l.body, bias);
+      std::unique_ptr<Sequential<T>> shortcut;
+      if (!l.shortcut.empty()) {
+        shortcut = std::make_unique<Sequential<T>>();
+        add_layers(*shortcut, C, l.shortcut, bias);
+      }
+      model.add(std::make_unique<Residual<T>>(std::move(body), std::move(shortcut)));
+      C = C_out;
+    } else if (l.kind == LayerSpec::sigmoid) {
+      model.template emplace<Sigmoid<T>>();
+    } else if (l.kind == LayerSpec::conv) {
       model.template emplace<Conv2d<T>>(C, l.C_out, l.K, init, l.S, l.P, Init::kaiming_uniform,
                                         bias);
       C = l.C_out;
@@ -66,6 +87,7 @@ void add_layers(Sequential<T>& model, std::size_t C_in, const Specs& specs, bool
       model.template emplace<MaxPool2d<T>>(l.K, l.S);
     }
   }
+  return C;
 }
 
 struct ChainResult {
@@ -104,6 +126,14 @@ ChainResult check_chain_parity(const Shape& input, const Specs& specs, bool bias
         norm->running_var_data()[c] = rng.uniform(0.5, 2.0);
       }
     }
+  // Inside residual blocks too: random running statistics, so that evaluation reads them.
+  for (const auto& named : reference.named_buffers()) {
+    if (named.name.find("body.") == std::string::npos &&
+        named.name.find("shortcut.") == std::string::npos)
+      continue;
+    const bool mean = named.name.find("running_mean") != std::string::npos;
+    for (double& v : *named.tensor) v = mean ? rng.uniform(-0.5, 0.5) : rng.uniform(0.5, 2.0);
+  }
   copy_parameters(reference, fast);
   const auto reference_buffers = reference.named_buffers();
   const auto fast_buffers = fast.named_buffers();
@@ -333,6 +363,15 @@ const Specs kResidualBody{{LayerSpec::conv, 16, 3, 1, 1},
                           {LayerSpec::conv, 16, 3, 1, 1},
                           {LayerSpec::bn}};
 
+// The body of a block to C_out channels with this stride.
+Specs residual_body(std::size_t C_out, std::size_t stride) {
+  return {{LayerSpec::conv, C_out, 3, stride, 1},
+          {LayerSpec::bn},
+          {LayerSpec::relu},
+          {LayerSpec::conv, C_out, 3, 1, 1},
+          {LayerSpec::bn}};
+}
+
 TEST_CASE("A residual body runs as one chain with BatchNorm2d on oneDNN, its ReLU inside",
           "[fusion][parity]") {
   NoticeCapture capture;
@@ -363,6 +402,123 @@ TEST_CASE("A residual body runs as one chain with BatchNorm2d on oneDNN, its ReL
   }
   set_fusion_options({});
   CHECK(capture.notices.empty());
+}
+
+// A random ResNet-style block on C channels at H × W: body conv (K 1 or 3, stride 1–2, "same"
+// padding), batch norm or not, ReLU or not, conv 3 × 3, batch norm or not; a shortcut where the
+// shape changes (a strided 1 × 1 conv, batch norm or not), else the identity or, at random, one;
+// a ReLU after the block or not. Updates C, H and W to the block's output.
+LayerSpec random_residual(Rng& rng, std::size_t& C, std::size_t& H, std::size_t& W) {
+  LayerSpec block{LayerSpec::residual};
+  // At least two channels: a 1 × 1 convolution of one channel followed by a batch norm in
+  // training is scale-invariant, its weight's gradient zero but for ε, mostly rounding noise.
+  const std::size_t C_out = 2 + rng.below(32), K = rng.below(2) == 0 ? 1 : 3, S = 1 + rng.below(2);
+  block.body.push_back({LayerSpec::conv, C_out, K, S, K / 2});
+  if (rng.below(4) != 0) block.body.push_back({LayerSpec::bn});
+  if (rng.below(3) != 0) block.body.push_back({LayerSpec::relu});
+  block.body.push_back({LayerSpec::conv, C_out, 3, 1, 1});
+  if (rng.below(4) != 0) block.body.push_back({LayerSpec::bn});
+  if (C_out != C || S != 1 || rng.below(3) == 0) {
+    block.shortcut.push_back({LayerSpec::conv, C_out, 1, S, 0});
+    if (rng.below(3) != 0) block.shortcut.push_back({LayerSpec::bn});
+  }
+  C = C_out;
+  H = (H - 1) / S + 1;
+  W = (W - 1) / S + 1;
+  return block;
+}
+
+TEST_CASE("Residual blocks run inside chains and match the float64 layers", "[fusion][parity]") {
+  // Random ResNets: a stem (conv, batch norm, ReLU) or none (the chain starts with a block,
+  // whose input gradient may not be needed), one to three random blocks with a ReLU after each
+  // or not, a max-pooling at the end or not; channels 2–33 (blocked layouts' padding), batch
+  // 2–4, training and evaluation, with and without the input gradient.
+  Rng rng(31);
+  INFO("oneDNN's instruction set: " << onednn::cpu_isa());
+  for (int trial = 0; trial < 30; ++trial) {
+    std::size_t C = 2 + rng.below(20), H = 5 + rng.below(12), W = 5 + rng.below(12);
+    const Shape input{2 + rng.below(3), C, H, W};
+    Specs specs;
+    if (rng.below(3) != 0) {
+      const std::size_t stem = 2 + rng.below(24);
+      specs = {{LayerSpec::conv, stem, 3, 1, 1}, {LayerSpec::bn}, {LayerSpec::relu}};
+      C = stem;
+    }
+    const std::size_t blocks = 1 + rng.below(3);
+    for (std::size_t b = 0; b < blocks; ++b) {
+      specs.push_back(random_residual(rng, C, H, W));
+      if (rng.below(4) != 0) specs.push_back({LayerSpec::relu});
+    }
+    if (rng.below(4) == 0 && H >= 2 && W >= 2) specs.push_back({LayerSpec::pool, 0, 2, 2});
+    const bool training = trial % 2 == 0, input_grad = trial % 3 != 2;
+    INFO("trial " << trial << ": " << to_string(input) << describe(specs)
+                  << (training ? " training" : " evaluation") << (input_grad ? "" : " no dx"));
+    CHECK(check_chain_parity(input, specs, false, input_grad, rng, std::nan(""), std::nan(""),
+                             training)
+              .chained);
+  }
+}
+
+TEST_CASE("A ResNet's layers run as one chain from its stem to its last ReLU", "[fusion]") {
+  // The shipped Fashion ResNet's first two blocks (experiments/fashion_resnet.json): one step
+  // for the stem and the blocks with their ReLUs, then global pooling, Flatten, Linear.
+  const Specs resnet{{LayerSpec::conv, 24, 3, 1, 1},
+                     {LayerSpec::bn},
+                     {LayerSpec::relu},
+                     {LayerSpec::residual, 0, 0, 1, 0, true, residual_body(24, 1), {}},
+                     {LayerSpec::relu},
+                     {LayerSpec::residual,
+                      0,
+                      0,
+                      1,
+                      0,
+                      true,
+                      residual_body(48, 2),
+                      {{LayerSpec::conv, 48, 1, 2, 0}, {LayerSpec::bn}}},
+                     {LayerSpec::relu}};
+  Sequential<float> model;
+  add_layers(model, 1, resnet, false);
+  Rng rng(3);
+  model.emplace<GlobalAvgPool2d<float>>();
+  model.emplace<Flatten<float>>();
+  model.emplace<Linear<float>>(48, 10, rng);
+  model.set_backend(Backend::onednn);
+  REQUIRE(model.step_count() == 4);
+  auto* chain = dynamic_cast<OnednnChain*>(&model.step(0));
+  REQUIRE(chain != nullptr);
+  CHECK(chain->module_count() == 7);
+  CHECK(chain->kernel().op_names() ==
+        std::vector<std::string>{"Conv2d(1 -> 24, kernel_size=3, stride=1, padding=1)",
+                                 "BatchNorm2d(24) + ReLU", "Residual(body + identity) + ReLU",
+                                 "Residual(body + shortcut) + ReLU"});
+  INFO("oneDNN's instruction set: " << onednn::cpu_isa());
+  if (onednn::cpu_isa_has_avx2()) CHECK(chain->inner_reorders({4, 1, 28, 28}) == 0);
+  // Switched off, each block is its own step again, its body and shortcut chains of their own.
+  set_fusion_options({true, true, false});
+  model.set_backend(Backend::reference);
+  model.set_backend(Backend::onednn);
+  CHECK(model.step_count() == 8);  // stem, block, ReLU, block, ReLU, pooling, Flatten, Linear
+  set_fusion_options({});
+  // A block with a layer no chain runs is a step of its own, the chain ending before it; the
+  // block's body runs its own chain inside.
+  const Specs mixed_specs{{LayerSpec::conv, 4, 3, 1, 1},
+                          {LayerSpec::residual,
+                           0,
+                           0,
+                           1,
+                           0,
+                           true,
+                           {{LayerSpec::conv, 4, 3, 1, 1}, {LayerSpec::sigmoid}},
+                           {}},
+                          {LayerSpec::relu}};
+  Sequential<float> mixed;
+  add_layers(mixed, 1, mixed_specs, false);
+  mixed.set_backend(Backend::onednn);
+  CHECK(mixed.step_count() == 3);
+  CHECK(dynamic_cast<OnednnChain*>(&mixed.step(0)) != nullptr);
+  CHECK(dynamic_cast<OnednnChain*>(&mixed.step(1)) == nullptr);
+  Rng parity(5);
+  CHECK_FALSE(check_chain_parity({2, 1, 6, 6}, mixed_specs, false, true, parity).chained);
 }
 
 TEST_CASE("A chain's batch norm switches between batch and running statistics with train/eval",

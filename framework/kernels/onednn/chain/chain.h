@@ -1,13 +1,16 @@
-// A run of layers — convolutions, batch normalisation, ReLU, max-pooling — on oneDNN's layouts
-// from end to end (float32).
+// A run of layers — convolutions, batch normalisation, ReLU, max-pooling, and residual blocks of
+// them — on oneDNN's layouts from end to end (float32).
 //
 // Run layer by layer, a convolution's output leaves oneDNN's blocked layout for N×C×H×W (a
 // reorder as costly as LeNet's first convolution), the next layer works on that, and the next
 // convolution reorders it back; the backward pass does the same with every gradient. Here each
 // op (chain/op.h) reads its input in the layout it wants, given the layout its predecessor
 // leaves, and the chain reorders only where two neighbours disagree — in LeNet, in the strided
-// 27/21/33-channel benchmark model and in the ResNet blocks, nowhere — and at its two ends, where
-// data is plain N×C×H×W. Gradients travel in the same layouts as values. ReLU after a
+// 27/21/33-channel benchmark model and in the shipped ResNets from the stem to the last block,
+// nowhere — and at its two ends, where data is plain N×C×H×W. A residual block is one op whose
+// body and shortcut are runs of ops themselves (chain/residual.h, chain/sequence.h), its sum and
+// the ReLU after it computed in the blocked layout. Gradients travel in the same layouts as
+// values. ReLU after a
 // convolution becomes the convolution's post-op, ReLU after a batch normalisation runs inside it
 // (chain/batch_norm.h), and a max-pooling after a convolution with its ReLU applies ReLU's
 // backward itself (chain/max_pool.h); an activation's gradient takes the activation's buffer
@@ -35,13 +38,19 @@ class Chain {
  public:
   // What the chain runs, in order, as the layers say it.
   struct Layer {
-    enum class Kind { convolution, batch_norm, relu, max_pool } kind;
+    enum class Kind { convolution, batch_norm, relu, max_pool, residual } kind;
     std::size_t out_channels = 0;             // convolution
     std::size_t kernel_size = 0, stride = 1;  // convolution, max-pooling
     std::size_t padding = 0;                  // convolution
     bool bias = false;                        // convolution; batch norm: affine (γ and β)
     double eps = 1e-5, momentum = 0.1;        // batch norm
-    std::string name;                         // for notices: "Conv2d(1 -> 16, ...)"
+    // residual, y = body(x) + shortcut(x): the two branches' layers, an empty shortcut being the
+    // identity (chain/residual.h)
+    std::vector<Layer> body, shortcut;
+    // Set by the chain, not by the layer: the ReLU that follows it runs inside it (a
+    // convolution's post-op, inside a batch norm, or after a residual block's sum).
+    bool relu = false;
+    std::string name;  // for notices: "Conv2d(1 -> 16, ...)"
   };
   using Shape4 = std::array<std::size_t, 4>;  // N, C, H, W
 
@@ -53,9 +62,10 @@ class Chain {
     KindRegistration(const std::string& kind, std::function<Layer(const OpSpec<float>&)> make);
   };
 
-  // A ReLU right after a convolution runs as its post-op, and right after a batch normalisation
-  // inside it unless fuse_batch_norm_relu is false (the benchmark measures what it is worth);
-  // every max-pooling window must have at most 256 positions (MaxPoolOp::supports).
+  // A ReLU right after a convolution runs as its post-op, right after a residual block in its
+  // sum, and right after a batch normalisation inside it unless fuse_batch_norm_relu is false
+  // (the benchmark measures what it is worth); so also inside residual blocks' branches. Every
+  // max-pooling window must have at most 256 positions (MaxPoolOp::supports).
   explicit Chain(std::vector<Layer> layers, bool fuse_batch_norm_relu = true);
   ~Chain();
   Chain(const Chain&) = delete;
@@ -77,14 +87,17 @@ class Chain {
   // How many reorders run between ops (not at the two ends) for this input shape.
   std::size_t inner_reorders(const Shape4& input_shape);
 
+  // What each op the observer hears of is (the index it reports), as the layers name it:
+  // "BatchNorm2d(24) + ReLU".
+  std::vector<std::string> op_names() const;
+
   // Reports each piece of work's time to the observer (null: no timing at all).
   void set_observer(ChainObserver* observer) { observer_ = observer; }
 
  private:
   struct Plan;
   Plan& plan(const Shape4& input_shape);
-  std::vector<Layer> ops_;        // the layers, with ReLUs merged into what precedes them
-  std::vector<bool> relu_after_;  // ops_[k] is a convolution or batch norm followed by a ReLU
+  std::vector<Layer> ops_;  // the layers, with ReLUs merged into what precedes them (Layer::relu)
   std::map<Shape4, std::unique_ptr<Plan>> plans_;
   Plan* last_ = nullptr;        // the last forward's
   bool forward_fresh_ = false;  // no backward has run since the last forward

@@ -45,6 +45,7 @@ enum class Work {
   pooling,
   relu,
   batch_norm,
+  residual_sum,  // a residual block's sum, with the ReLU after it, and their backward
   reorder
 };
 class ChainObserver {
@@ -85,6 +86,9 @@ class Op {
   // Whether backward may write ∂L/∂src over src (see backward); if not, the chain gives the
   // input gradient a buffer of its own.
   virtual bool writes_diff_src_over_src() const { return true; }
+  // How many entries of the chain's parameters it takes (one per convolution and batch norm;
+  // a residual block, its branches'), from the pointer forward and backward are given.
+  virtual std::size_t parameter_count() const { return 0; }
   // parameters: the op's, null for ops without.
   virtual void forward(const dnnl::memory& src, const dnnl::memory& dst,
                        const LayerParameters* parameters, Laps& laps) = 0;
@@ -97,6 +101,8 @@ class Op {
   // The implementation of each piece it runs ("jit:avx512_core", "gradlab:im2col+sgemm",
   // "reorder jit:uni", ...); tests rule out "ref".
   virtual std::vector<std::string> implementations() = 0;
+  // How many reorders it runs inside (a residual block's branches), for a chain's count.
+  virtual std::size_t inner_reorders() const { return 0; }
 };
 
 }  // namespace gradlab::onednn
