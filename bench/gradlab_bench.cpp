@@ -13,6 +13,8 @@
 //                            alternating in one process (see overhead() below)
 //   gradlab_bench batchnorm BATCH [MNIST] — the shipped ResNet's training images/second with
 //                            BatchNorm2d as a layer, on oneDNN, and on oneDNN with its ReLU fused
+//   gradlab_bench residual MODEL BATCH [MNIST] — a ResNet's training images/second with its
+//                            residual blocks as steps of their own and inside the chain
 //   gradlab_bench machine  — the CPU, the instruction sets oneDNN and gradlab's own kernels use,
 //                            and the f32 matmul rate (2048³ sgemm, best of 5), and bf16's where
 //                            the CPU has it
@@ -586,22 +588,18 @@ nlohmann::json overhead(const std::string& model_name, std::size_t batch,
           {"ratio_max", *std::max_element(ratios.begin(), ratios.end())}};
 }
 
-// What running BatchNorm2d in the chains on oneDNN's primitive is worth, on the shipped ResNet's
-// training step: batch norm as its own layer (gradlab's loops, the chains cut around it), on
-// oneDNN with the ReLU after it apart, and with the ReLU inside (fuse_norm_relu; the default).
-// One model per variant in one process, timed in alternation over `rounds` rounds (the machine's
-// speed drifts); each variant's median images/s, and its median ratio per round to the first.
-nlohmann::json batch_norm_fusion(std::size_t batch, const std::string& data_folder) {
+// What parts of fusion are worth on a model's training step: one model per variant (fusion
+// options) in one process, timed in alternation over `rounds` rounds (the machine's speed
+// drifts); each variant's median images/s, and its median ratio per round to the first.
+nlohmann::json compare_fusion(const std::string& model_name, std::size_t batch,
+                              const std::string& data_folder,
+                              const std::vector<std::pair<std::string, FusionOptions>>& options) {
   struct Variant {
     std::string name;
-    FusionOptions options;
     std::unique_ptr<TrainingSetup> setup;
     std::vector<double> images_per_second, ratios;
   };
   std::vector<Variant> variants;
-  variants.push_back({"BatchNorm2d as a layer (plain loops)", {false, false}, nullptr, {}, {}});
-  variants.push_back({"oneDNN batch norm, ReLU apart", {true, false}, nullptr, {}, {}});
-  variants.push_back({"oneDNN batch norm, ReLU inside", {true, true}, nullptr, {}, {}});
   const auto step = [](TrainingSetup& setup) {
     const std::size_t i = setup.next++ % setup.images.size();
     setup.optimizer->zero_grad();
@@ -609,10 +607,14 @@ nlohmann::json batch_norm_fusion(std::size_t batch, const std::string& data_fold
     setup.model->backward(setup.loss.backward());
     setup.optimizer->step();
   };
-  for (Variant& variant : variants) {
-    set_fusion_options(variant.options);  // read when the model is put on its backend
-    variant.setup = std::make_unique<TrainingSetup>("resnet", Backend::onednn, batch, data_folder);
-    for (int i = 0; i < 5; ++i) step(*variant.setup);
+  for (const auto& [name, fusion] : options) {
+    set_fusion_options(fusion);  // read when the model is put on its backend
+    variants.push_back(
+        {name,
+         std::make_unique<TrainingSetup>(model_name, Backend::onednn, batch, data_folder),
+         {},
+         {}});
+    for (int i = 0; i < 5; ++i) step(*variants.back().setup);
   }
   set_fusion_options({});
   const int rounds = 7, per_round = 10;
@@ -635,10 +637,10 @@ nlohmann::json batch_norm_fusion(std::size_t batch, const std::string& data_fold
         {{"variant", variant.name},
          {"steps", variant.setup->model->step_count()},
          {"train_images_per_second", median(variant.images_per_second)},
-         {"ratio_to_layer", median(variant.ratios)},
+         {"ratio_to_first", median(variant.ratios)},
          {"ratio_min", *std::min_element(variant.ratios.begin(), variant.ratios.end())},
          {"ratio_max", *std::max_element(variant.ratios.begin(), variant.ratios.end())}});
-  return {{"model", "resnet"},        {"batch", batch},
+  return {{"model", model_name},      {"batch", batch},
           {"threads", num_threads()}, {"rounds", rounds},
           {"variants", rows},         {"data", data_folder.empty() ? "random" : "mnist"}};
 }
@@ -734,7 +736,26 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (mode == "batchnorm" && (argc == 3 || argc == 4)) {
-      std::cout << batch_norm_fusion(std::stoul(argv[2]), argc == 4 ? argv[3] : "").dump(2) << "\n";
+      // What running BatchNorm2d in the chains on oneDNN's primitive is worth, on the shipped
+      // ResNet: batch norm as its own layer (gradlab's loops, the chains cut around it), on
+      // oneDNN with the ReLU after it apart, and with the ReLU inside (fuse_norm_relu).
+      std::cout << compare_fusion("resnet", std::stoul(argv[2]), argc == 4 ? argv[3] : "",
+                                  {{"BatchNorm2d as a layer (plain loops)", {false, false, false}},
+                                   {"oneDNN batch norm, ReLU apart", {true, false, false}},
+                                   {"oneDNN batch norm, ReLU inside", {true, true, false}}})
+                       .dump(2)
+                << "\n";
+      return 0;
+    }
+    if (mode == "residual" && (argc == 4 || argc == 5)) {
+      // What running residual blocks inside the chains is worth (issue #29): each block a step
+      // of its own (its branches chains, the sum and ReLU on plain tensors), against the whole
+      // network one chain.
+      std::cout << compare_fusion(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "",
+                                  {{"residual blocks as steps", {true, true, false}},
+                                   {"residual blocks in the chain", {true, true, true}}})
+                       .dump(2)
+                << "\n";
       return 0;
     }
     if (mode == "table" && argc == 4) {
@@ -762,7 +783,8 @@ int main(int argc, char** argv) {
          "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile "
          "mlp|lenet|strided|resnet|fashion_resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
          "mlp|lenet|strided BATCH [MNIST_FOLDER] | gradlab_bench batchnorm BATCH "
-         "[MNIST_FOLDER] | gradlab_bench data IDX_FOLDER IMAGE_FOLDER [ROUNDS] | gradlab_bench "
+         "[MNIST_FOLDER] | gradlab_bench residual resnet|fashion_resnet BATCH [MNIST_FOLDER] | "
+         "gradlab_bench data IDX_FOLDER IMAGE_FOLDER [ROUNDS] | gradlab_bench "
          "table FILE.csv LABEL | gradlab_bench machine\n";
   return 2;
 }

@@ -405,9 +405,9 @@ TEST_CASE("A residual body runs as one chain with BatchNorm2d on oneDNN, its ReL
 }
 
 // A random ResNet-style block on C channels at H × W: body conv (K 1 or 3, stride 1–2, "same"
-// padding), batch norm or not, ReLU or not, conv 3 × 3, batch norm or not; a shortcut where the
-// shape changes (a strided 1 × 1 conv, batch norm or not), else the identity or, at random, one;
-// a ReLU after the block or not. Updates C, H and W to the block's output.
+// padding), batch norm or not, ReLU or not, conv 3 × 3, batch norm or not, rarely a ReLU; a
+// shortcut where the shape changes (a strided 1 × 1 conv, batch norm or not), else the identity
+// or, at random, one. Updates C, H and W to the block's output.
 LayerSpec random_residual(Rng& rng, std::size_t& C, std::size_t& H, std::size_t& W) {
   LayerSpec block{LayerSpec::residual};
   // At least two channels: a 1 × 1 convolution of one channel followed by a batch norm in
@@ -418,6 +418,8 @@ LayerSpec random_residual(Rng& rng, std::size_t& C, std::size_t& H, std::size_t&
   if (rng.below(3) != 0) block.body.push_back({LayerSpec::relu});
   block.body.push_back({LayerSpec::conv, C_out, 3, 1, 1});
   if (rng.below(4) != 0) block.body.push_back({LayerSpec::bn});
+  // A ReLU ending the body: its backward overwrites the gradient the block hands it.
+  if (rng.below(5) == 0) block.body.push_back({LayerSpec::relu});
   if (C_out != C || S != 1 || rng.below(3) == 0) {
     block.shortcut.push_back({LayerSpec::conv, C_out, 1, S, 0});
     if (rng.below(3) != 0) block.shortcut.push_back({LayerSpec::bn});

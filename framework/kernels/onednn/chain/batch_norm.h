@@ -30,6 +30,7 @@ class BatchNormOp : public Op {
   const dnnl::memory::desc& dst_desc() const override { return layout_; }
   std::size_t parameter_count() const override { return 1; }
   bool reads_dst_in_backward() const override { return relu_ && !relu_fused_; }
+  bool overwrites_diff_dst() const override { return relu_ && !relu_fused_; }
   // oneDNN documents its backward pass in place over diff_dst, not over src.
   bool writes_diff_src_over_src() const override { return false; }
   void forward(const dnnl::memory& src, const dnnl::memory& dst, const LayerParameters* parameters,

@@ -39,6 +39,7 @@ class ConvolutionOp : public Op {
   const dnnl::memory::desc& dst_desc() const override { return dst_; }
   std::size_t parameter_count() const override { return 1; }
   bool reads_dst_in_backward() const override { return relu_ && !relu_folded_; }
+  bool overwrites_diff_dst() const override { return relu_ && !relu_folded_; }
   void forward(const dnnl::memory& src, const dnnl::memory& dst, const LayerParameters* parameters,
                Laps& laps) override;
   void backward(const dnnl::memory& src, const dnnl::memory& dst, const dnnl::memory& diff_dst,

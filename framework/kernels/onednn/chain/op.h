@@ -83,6 +83,9 @@ class Op {
   virtual const dnnl::memory::desc& dst_desc() const = 0;
   // Whether backward reads the forward's output (then its gradient cannot share its buffer).
   virtual bool reads_dst_in_backward() const = 0;
+  // Whether backward overwrites diff_dst (a ReLU's backward applied in place); if not, others
+  // may read the same gradient after it.
+  virtual bool overwrites_diff_dst() const { return true; }
   // Whether backward may write ∂L/∂src over src (see backward); if not, the chain gives the
   // input gradient a buffer of its own.
   virtual bool writes_diff_src_over_src() const { return true; }

@@ -1,5 +1,6 @@
 #include "framework/kernels/onednn/chain/residual.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "framework/kernels/onednn/context.h"
@@ -30,27 +31,31 @@ void residual_sum(const float* a, const float* b, float* y, std::size_t n, bool 
 
 void residual_sum_backward(const float* dy, const float* y, float* dz, float* dz_copy,
                            std::size_t n, bool relu) {
-  if (relu) {
-    // Both operands loaded before the select, so that it compiles to no branch (layers/relu.h).
-    parallel_for_simd(
-        n, [=](std::size_t begin, std::size_t end) __attribute__((always_inline)) {
-          for (std::size_t i = begin; i < end; ++i) {
-            const float upstream = dy[i];
-            const float masked = y[i] > 0.0f ? upstream : 0.0f;
-            dz[i] = masked;
-            dz_copy[i] = masked;
-          }
-        });
-  } else {
-    parallel_for_simd(
-        n, [=](std::size_t begin, std::size_t end) __attribute__((always_inline)) {
-          for (std::size_t i = begin; i < end; ++i) {
-            const float upstream = dy[i];
-            dz[i] = upstream;
-            dz_copy[i] = upstream;
-          }
-        });
+  if (!relu) {
+    if (dz != dy) std::copy(dy, dy + n, dz);
+    if (dz_copy) std::copy(dy, dy + n, dz_copy);
+    return;
   }
+  // Both operands loaded before the select, so that it compiles to no branch (layers/relu.h).
+  if (!dz_copy) {
+    parallel_for_simd(
+        n, [=](std::size_t begin, std::size_t end) __attribute__((always_inline)) {
+          for (std::size_t i = begin; i < end; ++i) {
+            const float upstream = dy[i];
+            dz[i] = y[i] > 0.0f ? upstream : 0.0f;
+          }
+        });
+    return;
+  }
+  parallel_for_simd(
+      n, [=](std::size_t begin, std::size_t end) __attribute__((always_inline)) {
+        for (std::size_t i = begin; i < end; ++i) {
+          const float upstream = dy[i];
+          const float masked = y[i] > 0.0f ? upstream : 0.0f;
+          dz[i] = masked;
+          dz_copy[i] = masked;
+        }
+      });
 }
 
 void accumulate(float* y, const float* x, std::size_t n) {
@@ -94,7 +99,10 @@ void ResidualOp::forward(const memory& src, const memory& dst, const LayerParame
 
 void ResidualOp::make_backward() {
   if (has_backward_) return;
-  body_gradient_ = body_.make_output_gradient();
+  // The body runs its backward after the shortcut, and the identity reads dz after the body.
+  body_gradient_copied_ =
+      body_.overwrites_diff_dst() || (shortcut_ && shortcut_->overwrites_diff_dst());
+  if (body_gradient_copied_) body_gradient_ = body_.make_output_gradient();
   if (shortcut_) {
     to_shortcut_gradient_ = InputLayout(body_.dst_desc(), shortcut_->dst_desc());
     skip_input_gradient_ = memory(shortcut_->src_desc(), cpu_engine());
@@ -107,9 +115,10 @@ void ResidualOp::make_backward() {
 void ResidualOp::backward(const memory&, const memory& dst, const memory& diff_dst,
                           const memory* diff_src, const LayerParameters* parameters, Laps& laps) {
   make_backward();
-  // dz, in place in diff_dst (ours to overwrite) and in the body's own copy.
-  residual_sum_backward(data(diff_dst), data(dst), data(diff_dst), data(body_gradient_),
-                        floats(dst_desc()), relu_);
+  // dz, in place in diff_dst (ours to overwrite), and in the body's own copy if it needs one.
+  residual_sum_backward(data(diff_dst), data(dst), data(diff_dst),
+                        body_gradient_copied_ ? data(body_gradient_) : nullptr, floats(dst_desc()),
+                        relu_);
   laps.lap(Work::residual_sum);
   if (shortcut_) {  // first: it reads x, over which the body may write dx
     const memory gradient = to_shortcut_gradient_(diff_dst);
@@ -117,7 +126,8 @@ void ResidualOp::backward(const memory&, const memory& dst, const memory& diff_d
     shortcut_->backward(gradient, diff_src ? &skip_input_gradient_ : nullptr,
                         parameters + body_.parameter_count(), nullptr, &laps);
   }
-  body_.backward(body_gradient_, diff_src, parameters, nullptr, &laps);
+  body_.backward(body_gradient_copied_ ? body_gradient_ : diff_dst, diff_src, parameters, nullptr,
+                 &laps);
   if (!diff_src) return;
   const memory skip = shortcut_ ? skip_input_gradient_ : identity_to_src_(diff_dst);
   laps.lap(Work::reorder);

@@ -19,7 +19,7 @@ namespace gradlab::onednn {
 
 // y = a + b, or max(0, a + b), over n floats, on both threads; y may be a or b.
 void residual_sum(const float* a, const float* b, float* y, std::size_t n, bool relu);
-// dz = dy · [y > 0] (or dy), written to both dz and dz_copy; dz may be dy.
+// dz = dy · [y > 0] (or dy), written to dz and, unless it is null, to dz_copy; dz may be dy.
 void residual_sum_backward(const float* dy, const float* y, float* dz, float* dz_copy,
                            std::size_t n, bool relu);
 // y += x over n floats.
@@ -55,7 +55,10 @@ class ResidualOp : public Op {
   bool relu_;
   InputLayout skip_layout_;  // the shortcut's output (or x) in the body's output layout
   bool has_backward_ = false;
-  dnnl::memory body_gradient_;        // dz for the body, which may overwrite it
+  // dz for the body: a copy of its own if the body or the shortcut overwrites the gradient it
+  // is given, else dz itself (diff_dst)
+  bool body_gradient_copied_ = false;
+  dnnl::memory body_gradient_;
   InputLayout to_shortcut_gradient_;  // dz in the shortcut's output layout
   dnnl::memory skip_input_gradient_;  // the shortcut's dx, added into the body's
   InputLayout identity_to_src_;       // dz in the input's layout (identity)

@@ -29,6 +29,7 @@ class OpSequence {
   std::size_t parameter_count() const { return parameter_count_; }
   // As Op's (chain/op.h), for the sequence as a whole.
   bool reads_dst_in_backward() const { return ops_.back()->reads_dst_in_backward(); }
+  bool overwrites_diff_dst() const { return ops_.back()->overwrites_diff_dst(); }
   bool writes_diff_src_over_src() const;
 
   // Runs every op; returns the last one's output (valid until the next forward). Each op's time
