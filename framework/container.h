@@ -2,8 +2,8 @@
 // to come (residual blocks, concatenations). It owns the children and does for them what every
 // container must: names their parameters, buffers and RNG states under its own prefix (child
 // "3" of a model gives "3.weight"; nested containers give "block.1.weight"), and passes
-// train/eval and the backend down. How the children are wired — forward, backward, which of them
-// need their input's gradient — is the subclass's.
+// train/eval, the backend and the precision down. How the children are wired — forward, backward,
+// which of them need their input's gradient — is the subclass's.
 #pragma once
 
 #include <algorithm>
@@ -65,10 +65,15 @@ class Container : public Module<T> {
     for (auto& child : children_) child.second->set_backend(backend);
     children_changed();
   }
+  void set_precision(Precision precision) override {
+    Module<T>::set_precision(precision);
+    for (auto& child : children_) child.second->set_precision(precision);
+    children_changed();
+  }
 
  protected:
   // Adds a child under a name unique among the children (no '.'), in the container's current
-  // mode and backend, and returns it.
+  // mode, backend and precision, and returns it.
   Module<T>& add_child(std::string name, std::unique_ptr<Module<T>> module) {
     if (!module) throw std::invalid_argument(this->name() + ": a null child module");
     if (name.empty() || name.find('.') != std::string::npos)
@@ -79,11 +84,13 @@ class Container : public Module<T> {
         throw std::invalid_argument(this->name() + ": two children named '" + name + "'");
     module->train(this->is_training());
     module->set_backend(this->backend());
+    module->set_precision(this->precision());
     children_.emplace_back(std::move(name), std::move(module));
     children_changed();
     return *children_.back().second;
   }
-  // Called after a child was added or the backend changed (Sequential plans its steps anew).
+  // Called after a child was added or the backend or precision changed (Sequential plans its
+  // steps anew).
   virtual void children_changed() {}
 
  private:

@@ -17,6 +17,7 @@
 #include "framework/kernels/backend.h"
 #include "framework/op_spec.h"
 #include "framework/parameter.h"
+#include "framework/precision.h"
 #include "framework/random.h"
 #include "framework/tensor.h"
 
@@ -99,6 +100,10 @@ class Module {
   // oneDNN unless set; containers pass it to their children.
   virtual void set_backend(Backend backend) { backend_ = backend; }
   Backend backend() const { return backend_; }
+  // What the oneDNN backend's convolutions compute in (framework/precision.h): float32 unless
+  // set; containers pass it to their children.
+  virtual void set_precision(Precision precision) { precision_ = precision; }
+  Precision precision() const { return precision_; }
 
   // Caffe's propagate_down: when false, backward skips ∂L/∂X and returns an empty tensor.
   // Set it on a model's first layer: nobody needs the gradient of the input images.
@@ -118,6 +123,7 @@ class Module {
   bool training_ = true;
   bool needs_input_grad_ = true;
   Backend backend_ = Backend::onednn;
+  Precision precision_ = Precision::f32;
 };
 
 // What every module checks before a backward pass: that a forward ran, and that grad_output has

@@ -116,7 +116,9 @@ OnednnChain::OnednnChain(std::vector<Module<float>*> layers, const FusionOptions
   }
   if (std::none_of(kernel_layers_.begin(), kernel_layers_.end(), has_convolution))
     throw std::invalid_argument("OnednnChain: no Conv2d in " + name());
-  chain_ = std::make_unique<onednn::Chain>(kernel_layers_, options.batch_norm_relu);
+  // A model's modules share one precision (Module::set_precision passes it down).
+  chain_ = std::make_unique<onednn::Chain>(kernel_layers_, options.batch_norm_relu,
+                                           layers_.front()->precision());
 }
 
 bool OnednnChain::chainable(Module<float>& module, const FusionOptions& options) {

@@ -40,4 +40,9 @@ bool cpu_isa_has_avx2() {
   return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & avx2) == avx2;
 }
 
+bool cpu_isa_has_bf16() {
+  const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & bf16) == bf16;
+}
+
 }  // namespace gradlab::onednn

@@ -20,5 +20,9 @@ std::string cpu_isa();
 // Whether it includes AVX2. Below it, oneDNN 2.6 has no JIT backward kernels for the blocked
 // layouts (nChw8c) its forward kernels use, so LeNet's blocks run unfused (docs/decisions.md).
 bool cpu_isa_has_avx2();
+// Whether it includes bfloat16 arithmetic: AVX512_BF16 (avx512_core_bf16) or AMX
+// (avx512_core_amx), what bf16 training needs (framework/precision.h). Elsewhere oneDNN would
+// run bf16 on reference kernels or emulate it, slower than float32.
+bool cpu_isa_has_bf16();
 
 }  // namespace gradlab::onednn

@@ -89,8 +89,8 @@ std::vector<Chain::Layer> merge_relus(const std::vector<Chain::Layer>& layers,
 }
 }  // namespace
 
-Chain::Chain(std::vector<Layer> layers, bool fuse_batch_norm_relu)
-    : ops_(merge_relus(layers, fuse_batch_norm_relu)) {
+Chain::Chain(std::vector<Layer> layers, bool fuse_batch_norm_relu, Precision precision)
+    : ops_(merge_relus(layers, fuse_batch_norm_relu)), precision_(precision) {
   if (ops_.empty()) throw std::invalid_argument("Chain: no layers");
 }
 
@@ -101,7 +101,7 @@ Chain::Plan& Chain::plan(const Shape4& input_shape) {
   if (found != plans_.end()) return *found->second;
   auto p = std::make_unique<Plan>();
   p->input_shape = input_shape;
-  p->ops = std::make_unique<OpSequence>(ops_, plain(input_shape));
+  p->ops = std::make_unique<OpSequence>(ops_, plain(input_shape), precision_);
   p->output_shape = p->ops->output_shape();
   p->input = memory(plain(input_shape), cpu_engine(), DNNL_MEMORY_NONE);
   p->output = memory(plain(p->output_shape), cpu_engine(), DNNL_MEMORY_NONE);

@@ -31,6 +31,7 @@
 
 #include "framework/kernels/onednn/chain/op.h"
 #include "framework/op_spec.h"
+#include "framework/precision.h"
 
 namespace gradlab::onednn {
 
@@ -66,7 +67,9 @@ class Chain {
   // sum, and right after a batch normalisation inside it unless fuse_batch_norm_relu is false
   // (the benchmark measures what it is worth); so also inside residual blocks' branches. Every
   // max-pooling window must have at most 256 positions (MaxPoolOp::supports).
-  explicit Chain(std::vector<Layer> layers, bool fuse_batch_norm_relu = true);
+  // precision: what its convolutions compute in (framework/precision.h).
+  explicit Chain(std::vector<Layer> layers, bool fuse_batch_norm_relu = true,
+                 Precision precision = Precision::f32);
   ~Chain();
   Chain(const Chain&) = delete;
   Chain& operator=(const Chain&) = delete;
@@ -98,6 +101,7 @@ class Chain {
   struct Plan;
   Plan& plan(const Shape4& input_shape);
   std::vector<Layer> ops_;  // the layers, with ReLUs merged into what precedes them (Layer::relu)
+  Precision precision_;
   std::map<Shape4, std::unique_ptr<Plan>> plans_;
   Plan* last_ = nullptr;        // the last forward's
   bool forward_fresh_ = false;  // no backward has run since the last forward

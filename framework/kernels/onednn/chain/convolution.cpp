@@ -4,6 +4,7 @@
 
 #include "framework/kernels/onednn/chain/chain.h"
 #include "framework/kernels/onednn/chain/relu.h"
+#include "framework/kernels/onednn/context.h"
 #include "framework/kernels/onednn/implementation.h"
 #include "framework/log.h"
 
@@ -23,6 +24,13 @@ namespace {
 constexpr tag kExplicitLayouts[] = {tag::nChw16c, tag::nChw8c, tag::nhwc, tag::nchw};
 
 constexpr const char* kIm2col = "gradlab:im2col+sgemm";
+
+// The same layout holding another data type (a convolution's bf16 copy of an f32 activation).
+memory::desc with_type(const memory::desc& desc, dt type) {
+  dnnl_memory_desc_t raw = desc.data;
+  raw.data_type = static_cast<dnnl_data_type_t>(type);
+  return memory::desc(raw);
+}
 
 // The B of an nChw{B}c layout with these dims, 1 for plain NCHW, 0 for anything else.
 std::size_t channel_block(const memory::desc& layout) {
@@ -53,7 +61,8 @@ struct ConvolutionOp::Backward {
 };
 
 ConvolutionOp::ConvolutionOp(const reference::Conv2dGeometry& g, bool bias, bool relu,
-                             const memory::desc& offered, const std::string& layer)
+                             const memory::desc& offered, const std::string& layer,
+                             Precision precision)
     : g_(g),
       has_bias_(bias),
       relu_(relu),
@@ -68,9 +77,35 @@ ConvolutionOp::ConvolutionOp(const reference::Conv2dGeometry& g, bool bias, bool
       // The right/bottom padding that makes oneDNN's output size floor((H + 2P − K)/S) + 1.
       padding_r_(
           dims({(g.H_out - 1) * g.S + g.K - g.H - g.P, (g.W_out - 1) * g.S + g.K - g.W - g.P})) {
-  const memory::desc src_any(src_plain_.dims(), dt::f32, tag::any),
+  // bf16 where oneDNN has acceptable bf16 kernels for all three passes, else float32 (one
+  // input channel: gradlab's own kernels, float32, and a tiny share of the work). Without
+  // AVX512_BF16 or AMX, oneDNN would emulate bf16, slower than float32: never.
+  if (precision == Precision::bf16 && !cpu_isa_has_bf16())
+    notice_once("precision bf16: this CPU has neither AVX512_BF16 nor AMX (oneDNN runs " +
+                cpu_isa() + "), so the convolutions run in float32");
+  if (precision == Precision::bf16 && g.C_in > 1 && cpu_isa_has_bf16()) {
+    data_type_ = dt::bf16;
+    trying_bf16_ = true;
+    plan_forward(offered);
+    const bool all_bf16 = forward_on_onednn_ && [&] {
+      const Backward& b = backward_plan();
+      return b.data_on_onednn && b.weights_path == Backward::Path::onednn;
+    }();
+    trying_bf16_ = false;
+    if (all_bf16) return;
+    notice_once(label_ + ": runs in f32, as oneDNN has no bf16 kernel here for all its passes");
+    backward_.reset();
+    forward_on_onednn_ = false;
+    data_type_ = dt::f32;
+  }
+  plan_forward(offered);
+}
+
+void ConvolutionOp::plan_forward(const memory::desc& offered) {
+  // The input and the weights in the data type computed in; the output float32 always.
+  const memory::desc src_any(src_plain_.dims(), data_type_, tag::any),
       dst_any(dst_plain_.dims(), dt::f32, tag::any),
-      weights_any(weights_plain_.dims(), dt::f32, tag::any);
+      weights_any(weights_plain_.dims(), data_type_, tag::any);
   dnnl::primitive_attr attributes;
   if (relu_) {
     dnnl::post_ops post_ops;
@@ -84,10 +119,11 @@ ConvolutionOp::ConvolutionOp(const reference::Conv2dGeometry& g, bool bias, bool
   };
   std::vector<dnnl::convolution_forward::desc> preferred{desc(src_any, dst_any)};
   for (tag layout : kExplicitLayouts)
-    preferred.push_back(desc(memory::desc(src_plain_.dims(), dt::f32, layout),
+    preferred.push_back(desc(memory::desc(src_plain_.dims(), data_type_, layout),
                              memory::desc(dst_plain_.dims(), dt::f32, layout)));
   const auto make = [&](const auto& d) { return ForwardPd(d, attributes, cpu_engine()); };
-  if (const auto chosen = choose_fitted(desc(offered, dst_any), preferred, make)) {
+  if (const auto chosen =
+          choose_fitted(desc(with_type(offered, data_type_), dst_any), preferred, make)) {
     forward_pd_ = chosen->pd;
     forward_on_onednn_ = true;
     if (!chosen->as_usual)
@@ -115,6 +151,7 @@ void ConvolutionOp::say_moved(const std::string& pass, const std::string& implem
 }
 
 void ConvolutionOp::say_im2col(const std::string& pass) const {
+  if (trying_bf16_) return;  // it will run in float32 instead (the constructor says so)
   notice_once(label_ + ": " + pass +
               " runs gradlab's im2col + sgemm, as oneDNN has only reference kernels for it");
 }
@@ -122,12 +159,16 @@ void ConvolutionOp::say_im2col(const std::string& pass) const {
 ConvolutionOp::Backward& ConvolutionOp::backward_plan() {
   if (backward_) return *backward_;
   auto b = std::make_unique<Backward>();
-  const memory::desc src_any(src_plain_.dims(), dt::f32, tag::any),
-      dst_any(dst_plain_.dims(), dt::f32, tag::any),
-      weights_any(weights_plain_.dims(), dt::f32, tag::any);
-  auto explicit_layout = [](const memory::desc& like, tag layout) {
-    return memory::desc(like.dims(), dt::f32, layout);
+  // Gradients of activations in the data type computed in (dy converted from float32 as it
+  // comes), the weights' gradient float32.
+  const memory::desc src_any(src_plain_.dims(), data_type_, tag::any),
+      dst_any(dst_plain_.dims(), data_type_, tag::any),
+      weights_any(weights_plain_.dims(), data_type_, tag::any),
+      weights_grad_any(weights_plain_.dims(), dt::f32, tag::any);
+  auto explicit_layout = [&](const memory::desc& like, tag layout) {
+    return memory::desc(like.dims(), data_type_, layout);
   };
+  const memory::desc dy_fitted = with_type(dst_, data_type_);
 
   // Backward-data: dx in the layout the input came in, from dy in the layout the output went out
   // in, if oneDNN runs its usual kernel on those.
@@ -143,7 +184,7 @@ ConvolutionOp::Backward& ConvolutionOp::backward_plan() {
   const auto make_data = [&](const auto& d) {
     return BackwardDataPd(d, cpu_engine(), forward_pd_);
   };
-  if (const auto chosen = choose_fitted(data_desc(src_, dst_), data_preferred, make_data)) {
+  if (const auto chosen = choose_fitted(data_desc(src_, dy_fitted), data_preferred, make_data)) {
     b->data_on_onednn = true;
     b->data_pd = chosen->pd;
     if (!chosen->as_usual)
@@ -174,7 +215,7 @@ ConvolutionOp::Backward& ConvolutionOp::backward_plan() {
   } else {
     auto weights_desc = [&](const memory::desc& src, const memory::desc& diff_dst) {
       return dnnl::convolution_backward_weights::desc(
-          dnnl::algorithm::convolution_direct, src, weights_any,
+          dnnl::algorithm::convolution_direct, src, weights_grad_any,
           has_bias_ ? bias_md_ : memory::desc(), diff_dst, strides_, padding_, padding_r_);
     };
     // First the input as it is with dy free (with both free, oneDNN 2.6 on AVX2 padded one input
@@ -188,7 +229,7 @@ ConvolutionOp::Backward& ConvolutionOp::backward_plan() {
       return BackwardWeightsPd(d, cpu_engine(), forward_pd_);
     };
     if (const auto chosen =
-            choose_fitted(weights_desc(src_, dst_), weights_preferred, make_weights, 2)) {
+            choose_fitted(weights_desc(src_, dy_fitted), weights_preferred, make_weights, 2)) {
       b->weights_path = Backward::Path::onednn;
       b->weights_pd = chosen->pd;
       if (!chosen->as_usual)

@@ -21,15 +21,21 @@
 #include "framework/kernels/onednn/conv2d_im2col.h"
 #include "framework/kernels/onednn/staged.h"
 #include "framework/kernels/reference/conv2d.h"
+#include "framework/precision.h"
 
 namespace gradlab::onednn {
 
 class ConvolutionOp : public Op {
  public:
   // g: the convolution's sizes for this input shape; offered: the layout its input comes in;
-  // layer: its name for notices ("Conv2d(27 -> 32, kernel_size=3, stride=2, padding=2)").
+  // layer: its name for notices ("Conv2d(27 -> 32, kernel_size=3, stride=2, padding=2)");
+  // precision: bf16 reads its input (src_desc() is then bf16: the chain converts), weights and
+  // output gradient as bf16 and writes its input gradient in bf16, its output and weight
+  // gradient in float32 — where the CPU has AVX512_BF16 or AMX, oneDNN has bf16 kernels for all
+  // three passes and there is more than one input channel; float32 otherwise, said once.
   ConvolutionOp(const reference::Conv2dGeometry& g, bool bias, bool relu,
-                const dnnl::memory::desc& offered, const std::string& layer);
+                const dnnl::memory::desc& offered, const std::string& layer,
+                Precision precision = Precision::f32);
   ~ConvolutionOp() override;
 
   // The next op (max-pooling) applies this op's ReLU backward (chain/max_pool.h).
@@ -50,6 +56,7 @@ class ConvolutionOp : public Op {
 
  private:
   struct Backward;  // primitives and buffers of the backward passes, made on first use
+  void plan_forward(const dnnl::memory::desc& offered);
   Backward& backward_plan();
   void say_moved(const std::string& pass, const std::string& implementation,
                  const dnnl::memory::desc& layout) const;
@@ -57,7 +64,9 @@ class ConvolutionOp : public Op {
 
   reference::Conv2dGeometry g_;
   bool has_bias_, relu_, relu_folded_ = false;
-  std::string label_;  // the layer and its input's shape, for notices
+  dnnl::memory::data_type data_type_ = dnnl::memory::data_type::f32;  // computed in
+  bool trying_bf16_ = false;  // planning in bf16, float32 the fallback: no im2col notices
+  std::string label_;         // the layer and its input's shape, for notices
   dnnl::memory::desc src_, dst_, src_plain_, dst_plain_, weights_plain_, bias_md_;
   dnnl::memory::dims strides_, padding_, padding_r_;
   dnnl::convolution_forward::primitive_desc forward_pd_;  // also the backward passes' hint

@@ -73,9 +73,9 @@ std::size_t floats(const memory::desc& desc) {
 
 ResidualOp::ResidualOp(const std::vector<Chain::Layer>& body,
                        const std::vector<Chain::Layer>& shortcut, bool relu,
-                       const memory::desc& offered)
-    : body_(body, offered), relu_(relu) {
-  if (!shortcut.empty()) shortcut_ = std::make_unique<OpSequence>(shortcut, offered);
+                       const memory::desc& offered, Precision precision)
+    : body_(body, offered, precision), relu_(relu) {
+  if (!shortcut.empty()) shortcut_ = std::make_unique<OpSequence>(shortcut, offered, precision);
   const memory::desc& skip = shortcut_ ? shortcut_->dst_desc() : offered;
   if (skip.dims() != body_.dst_desc().dims())
     throw std::invalid_argument("ResidualOp: the body and the shortcut output different shapes");

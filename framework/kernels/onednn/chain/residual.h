@@ -28,9 +28,9 @@ void accumulate(float* y, const float* x, std::size_t n);
 class ResidualOp : public Op {
  public:
   // body: non-empty; shortcut: empty for the identity; relu: a ReLU follows the block; offered:
-  // the layout the input comes in.
+  // the layout the input comes in; precision: the branches' convolutions'.
   ResidualOp(const std::vector<Chain::Layer>& body, const std::vector<Chain::Layer>& shortcut,
-             bool relu, const dnnl::memory::desc& offered);
+             bool relu, const dnnl::memory::desc& offered, Precision precision);
 
   const dnnl::memory::desc& src_desc() const override { return body_.src_desc(); }
   const dnnl::memory::desc& dst_desc() const override { return body_.dst_desc(); }

@@ -15,7 +15,8 @@ namespace gradlab::onednn {
 using dnnl::memory;
 using Kind = Chain::Layer::Kind;
 
-OpSequence::OpSequence(const std::vector<Chain::Layer>& layers, const memory::desc& offered)
+OpSequence::OpSequence(const std::vector<Chain::Layer>& layers, const memory::desc& offered,
+                       Precision precision)
     : offered_(offered) {
   if (layers.empty()) throw std::invalid_argument("OpSequence: no layers");
   const memory::dims dims = offered.dims();
@@ -30,7 +31,8 @@ OpSequence::OpSequence(const std::vector<Chain::Layer>& layers, const memory::de
       const reference::Conv2dGeometry g = reference::make_conv2d_geometry(
           shape[0], shape[1], shape[2], shape[3], layer.out_channels, layer.kernel_size,
           layer.stride, layer.padding);
-      op = std::make_unique<ConvolutionOp>(g, layer.bias, layer.relu, layout, layer.name);
+      op =
+          std::make_unique<ConvolutionOp>(g, layer.bias, layer.relu, layout, layer.name, precision);
     } else if (layer.kind == Kind::batch_norm) {
       op = std::make_unique<BatchNormOp>(layout, static_cast<float>(layer.eps), layer.momentum,
                                          layer.bias, layer.relu);
@@ -43,7 +45,7 @@ OpSequence::OpSequence(const std::vector<Chain::Layer>& layers, const memory::de
       op = std::make_unique<MaxPoolOp>(layout, layer.kernel_size, layer.stride, relu_before);
       if (relu_before) static_cast<ConvolutionOp&>(*ops_.back()).fold_relu_into_next();
     } else {
-      op = std::make_unique<ResidualOp>(layer.body, layer.shortcut, layer.relu, layout);
+      op = std::make_unique<ResidualOp>(layer.body, layer.shortcut, layer.relu, layout, precision);
     }
     const memory::dims out = op->dst_desc().dims();
     shape = {static_cast<std::size_t>(out[0]), static_cast<std::size_t>(out[1]),

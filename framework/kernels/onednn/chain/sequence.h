@@ -19,8 +19,9 @@ namespace gradlab::onednn {
 class OpSequence {
  public:
   // layers: non-empty, ReLUs merged (Layer::relu); offered: the layout and N×C×H×W shape the
-  // input comes in.
-  OpSequence(const std::vector<Chain::Layer>& layers, const dnnl::memory::desc& offered);
+  // input comes in; precision: what the convolutions compute in.
+  OpSequence(const std::vector<Chain::Layer>& layers, const dnnl::memory::desc& offered,
+             Precision precision);
 
   const dnnl::memory::desc& src_desc() const { return offered_; }
   const dnnl::memory::desc& dst_desc() const { return ops_.back()->dst_desc(); }
