@@ -90,8 +90,10 @@ void print_probabilities(const std::string& label, const float* logits, std::siz
 }  // namespace
 
 int train_command(const std::string& config_path, std::vector<std::string> overrides,
-                  const std::string& resume_dir, const std::string& backend) {
+                  const std::string& resume_dir, const std::string& backend,
+                  const std::string& precision) {
   if (!backend.empty()) overrides.push_back("backend=" + backend);
+  if (!precision.empty()) overrides.push_back("precision=" + precision);
   const std::string base =
       resume_dir.empty() ? config_path : (fs::path(resume_dir) / "config.json").string();
   ExperimentConfig config = load_experiment(base, overrides);

@@ -9,9 +9,10 @@ namespace gradlab {
 
 // gradlab train CONFIG [--set k=v]... [--resume RUN_DIR]. With --resume, the run's own
 // config.json is the base (CONFIG may be omitted) and --set overrides it (e.g. epochs=10).
-// --backend B is the same as --set backend=B.
+// --backend B is the same as --set backend=B, --precision P as --set precision=P.
 int train_command(const std::string& config_path, std::vector<std::string> overrides,
-                  const std::string& resume_dir, const std::string& backend);
+                  const std::string& resume_dir, const std::string& backend,
+                  const std::string& precision);
 
 // gradlab eval CHECKPOINT [--data DIR] [--report FILE]: metrics and confusion matrix on the
 // test split (t10k); with a report path, also a run report (train/report/report.h) of this

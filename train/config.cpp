@@ -8,6 +8,7 @@
 #include "datasets/registry.h"
 #include "framework/kernels/backend.h"
 #include "framework/optim/registry.h"
+#include "framework/precision.h"
 #include "models/builder.h"
 
 namespace gradlab {
@@ -338,6 +339,9 @@ nlohmann::json resolved_config(const ExperimentConfig& experiment, const nlohman
   r["divergence"] = {{"factor", experiment.divergence_factor},
                      {"steps", experiment.divergence_steps}};
   r["backend"] = experiment.backend;
+  // Only when asked for, so that configs resolved before the key existed compare equal.
+  if (experiment.precision != "f32" || config.contains("precision"))
+    r["precision"] = experiment.precision;
   r["output"] = experiment.output;
   return r;
 }
@@ -392,6 +396,10 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     divergence.finish();
   }
   experiment.backend = root.string("backend", to_string(default_backend()), backend_names());
+  experiment.precision = root.string("precision", "f32", precision_names());
+  if (experiment.precision != "f32" && experiment.backend != "onednn")
+    throw ConfigError("precision: \"" + experiment.precision +
+                      "\" runs on the onednn backend; backend is \"" + experiment.backend + "\"");
   experiment.output = root.string("output", "runs/" + name);
   root.finish();
 

@@ -55,6 +55,9 @@
 //                        turns it off (train/divergence.h)
 //   log_every_steps      also log the training loss every N steps (0 = per epoch only)
 //   backend              "onednn" | "reference" (default: $GRADLAB_BACKEND, else "onednn")
+//   precision            "f32" | "bf16": bf16 mixed precision, the convolutions on oneDNN's bf16
+//                        kernels (framework/precision.h); needs the onednn backend and a CPU
+//                        with AVX512_BF16 or AMX (the trainer refuses it elsewhere)
 //   output               run folder ("runs/<config file name>")
 #pragma once
 
@@ -102,6 +105,7 @@ struct ExperimentConfig {
   double divergence_factor = 10;
   std::size_t divergence_steps = 20;
   std::string backend = "onednn";
+  std::string precision = "f32";
   std::string output;
   std::string source;  // the file it was read from, if any: errors found later name it
 };

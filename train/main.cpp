@@ -8,6 +8,7 @@
 #include "framework/distributed/communicator.h"
 #include "framework/kernels/backend.h"
 #include "framework/log.h"
+#include "framework/precision.h"
 #include "framework/runtime.h"
 #include "train/commands.h"
 #include "train/data_commands.h"
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("gradlab ") + GRADLAB_VERSION);
   app.require_subcommand(1);
 
-  std::string config, checkpoint, resume, data, backend;
+  std::string config, checkpoint, resume, data, backend, precision;
   // The backends' names, for --backend's help and check.
   const std::vector<std::string> backend_names = gradlab::backend_names();
   std::string backend_list;
@@ -41,6 +42,11 @@ int main(int argc, char** argv) {
   train->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
   train->add_option("--backend", backend, "kernels: " + backend_list + " (overrides the config)")
       ->check(CLI::IsMember(backend_names));
+  train
+      ->add_option("--precision", precision,
+                   "f32, or bf16: mixed precision on CPUs with AVX512_BF16 or AMX (overrides the "
+                   "config)")
+      ->check(CLI::IsMember(gradlab::precision_names()));
   train->add_option("--resume", resume, "continue the run in this folder from its last checkpoint")
       ->check(CLI::ExistingDirectory);
 
@@ -165,7 +171,7 @@ int main(int argc, char** argv) {
     if (*train) {
       if (config.empty() && resume.empty())
         throw CLI::ValidationError("train: give a CONFIG file, or --resume RUN_DIR");
-      return gradlab::train_command(config, overrides, resume, backend);
+      return gradlab::train_command(config, overrides, resume, backend, precision);
     }
     if (*eval) return gradlab::eval_command(checkpoint, data, backend, report_path);
     if (*report) return gradlab::report_command(run_dir, backend);

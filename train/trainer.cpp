@@ -12,8 +12,10 @@
 #include "datasets/registry.h"
 #include "framework/distributed/data_parallel.h"
 #include "framework/kernels/backend.h"
+#include "framework/kernels/onednn/context.h"
 #include "framework/losses/registry.h"
 #include "framework/optim/registry.h"
+#include "framework/precision.h"
 #include "framework/runtime.h"
 #include "models/builder.h"
 #include "train/checkpoint.h"
@@ -63,6 +65,14 @@ Run make_run(const ExperimentConfig& config, const TrainingData& data) {
   Run run;
   run.model = build_experiment_model<float>(config, data.sample_shape(), data.classes());
   run.model->set_backend(parse_backend(config.backend));
+  const Precision precision = parse_precision(config.precision);
+  // bf16 without bf16 instructions would be oneDNN's emulation, slower than float32: refused.
+  if (precision == Precision::bf16 && !onednn::cpu_isa_has_bf16())
+    throw ConfigError(
+        "precision: \"bf16\" needs a CPU with AVX512_BF16 or AMX; this one has "
+        "neither (oneDNN's instruction set here: " +
+        onednn::cpu_isa() + "); use \"f32\"");
+  run.model->set_precision(precision);
   run.model->set_needs_input_grad(false);  // nobody needs the images' gradient
   run.loss = make_loss<float>(config.loss, &data.train_labels(), data.classes());
   run.optimizer = make_optimizer<float>(config.optimizer_spec, run.model->named_parameters());
@@ -148,8 +158,11 @@ void log_header(std::ostream& log, const ExperimentConfig& config, const std::st
       << "model: " << run.model->parameter_count() << " parameters, "
       << run.model->forward_flops(batch_shape(1, s)) << " forward FLOPs per sample\n"
       << "loss: " << run.loss->name() << "; optimizer: " << run.optimizer->name()
-      << "; schedule: " << run.schedule->name() << "; backend: " << config.backend << " ("
-      << num_threads() << " threads)\n";
+      << "; schedule: " << run.schedule->name() << "; backend: " << config.backend
+      << (config.precision == "f32"
+              ? ""
+              : ", precision " + config.precision + " on " + onednn::cpu_isa())
+      << " (" << num_threads() << " threads)\n";
 }
 
 // The error that stops a diverged run, naming the step and the checkpoint left to resume from.

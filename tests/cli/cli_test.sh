@@ -71,6 +71,21 @@ printf 'a,b,shade,class\n1,2,dark,small\n3,4\n' >"$work/ragged.csv"
 expect 1 "ragged.csv:3: 2 fields, the header has 4" -- "$gradlab" eval "$work/table_run/checkpoints/best.safetensors" --data "$work/ragged.csv"
 expect 1 "data.label: .*table.csv has no column 'klass'; did you mean 'class'\?" -- "$gradlab" train "$work/table.json" --set "data.file=\"$work/table.csv\"" --set data.label=klass
 
+# bf16 mixed precision: trains where the CPU has AVX512_BF16 or AMX (the log says so; the second
+# convolution, with four input channels, computes in bf16), and is refused in one line where it
+# has neither (here made so by lowering oneDNN's instruction set) and on the reference backend.
+bf16_layers='model.layers=[{"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1}, {"type": "relu"}, {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "stride": 2, "padding": 1}, {"type": "batchnorm2d"}, {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out_features": 10}]'
+if grep -qwE "avx512_bf16|amx_bf16" /proc/cpuinfo; then
+  expect 0 "precision bf16 on avx512_core_(bf16|amx).*test \(100 images.*accuracy" -- bash -c "'$gradlab' train '$config' --precision bf16 --set 'data.folder=\"$work/data\"' --set '$bf16_layers' --set 'output=\"$work/bf16_run\"' | tr '\n' ' '"
+  expect 0 '"precision": "bf16"' -- cat "$work/bf16_run/config.json"
+else
+  expect 1 'precision: "bf16" needs a CPU with AVX512_BF16 or AMX; this one has neither' -- "$gradlab" train "$config" --precision bf16 --set "data.folder=\"$work/data\"" --set "output=\"$work/bf16_run\""
+fi
+expect 1 'precision: "bf16" needs a CPU with AVX512_BF16 or AMX; this one has neither \(oneDNN.s instruction set here: avx2\); use "f32"' -- env ONEDNN_MAX_CPU_ISA=AVX2 "$gradlab" train "$config" --precision bf16 --set "data.folder=\"$work/data\"" --set "output=\"$work/bf16_refused\""
+check "a refused run leaves no run folder" -- test ! -e "$work/bf16_refused"
+expect 1 'precision: "bf16" runs on the onednn backend; backend is "reference"' -- "$gradlab" train "$config" --precision bf16 --backend reference --set "data.folder=\"$work/data\""
+expect 105 "precision: f16 not in" -- "$gradlab" train "$config" --precision f16
+
 expect 0 "total: .* parameters" -- "$gradlab" summary "$config" --set "data.folder=\"$work/data\""
 expect 0 "PASS" -- "$gradlab" gradcheck "$config" --set "data.folder=\"$work/data\"" --elements 20
 # A residual block with BatchNorm and a dropout inside: summary shows its layers by path;
