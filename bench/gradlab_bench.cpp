@@ -15,6 +15,9 @@
 //                            BatchNorm2d as a layer, on oneDNN, and on oneDNN with its ReLU fused
 //   gradlab_bench residual MODEL BATCH [MNIST] — a ResNet's training images/second with its
 //                            residual blocks as steps of their own and inside the chain
+//   gradlab_bench precision MODEL BATCH [MNIST] — training images/second in bf16 against f32
+//                            (where the CPU has neither AVX512_BF16 nor AMX, bf16 runs f32)
+// GRADLAB_BENCH_PRECISION=bf16 runs the train, profile and overhead modes' models in bf16.
 //   gradlab_bench machine  — the CPU, the instruction sets oneDNN and gradlab's own kernels use,
 //                            and the f32 matmul rate (2048³ sgemm, best of 5), and bf16's where
 //                            the CPU has it
@@ -32,6 +35,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -52,6 +56,7 @@
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/adam.h"
 #include "framework/optim/sgd.h"
+#include "framework/precision.h"
 #include "framework/runtime.h"
 #include "models/builder.h"
 
@@ -366,11 +371,15 @@ struct TrainingSetup {
   std::vector<Labels> labels;
   std::size_t next = 0;
 
+  // precision: the model's (framework/precision.h); $GRADLAB_BENCH_PRECISION ("bf16") when
+  // not given, so that every mode can be measured in bf16.
   TrainingSetup(const std::string& model_name, Backend backend, std::size_t batch,
-                const std::string& data_folder) {
+                const std::string& data_folder, std::optional<Precision> precision = {}) {
     enable_flush_to_zero();
     model = build_model<float>(model_spec(model_name), {1, 28, 28}, 10, 42);
     model->set_backend(backend);
+    const char* asked = std::getenv("GRADLAB_BENCH_PRECISION");
+    model->set_precision(precision ? *precision : parse_precision(asked ? asked : "f32"));
     model->set_needs_input_grad(false);
     if (model_name == "mlp")
       optimizer = std::make_unique<SGD<float>>(model->named_parameters(), 0.1, 0.9);
@@ -588,12 +597,18 @@ nlohmann::json overhead(const std::string& model_name, std::size_t batch,
           {"ratio_max", *std::max_element(ratios.begin(), ratios.end())}};
 }
 
-// What parts of fusion are worth on a model's training step: one model per variant (fusion
-// options) in one process, timed in alternation over `rounds` rounds (the machine's speed
-// drifts); each variant's median images/s, and its median ratio per round to the first.
-nlohmann::json compare_fusion(const std::string& model_name, std::size_t batch,
-                              const std::string& data_folder,
-                              const std::vector<std::pair<std::string, FusionOptions>>& options) {
+// One way of running a model: fusion options and precision.
+struct Way {
+  std::string name;
+  FusionOptions fusion;
+  Precision precision = Precision::f32;
+};
+
+// What parts of fusion, or bf16, are worth on a model's training step: one model per way in one
+// process, timed in alternation over `rounds` rounds (the machine's speed drifts); each way's
+// median images/s, and its median ratio per round to the first.
+nlohmann::json compare_ways(const std::string& model_name, std::size_t batch,
+                            const std::string& data_folder, const std::vector<Way>& ways) {
   struct Variant {
     std::string name;
     std::unique_ptr<TrainingSetup> setup;
@@ -607,13 +622,13 @@ nlohmann::json compare_fusion(const std::string& model_name, std::size_t batch,
     setup.model->backward(setup.loss.backward());
     setup.optimizer->step();
   };
-  for (const auto& [name, fusion] : options) {
-    set_fusion_options(fusion);  // read when the model is put on its backend
-    variants.push_back(
-        {name,
-         std::make_unique<TrainingSetup>(model_name, Backend::onednn, batch, data_folder),
-         {},
-         {}});
+  for (const Way& way : ways) {
+    set_fusion_options(way.fusion);  // read when the model is put on its backend
+    variants.push_back({way.name,
+                        std::make_unique<TrainingSetup>(model_name, Backend::onednn, batch,
+                                                        data_folder, way.precision),
+                        {},
+                        {}});
     for (int i = 0; i < 5; ++i) step(*variants.back().setup);
   }
   set_fusion_options({});
@@ -739,10 +754,10 @@ int main(int argc, char** argv) {
       // What running BatchNorm2d in the chains on oneDNN's primitive is worth, on the shipped
       // ResNet: batch norm as its own layer (gradlab's loops, the chains cut around it), on
       // oneDNN with the ReLU after it apart, and with the ReLU inside (fuse_norm_relu).
-      std::cout << compare_fusion("resnet", std::stoul(argv[2]), argc == 4 ? argv[3] : "",
-                                  {{"BatchNorm2d as a layer (plain loops)", {false, false, false}},
-                                   {"oneDNN batch norm, ReLU apart", {true, false, false}},
-                                   {"oneDNN batch norm, ReLU inside", {true, true, false}}})
+      std::cout << compare_ways("resnet", std::stoul(argv[2]), argc == 4 ? argv[3] : "",
+                                {{"BatchNorm2d as a layer (plain loops)", {false, false, false}},
+                                 {"oneDNN batch norm, ReLU apart", {true, false, false}},
+                                 {"oneDNN batch norm, ReLU inside", {true, true, false}}})
                        .dump(2)
                 << "\n";
       return 0;
@@ -751,9 +766,17 @@ int main(int argc, char** argv) {
       // What running residual blocks inside the chains is worth (issue #29): each block a step
       // of its own (its branches chains, the sum and ReLU on plain tensors), against the whole
       // network one chain.
-      std::cout << compare_fusion(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "",
-                                  {{"residual blocks as steps", {true, true, false}},
-                                   {"residual blocks in the chain", {true, true, true}}})
+      std::cout << compare_ways(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "",
+                                {{"residual blocks as steps", {true, true, false}},
+                                 {"residual blocks in the chain", {true, true, true}}})
+                       .dump(2)
+                << "\n";
+      return 0;
+    }
+    if (mode == "precision" && (argc == 4 || argc == 5)) {
+      // bf16 against float32 on a model's training step (framework/precision.h).
+      std::cout << compare_ways(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "",
+                                {{"f32", {}, Precision::f32}, {"bf16", {}, Precision::bf16}})
                        .dump(2)
                 << "\n";
       return 0;
@@ -783,7 +806,7 @@ int main(int argc, char** argv) {
          "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile "
          "mlp|lenet|strided|resnet|fashion_resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
          "mlp|lenet|strided BATCH [MNIST_FOLDER] | gradlab_bench batchnorm BATCH "
-         "[MNIST_FOLDER] | gradlab_bench residual resnet|fashion_resnet BATCH [MNIST_FOLDER] | "
+         "[MNIST_FOLDER] | gradlab_bench residual|precision MODEL BATCH [MNIST_FOLDER] | "
          "gradlab_bench data IDX_FOLDER IMAGE_FOLDER [ROUNDS] | gradlab_bench "
          "table FILE.csv LABEL | gradlab_bench machine\n";
   return 2;

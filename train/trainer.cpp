@@ -163,6 +163,9 @@ void log_header(std::ostream& log, const ExperimentConfig& config, const std::st
               ? ""
               : ", precision " + config.precision + " on " + onednn::cpu_isa())
       << " (" << num_threads() << " threads)\n";
+  if (config.precision == "bf16" && onednn::bf16_slower_than_f32())
+    log << "note: bf16 on an Intel CPU without AMX trains slower than f32 (0.6x measured, "
+           "docs/benchmarks.md): bf16 pays on AMX and on AMD Zen 4\n";
 }
 
 // The error that stops a diverged run, naming the step and the checkpoint left to resume from.

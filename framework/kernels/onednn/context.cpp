@@ -40,6 +40,12 @@ bool cpu_isa_has_avx2() {
   return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & avx2) == avx2;
 }
 
+bool bf16_slower_than_f32() {
+  const auto amx = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_amx);
+  const bool has_amx = (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & amx) == amx;
+  return cpu_isa_has_bf16() && !has_amx && __builtin_cpu_is("intel");
+}
+
 bool cpu_isa_has_bf16() {
   const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
   return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & bf16) == bf16;

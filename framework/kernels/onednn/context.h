@@ -24,5 +24,10 @@ bool cpu_isa_has_avx2();
 // (avx512_core_amx), what bf16 training needs (framework/precision.h). Elsewhere oneDNN would
 // run bf16 on reference kernels or emulate it, slower than float32.
 bool cpu_isa_has_bf16();
+// Whether bf16 is expected to train slower than float32 here: an Intel CPU with AVX512_BF16 but
+// without AMX, where VDPBF16PS's two products per lane run on one port against float32's two FMA
+// ports, and oneDNN 2.6's bf16 convolutions measured 0.6 of float32's speed (docs/benchmarks.md).
+// AMD's Zen 4 (AVX512_BF16, one 512-bit FMA per cycle) and AMX gain instead.
+bool bf16_slower_than_f32();
 
 }  // namespace gradlab::onednn
