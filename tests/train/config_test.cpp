@@ -41,6 +41,23 @@ TEST_CASE("A minimal config resolves with every default written out", "[config]"
   CHECK(config.resolved["data"]["validation_split"] == 0.1);
   CHECK(config.resolved["schedule"]["type"] == "constant");
   CHECK(config.resolved["backend"] == to_string(default_backend()));
+  CHECK(config.precision == "f32");
+  CHECK_FALSE(config.resolved.contains("precision"));  // as resolved before the key existed
+}
+
+TEST_CASE("precision is f32 or bf16, and bf16 runs on the onednn backend", "[config][errors]") {
+  nlohmann::json config = minimal();
+  config["precision"] = "bf16";
+  config["backend"] = "onednn";
+  const ExperimentConfig bf16 = parse_experiment(config, "bf16");
+  CHECK(bf16.precision == "bf16");
+  CHECK(bf16.resolved["precision"] == "bf16");
+  config["backend"] = "reference";
+  CHECK(error_of(config) ==
+        "precision: \"bf16\" runs on the onednn backend; backend is \"reference\"");
+  config["precision"] = "fp16";
+  CHECK(error_of(config) ==
+        "precision: unknown value \"fp16\"; did you mean \"bf16\"? (allowed: f32, bf16)");
 }
 
 TEST_CASE("Config errors name the key path and suggest the nearest name", "[config][errors]") {
@@ -55,7 +72,7 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
       error_of(with("/epoch", 3)) ==
       "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
       "data, divergence, early_stopping, epochs, gradient_clipping, log_every_steps, loss, model, "
-      "optimizer, output, schedule, seed)");
+      "optimizer, output, precision, schedule, seed)");
   CHECK(error_of(with("/data/dataset", "mnsit")) ==
         "data.dataset: unknown value \"mnsit\"; did you mean \"mnist\"? (allowed: mnist, "
         "fashion_mnist, idx, image_folder, csv)");
