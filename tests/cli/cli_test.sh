@@ -78,6 +78,9 @@ bf16_layers='model.layers=[{"type": "conv2d", "out_channels": 4, "kernel_size": 
 if grep -qwE "avx512_bf16|amx_bf16" /proc/cpuinfo; then
   expect 0 "precision bf16 on avx512_core_(bf16|amx).*test \(100 images.*accuracy" -- bash -c "'$gradlab' train '$config' --precision bf16 --set 'data.folder=\"$work/data\"' --set '$bf16_layers' --set 'output=\"$work/bf16_run\"' | tr '\n' ' '"
   expect 0 '"precision": "bf16"' -- cat "$work/bf16_run/config.json"
+  # Its checkpoint is float32: eval computes in float32; a float32 run (3 epochs) resumes in bf16.
+  expect 0 "\(100 images\) loss .* accuracy" -- bash -c "'$gradlab' eval '$work/bf16_run/checkpoints/best.safetensors' | tr '\n' ' '"
+  expect 0 "resuming .* after epoch 3.*precision bf16.*test \(100 images" -- bash -c "'$gradlab' train --resume '$run' --precision bf16 --set epochs=4 | tr '\n' ' '"
 else
   expect 1 'precision: "bf16" needs a CPU with AVX512_BF16 or AMX; this one has neither' -- "$gradlab" train "$config" --precision bf16 --set "data.folder=\"$work/data\"" --set "output=\"$work/bf16_run\""
 fi
