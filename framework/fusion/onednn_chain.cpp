@@ -74,33 +74,37 @@ const FuserRegistration onednn_fuser(Backend::onednn,
                                        return {std::move(chain), count};
                                      });
 
-// The modules with parameters a chain of these layers takes them from, in the chain's order
-// (a residual block's body, then its shortcut), each with its description.
-void collect_parameter_layers(Module<float>& module,
-                              std::vector<std::pair<Module<float>*, OpSpec<float>>>& found) {
+// A layer as forward checks it (OnednnChain::Checked), walking into residual blocks' branches,
+// and the modules with parameters the chain takes them from, appended in the chain's order (a
+// block's body, then its shortcut), each with its description: convolutions and batch norms.
+OnednnChain::Checked walk(Module<float>& module,
+                          std::vector<std::pair<Module<float>*, OpSpec<float>>>& with_parameters) {
+  OnednnChain::Checked checked{&module, {}};
   OpSpec<float> op = module.describe();
   if (is_residual(op)) {
-    for (Module<float>* branch : op.children)
-      for (Module<float>* inner : branch_modules(branch)) collect_parameter_layers(*inner, found);
-    return;
+    for (Module<float>* branch : op.children) {
+      checked.branches.emplace_back();
+      for (Module<float>* inner : branch_modules(branch))
+        checked.branches.back().push_back(walk(*inner, with_parameters));
+    }
+    return checked;
   }
-  if (op.kind == "conv2d" || op.kind == "batchnorm2d") found.push_back({&module, std::move(op)});
+  const std::optional<onednn::Chain::Layer> layer = onednn::Chain::layer_for(op, module.name());
+  if (layer && (layer->kind == ChainKind::convolution || layer->kind == ChainKind::batch_norm))
+    with_parameters.push_back({&module, std::move(op)});
+  return checked;
 }
 
 // What a training forward of each layer refuses (a BatchNorm's one value per channel), refused
 // for the layers inside residual blocks too; returns the output shape.
-Shape check_training_inputs(Module<float>& module, const Shape& input_shape) {
-  const OpSpec<float> op = module.describe();
-  if (is_residual(op)) {
-    for (Module<float>* branch : op.children) {
-      Shape shape = input_shape;
-      for (Module<float>* inner : branch_modules(branch))
-        shape = check_training_inputs(*inner, shape);
-    }
-    return module.output_shape(input_shape);
+Shape check_training_inputs(const OnednnChain::Checked& checked, const Shape& input_shape) {
+  for (const auto& branch : checked.branches) {
+    Shape shape = input_shape;
+    for (const OnednnChain::Checked& inner : branch) shape = check_training_inputs(inner, shape);
   }
-  if (module.is_training()) module.check_training_input(input_shape);
-  return module.output_shape(input_shape);
+  if (checked.branches.empty() && checked.module->is_training())
+    checked.module->check_training_input(input_shape);
+  return checked.module->output_shape(input_shape);
 }
 
 }  // namespace
@@ -112,7 +116,7 @@ OnednnChain::OnednnChain(std::vector<Module<float>*> layers, const FusionOptions
     if (!chained)
       throw std::invalid_argument("OnednnChain: " + layer->name() + " cannot run in a chain");
     kernel_layers_.push_back(std::move(*chained));
-    collect_parameter_layers(*layer, with_parameters_);
+    checked_.push_back(walk(*layer, with_parameters_));
   }
   if (std::none_of(kernel_layers_.begin(), kernel_layers_.end(), has_convolution))
     throw std::invalid_argument("OnednnChain: no Conv2d in " + name());
@@ -195,7 +199,7 @@ void OnednnChain::forward_impl(const Tensor<float>& input, Tensor<float>& output
   // they have one that changes what the chain computes. What a training layer's own forward
   // refuses (a BatchNorm's one value per channel) is refused here too.
   Shape shape = shape_of(input_);
-  for (Module<float>* layer : layers_) shape = check_training_inputs(*layer, shape);
+  for (const Checked& layer : checked_) shape = check_training_inputs(layer, shape);
   chain_->forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters());
 }
 

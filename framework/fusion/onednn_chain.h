@@ -41,6 +41,14 @@ class OnednnChain : public Layer<float> {
   // implementations), and how many reorders it runs between layers (not at the two ends).
   std::vector<std::string> implementations(const Shape& input_shape);
   std::size_t inner_reorders(const Shape& input_shape);
+  // A layer, and for a residual block the layers of each branch (each from the block's input):
+  // what forward checks a training batch against, without asking every module to describe
+  // itself at every step.
+  struct Checked {
+    Module<float>* module;
+    std::vector<std::vector<Checked>> branches;
+  };
+
   // The kernel and what it was told to run, for the benchmark.
   onednn::Chain& kernel() { return *chain_; }
   const std::vector<onednn::Chain::Layer>& kernel_layers() const { return kernel_layers_; }
@@ -59,6 +67,7 @@ class OnednnChain : public Layer<float> {
   // layer's life (modules never move).
   std::vector<std::pair<Module<float>*, OpSpec<float>>> with_parameters_;
   std::vector<onednn::Chain::Layer> kernel_layers_;
+  std::vector<Checked> checked_;  // layers_, walked into residual blocks, once
   std::unique_ptr<onednn::Chain> chain_;
   Tensor<float> input_;  // X, which the first convolution's backward reads
 };
