@@ -16,6 +16,15 @@ dnnl::stream& cpu_stream() {
   return stream;
 }
 
+namespace {
+// Whether the instruction set oneDNN runs with contains `set` (their values are bit masks, each
+// set's bits those of the sets it extends).
+bool isa_includes(dnnl::cpu_isa set) {
+  const auto bits = static_cast<unsigned>(set);
+  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & bits) == bits;
+}
+}  // namespace
+
 std::string cpu_isa() {
   using isa = dnnl::cpu_isa;
   // Longest first: the names of the sets that contain the others.
@@ -29,26 +38,22 @@ std::string cpu_isa() {
                                                {isa::avx2, "avx2"},
                                                {isa::avx, "avx"},
                                                {isa::sse41, "sse41"}};
-  const auto effective = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
   for (const auto& [set, name] : names)
-    if ((effective & static_cast<unsigned>(set)) == static_cast<unsigned>(set)) return name;
+    if (isa_includes(set)) return name;
   return "baseline x86-64";
 }
 
 bool cpu_isa_has_avx2() {
-  const auto avx2 = static_cast<unsigned>(dnnl::cpu_isa::avx2);
-  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & avx2) == avx2;
+  return isa_includes(dnnl::cpu_isa::avx2);
 }
 
 bool bf16_slower_than_f32() {
-  const auto amx = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_amx);
-  const bool has_amx = (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & amx) == amx;
-  return cpu_isa_has_bf16() && !has_amx && __builtin_cpu_is("intel");
+  return cpu_isa_has_bf16() && !isa_includes(dnnl::cpu_isa::avx512_core_amx) &&
+         __builtin_cpu_is("intel");
 }
 
 bool cpu_isa_has_bf16() {
-  const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
-  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & bf16) == bf16;
+  return isa_includes(dnnl::cpu_isa::avx512_core_bf16);
 }
 
 }  // namespace gradlab::onednn

@@ -62,6 +62,11 @@ OpSequence::OpSequence(const std::vector<Chain::Layer>& layers, const memory::de
   src_.resize(ops_.size());
 }
 
+const LayerParameters* OpSequence::parameters_of(std::size_t k,
+                                                 const LayerParameters* parameters) const {
+  return ops_[k]->parameter_count() > 0 ? parameters + parameters_at_[k] : nullptr;
+}
+
 bool OpSequence::writes_diff_src_over_src() const {
   // Only the first op reads the sequence's input in backward, and not at all when it reads a
   // reordered copy.
@@ -76,9 +81,7 @@ const memory& OpSequence::forward(const memory& src, const LayerParameters* para
     Laps& laps = within ? *within : own_laps;
     src_[k] = to_src_[k](value);
     laps.lap(Work::reorder);
-    ops_[k]->forward(src_[k], dst_[k],
-                     ops_[k]->parameter_count() > 0 ? parameters + parameters_at_[k] : nullptr,
-                     laps);
+    ops_[k]->forward(src_[k], dst_[k], parameters_of(k, parameters), laps);
     value = dst_[k];
   }
   return dst_.back();
@@ -115,8 +118,7 @@ void OpSequence::backward(const memory& diff_dst, const memory* diff_src,
   for (std::size_t k = L; k-- > 0;) {
     Laps own_laps(within ? nullptr : observer, k);
     Laps& laps = within ? *within : own_laps;
-    const LayerParameters* own =
-        ops_[k]->parameter_count() > 0 ? parameters + parameters_at_[k] : nullptr;
+    const LayerParameters* own = parameters_of(k, parameters);
     const memory& gradient = k + 1 == L ? diff_dst : diff_dst_[k];
     // Input gradients are needed down to the first op with parameters, and below it only if
     // the caller wants diff_src.

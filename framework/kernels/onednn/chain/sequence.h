@@ -54,6 +54,8 @@ class OpSequence {
 
  private:
   void make_backward();
+  // Op k's entries of the sequence's parameters, null for an op without.
+  const LayerParameters* parameters_of(std::size_t k, const LayerParameters* parameters) const;
 
   dnnl::memory::desc offered_;
   Chain::Shape4 output_shape_;
