@@ -23,7 +23,7 @@ std::string number_text(double x) {
 void save_checkpoint(const std::string& path, Module<float>& model,
                      const Optimizer<float>* optimizer, const TrainingProgress& progress,
                      const nlohmann::json& config, const Shape& sample_shape,
-                     const std::function<void()>& before_rename) {
+                     const std::function<void()>& before_rename, WeightEma<float>* average) {
   SafetensorsFile file;
   file.metadata["format"] = kFormat;
   file.metadata["config"] = config.dump();
@@ -46,6 +46,11 @@ void save_checkpoint(const std::string& path, Module<float>& model,
     file.metadata["learning_rate"] = number_text(state.learning_rate);
     for (const auto& [name, buffer] : state.buffers)
       file.tensors.emplace_back("optimizer." + name, buffer);
+  }
+  if (average) {
+    file.metadata["ema_updates"] = std::to_string(average->updates());
+    for (const auto& [name, tensor] : average->named_averages())
+      file.tensors.emplace_back("ema." + name, *tensor);
   }
   save_safetensors(path, file, before_rename);
 }
@@ -111,14 +116,20 @@ const Tensor<float>& find_tensor(const Checkpoint& checkpoint, const std::string
 }
 }  // namespace
 
-void restore_model(const Checkpoint& checkpoint, Module<float>& model) {
+bool has_weight_average(const Checkpoint& checkpoint) {
+  return checkpoint.file.metadata.count("ema_updates") > 0;
+}
+
+void restore_model(const Checkpoint& checkpoint, Module<float>& model, Weights weights) {
+  const std::string prefix =
+      weights == Weights::average_if_kept && has_weight_average(checkpoint) ? "ema." : "model.";
   std::vector<std::pair<Tensor<float>*, const Tensor<float>*>> copies;
   for (const NamedParameter<float>& named : model.named_parameters())
-    copies.emplace_back(&named.parameter->value, &find_tensor(checkpoint, "model." + named.name,
+    copies.emplace_back(&named.parameter->value, &find_tensor(checkpoint, prefix + named.name,
                                                               shape_of(named.parameter->value)));
   for (const NamedBuffer<float>& named : model.named_buffers())
     copies.emplace_back(named.tensor,
-                        &find_tensor(checkpoint, "model." + named.name, shape_of(*named.tensor)));
+                        &find_tensor(checkpoint, prefix + named.name, shape_of(*named.tensor)));
   // Every RNG state is parsed before anything is copied, so a bad one leaves the model as it was.
   std::vector<std::pair<Rng*, Rng>> rngs;
   for (const auto& [name, rng] : model.named_rngs()) {
@@ -153,6 +164,23 @@ void restore_optimizer(const Checkpoint& checkpoint, Optimizer<float>& optimizer
                     steps->second + "', learning_rate '" + rate->second + "')");
   }
   optimizer.load_state(state);
+}
+
+void restore_weight_average(const Checkpoint& checkpoint, WeightEma<float>& average) {
+  const auto updates = checkpoint.file.metadata.find("ema_updates");
+  if (updates == checkpoint.file.metadata.end())
+    throw DataError(checkpoint.path + ": has no weight average (the run kept none)");
+  std::vector<std::pair<Tensor<float>*, const Tensor<float>*>> copies;
+  for (const auto& [name, tensor] : average.named_averages())
+    copies.emplace_back(tensor, &find_tensor(checkpoint, "ema." + name, shape_of(*tensor)));
+  std::size_t count = 0;
+  try {
+    count = std::stoul(updates->second);
+  } catch (const std::logic_error&) {
+    throw DataError(checkpoint.path + ": malformed ema_updates '" + updates->second + "'");
+  }
+  for (auto& [into, tensor] : copies) *into = *tensor;
+  average.set_updates(count);
 }
 
 }  // namespace gradlab

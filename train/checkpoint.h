@@ -1,10 +1,12 @@
 // Training checkpoints: weights, optimizer state, progress, the modules' RNG states and the
 // resolved config, in one safetensors file (train/safetensors.h), written atomically.
 //   tensors:   "model.<parameter>", "model.<buffer>" (framework/module.h; named as parameters are,
-//              as in PyTorch's state_dict) and "optimizer.<parameter>.<buffer>"
+//              as in PyTorch's state_dict), "optimizer.<parameter>.<buffer>", and for a run that
+//              keeps a weight average (framework/optim/weight_ema.h) "ema.<parameter>",
+//              "ema.<buffer>"
 //   metadata:  format, config (JSON), sample_shape (JSON), epoch, step, best_metric, best_epoch,
 //              epochs_without_improvement, initial_loss, optimizer, optimizer_steps,
-//              learning_rate, rng.<module>, and the checksums (train/safetensors.h)
+//              learning_rate, ema_updates, rng.<module>, and the checksums (train/safetensors.h)
 #pragma once
 
 #include <functional>
@@ -15,6 +17,7 @@
 
 #include "framework/module.h"
 #include "framework/optim/optimizer.h"
+#include "framework/optim/weight_ema.h"
 #include "train/safetensors.h"
 
 namespace gradlab {
@@ -30,10 +33,12 @@ struct TrainingProgress {
 };
 
 // sample_shape: one input's C × H × W, so tools can check inputs before they reach the model.
+// average: the run's weight average, if it keeps one.
 void save_checkpoint(const std::string& path, Module<float>& model,
                      const Optimizer<float>* optimizer, const TrainingProgress& progress,
                      const nlohmann::json& config, const Shape& sample_shape,
-                     const std::function<void()>& before_rename = {});
+                     const std::function<void()>& before_rename = {},
+                     WeightEma<float>* average = nullptr);
 
 struct Checkpoint {
   std::string path;
@@ -46,10 +51,18 @@ struct Checkpoint {
 // Throws DataError naming the file for anything that is not a gradlab checkpoint.
 Checkpoint read_checkpoint(const std::string& path);
 
+// Which weights restore_model copies: those the optimizer trained ("model.*"), or the run's
+// weight average ("ema.*") where the checkpoint has one, else the trained ones. The average is
+// what a run that keeps one delivers: eval, predict and export use it.
+enum class Weights { trained, average_if_kept };
+bool has_weight_average(const Checkpoint& checkpoint);
+
 // Copy the checkpoint's weights, buffers and module RNG states into model / its state into
-// optimizer. Missing tensors or shapes that differ are errors naming the tensor; nothing is
-// half-restored.
-void restore_model(const Checkpoint& checkpoint, Module<float>& model);
+// optimizer / its weight average into average. Missing tensors or shapes that differ are errors
+// naming the tensor; nothing is half-restored.
+void restore_model(const Checkpoint& checkpoint, Module<float>& model,
+                   Weights weights = Weights::trained);
 void restore_optimizer(const Checkpoint& checkpoint, Optimizer<float>& optimizer);
+void restore_weight_average(const Checkpoint& checkpoint, WeightEma<float>& average);
 
 }  // namespace gradlab

@@ -131,8 +131,9 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
   const SplitPredictions predictions =
       predict_split(*loaded.model, test, loaded.config.data.normalization, classes);
   const ClassificationMetrics& metrics = predictions.metrics;
-  std::printf("%s on %s (%zu %s)\n", checkpoint_path.c_str(), folder.c_str(), metrics.count(),
-              samples_name(test.sample_shape()));
+  std::printf("%s%s on %s (%zu %s)\n", checkpoint_path.c_str(),
+              has_weight_average(loaded.checkpoint) ? " (its weight average)" : "", folder.c_str(),
+              metrics.count(), samples_name(test.sample_shape()));
   std::printf("loss %.4f  accuracy %.2f%%  balanced accuracy %.2f%%  macro-F1 %.4f\n",
               metrics.loss(), 100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(),
               metrics.macro_f1());
@@ -436,13 +437,15 @@ int export_command(const std::string& checkpoint_path, const std::string& onnx_p
   options.metadata = {{"gradlab_version", version},
                       {"config", loaded.checkpoint.config.dump()},
                       {"test_accuracy", accuracy},
+                      {"weights", has_weight_average(loaded.checkpoint) ? "ema" : "trained"},
                       {"classes", std::to_string(classes)},
                       {"class_names", nlohmann::json(loaded.config.data.class_names).dump()},
                       {"input", input}};
   if (table)
     options.metadata["features"] = nlohmann::json(loaded.config.data.schema.feature_names()).dump();
-  options.doc = "gradlab " + version + " model from " + checkpoint_path + "; test accuracy " +
-                accuracy + "; input: " + input + "; output: logits (N x " +
+  options.doc = "gradlab " + version + " model from " + checkpoint_path +
+                (has_weight_average(loaded.checkpoint) ? " (its weight average)" : "") +
+                "; test accuracy " + accuracy + "; input: " + input + "; output: logits (N x " +
                 std::to_string(classes) + ")";
   const std::string bytes =
       export_onnx(*loaded.model, loaded.checkpoint.sample_shape, classes, options);

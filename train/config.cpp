@@ -332,6 +332,8 @@ nlohmann::json resolved_config(const ExperimentConfig& experiment, const nlohman
   }
   if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};
   r["schedule"] = experiment.schedule;
+  if (experiment.ema.enabled)
+    r["ema"] = {{"decay", experiment.ema.decay}, {"warmup", experiment.ema.warmup}};
   r["batch_size"] = experiment.batch_size;
   r["log_every_steps"] = experiment.log_every_steps;
   r["early_stopping"] = {{"metric", experiment.early_stopping_metric},
@@ -370,6 +372,13 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   experiment.schedule =
       root.has("schedule") ? root.json("schedule") : nlohmann::json{{"type", "constant"}};
 
+  if (root.has("ema")) {
+    ConfigObject ema = root.object("ema");
+    experiment.ema.enabled = true;
+    experiment.ema.decay = ema.number("decay", 0.999, {0.0, 1.0, false, false});
+    experiment.ema.warmup = ema.number("warmup", 10.0, at_least(1));
+    ema.finish();
+  }
   if (root.has("gradient_clipping")) {
     ConfigObject clip = root.object("gradient_clipping");
     experiment.clip_max_norm = clip.number("max_norm", 0.0, at_least(0));

@@ -47,6 +47,10 @@
 //   model                see models/builder.h
 //   loss                 see framework/losses/registry.h (default: cross_entropy)
 //   optimizer, schedule  see framework/optim/registry.h (schedule default: constant)
+//   ema                  {"decay": 0.999, "warmup": 10}: keep an exponential moving average of the
+//                        weights, d_t = min(decay, t / (warmup − 1 + t)) (framework/optim/
+//                        weight_ema.h); validated each epoch beside the trained weights, it picks
+//                        the best epoch and is what the run delivers (final test, eval, export)
 //   gradient_clipping    {"max_norm": x} and/or {"max_value": x}
 //   epochs, batch_size   integers (batch_size 64)
 //   early_stopping       {"metric": "val_accuracy", "patience": 0 (off)}
@@ -90,6 +94,12 @@ struct DataConfig : DataSource {
   Augmentation augmentation;  // of training images only
 };
 
+// config "ema": the weight average a run keeps, if any.
+struct EmaConfig {
+  bool enabled = false;
+  double decay = 0.999, warmup = 10;
+};
+
 struct ExperimentConfig {
   nlohmann::json resolved;  // the config as run: overrides applied, defaults filled in
   std::uint64_t seed = 42;
@@ -98,6 +108,7 @@ struct ExperimentConfig {
   OptimizerSpec optimizer_spec;               // ...and read and checked
   ScheduleSpec schedule_spec;
   LossSpec loss;
+  EmaConfig ema;
   double clip_max_norm = 0, clip_max_value = 0;  // 0 = off
   std::size_t epochs = 1, batch_size = 64, log_every_steps = 0;
   std::string early_stopping_metric = "val_accuracy";

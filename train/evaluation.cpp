@@ -38,7 +38,7 @@ LoadedModel load_trained_model(const std::string& checkpoint_path, const std::st
   loaded.model = build_experiment_model<float>(loaded.config, loaded.checkpoint.sample_shape,
                                                loaded.config.data.class_names.size());
   loaded.model->set_backend(parse_backend(backend.empty() ? loaded.config.backend : backend));
-  restore_model(loaded.checkpoint, *loaded.model);
+  restore_model(loaded.checkpoint, *loaded.model, Weights::average_if_kept);
   loaded.model->eval();
   return loaded;
 }

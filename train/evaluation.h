@@ -24,7 +24,8 @@ std::unique_ptr<Sequential<T>> build_experiment_model(const ExperimentConfig& co
                                                       std::size_t classes);
 
 // A model restored from a checkpoint (in eval mode), with the checkpoint and the parsed config it
-// was trained with. backend: "" for the one it was trained with. Throws DataError naming the file.
+// was trained with; its weight average where the run kept one (the weights the run delivers).
+// backend: "" for the one it was trained with. Throws DataError naming the file.
 struct LoadedModel {
   Checkpoint checkpoint;
   ExperimentConfig config;

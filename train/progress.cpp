@@ -61,6 +61,11 @@ void ProgressReporter::end_epoch(const nlohmann::json& line) {
                   line["val_loss"].get<double>(), 100 * line["val_accuracy"].get<double>());
     log_ << text;
   }
+  if (line.contains("ema_val_accuracy")) {
+    std::snprintf(text, sizeof text, "  ema acc %.2f%%",
+                  100 * line["ema_val_accuracy"].get<double>());
+    log_ << text;
+  }
   std::snprintf(text, sizeof text, "  %.1f s  %.0f img/s  lr %.3g\n", line["seconds"].get<double>(),
                 line["images_per_second"].get<double>(), line["lr"].get<double>());
   log_ << text << std::flush;

@@ -15,6 +15,7 @@
 #include "framework/kernels/onednn/context.h"
 #include "framework/losses/registry.h"
 #include "framework/optim/registry.h"
+#include "framework/optim/weight_ema.h"
 #include "framework/precision.h"
 #include "framework/runtime.h"
 #include "models/builder.h"
@@ -58,7 +59,39 @@ struct Run {
   std::unique_ptr<ClassificationLoss<float>> loss;
   std::unique_ptr<Optimizer<float>> optimizer;
   std::unique_ptr<Schedule> schedule;
+  std::unique_ptr<WeightEma<float>> average;  // config "ema": the weight average, if kept
   std::vector<Parameter<float>*> parameters;  // the model's, for the checks and the clipping
+};
+
+std::unique_ptr<WeightEma<float>> make_average(const ExperimentConfig& config,
+                                               Sequential<float>& model) {
+  if (!config.ema.enabled) return nullptr;
+  return std::make_unique<WeightEma<float>>(model, config.ema.decay, config.ema.warmup);
+}
+
+// Rank 0's weight average on every rank: its buffers' averages followed each rank's own running
+// statistics, and a resumed run's average was read by rank 0 alone.
+void broadcast_average(DataParallel<float>& parallel, WeightEma<float>* average) {
+  if (!average || parallel.world().size() == 1) return;
+  for (const auto& [name, tensor] : average->named_averages()) parallel.broadcast(*tensor);
+  std::uint64_t updates = average->updates();
+  parallel.world().broadcast(&updates, sizeof updates, 0);
+  average->set_updates(updates);
+}
+
+// The weight average in the model while it lives (evaluating the average with the model's own
+// forward pass), the trained weights back after, however the scope ends.
+class AverageInModel {
+ public:
+  explicit AverageInModel(WeightEma<float>& average) : average_(average) {
+    average_.swap_with_model();
+  }
+  ~AverageInModel() { average_.swap_with_model(); }
+  AverageInModel(const AverageInModel&) = delete;
+  AverageInModel& operator=(const AverageInModel&) = delete;
+
+ private:
+  WeightEma<float>& average_;
 };
 
 Run make_run(const ExperimentConfig& config, const TrainingData& data) {
@@ -78,6 +111,7 @@ Run make_run(const ExperimentConfig& config, const TrainingData& data) {
   run.optimizer = make_optimizer<float>(config.optimizer_spec, run.model->named_parameters());
   run.schedule = make_schedule(config.schedule_spec, config.optimizer_spec.lr,
                                data.steps_per_epoch(), data.steps_per_epoch() * config.epochs);
+  run.average = make_average(config, *run.model);
   run.parameters = run.model->parameters();
   return run;
 }
@@ -125,13 +159,21 @@ void check_training_batches(const ExperimentConfig& config, TrainingData& data,
 // The progress so far: none for a new run; for a resumed one, the model and optimizer restored
 // from its last checkpoint (by rank 0, which holds the folder) and the checkpoint's progress.
 // Then every rank's weights, buffers and optimizer state become rank 0's.
-TrainingProgress open_run(const TrainOptions& options, Run& run, const RunFolder* folder,
-                          DataParallel<float>& parallel, std::ostream& log) {
+TrainingProgress open_run(const ExperimentConfig& config, const TrainOptions& options, Run& run,
+                          const RunFolder* folder, DataParallel<float>& parallel,
+                          std::ostream& log) {
   TrainingProgress progress;
   if (!options.resume_dir.empty() && folder) {
     const Checkpoint checkpoint = read_checkpoint(folder->last_checkpoint());
     restore_model(checkpoint, *run.model);
     restore_optimizer(checkpoint, *run.optimizer);
+    if (run.average && has_weight_average(checkpoint)) {
+      restore_weight_average(checkpoint, *run.average);
+    } else if (run.average) {
+      run.average = make_average(config, *run.model);
+      log << "the checkpoint has no weight average (ema was off): it starts at the resumed "
+             "weights\n";
+    }
     folder->truncate_metrics(checkpoint.progress.epoch);
     log << "resuming " << folder->path().string() << " after epoch " << checkpoint.progress.epoch
         << " (step " << checkpoint.progress.step << ")\n";
@@ -140,6 +182,7 @@ TrainingProgress open_run(const TrainOptions& options, Run& run, const RunFolder
   static_assert(std::is_trivially_copyable_v<TrainingProgress>);
   parallel.world().broadcast(&progress, sizeof progress, 0);
   parallel.broadcast_from_root(run.optimizer.get());
+  broadcast_average(parallel, run.average.get());
   parallel.separate_random_streams();
   return progress;
 }
@@ -158,7 +201,9 @@ void log_header(std::ostream& log, const ExperimentConfig& config, const std::st
       << "model: " << run.model->parameter_count() << " parameters, "
       << run.model->forward_flops(batch_shape(1, s)) << " forward FLOPs per sample\n"
       << "loss: " << run.loss->name() << "; optimizer: " << run.optimizer->name()
-      << "; schedule: " << run.schedule->name() << "; backend: " << config.backend
+      << "; schedule: " << run.schedule->name()
+      << (run.average ? "; weight average: " + run.average->name() : "")
+      << "; backend: " << config.backend
       << (config.precision == "f32"
               ? ""
               : ", precision " + config.precision + " on " + onednn::cpu_isa())
@@ -211,6 +256,7 @@ double train_step(const ExperimentConfig& config, Run& run, DataParallel<float>&
   if (config.clip_max_norm > 0) clip_grad_norm(run.parameters, config.clip_max_norm);
   if (config.clip_max_value > 0) clip_grad_value(run.parameters, config.clip_max_value);
   run.optimizer->step();
+  if (run.average) run.average->update();
   return loss;
 }
 
@@ -227,19 +273,45 @@ nlohmann::json epoch_line(std::size_t epoch, const TrainingProgress& progress, c
           {"peak_memory_bytes", peak_memory_bytes()}};
 }
 
-void add_validation(nlohmann::json& line, const ClassificationMetrics& validation) {
-  line["val_loss"] = validation.loss();
-  line["val_accuracy"] = validation.accuracy();
-  line["val_balanced_accuracy"] = validation.balanced_accuracy();
-  line["val_macro_f1"] = validation.macro_f1();
+// prefix: "" for the trained weights, "ema_" for the weight average.
+void add_validation(nlohmann::json& line, const ClassificationMetrics& validation,
+                    const std::string& prefix = "") {
+  line[prefix + "val_loss"] = validation.loss();
+  line[prefix + "val_accuracy"] = validation.accuracy();
+  line[prefix + "val_balanced_accuracy"] = validation.balanced_accuracy();
+  line[prefix + "val_macro_f1"] = validation.macro_f1();
 }
 
 }  // namespace
 
 namespace {
 
+// The model's metrics on the validation split (if the run validated in this process: a resumed
+// run with no epoch left did not) and on the test split (if there is one), as final_metrics.json
+// holds them; logs the test line, naming the `weights`.
+nlohmann::json evaluate_splits(Run& run, TrainingData& data, TrainingData::Test* test_split,
+                               bool validated, Communicator& world, const std::string& weights,
+                               std::ostream& log) {
+  nlohmann::json result = nlohmann::json::object();
+  if (validated)
+    result["validation"] =
+        evaluate(*run.model, *run.loss, data.validation(), data.classes(), &world).to_json();
+  if (!test_split) return result;
+  const ClassificationMetrics test =
+      evaluate(*run.model, *run.loss, *test_split->loader, data.classes(), &world);
+  result["test"] = test.to_json();
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "test (%zu %s, %s): accuracy %.2f%%  balanced %.2f%%  macro-F1 %.4f\n",
+                test.count(), samples_name(data.sample_shape()), weights.c_str(),
+                100 * test.accuracy(), 100 * test.balanced_accuracy(), test.macro_f1());
+  log << text;
+  return result;
+}
+
 // The final metrics: of the best checkpoint's weights, on validation and, if the data set has
-// one, on the test split.
+// one, on the test split; of its weight average where the run keeps one (the trained weights'
+// then under "trained_weights").
 nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data, Run& run,
                              const RunFolder* folder, DataParallel<float>& parallel,
                              const TrainingProgress& progress, bool validated, double seconds,
@@ -257,30 +329,33 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
     log << "data-parallel: " << parallel.world().size() << " processes; gradient allreduce "
         << per_step * 1e3 << " ms per step\n";
   }
-  if (folder && fs::exists(folder->best_checkpoint()))
-    restore_model(read_checkpoint(folder->best_checkpoint()), *run.model);
+  if (folder && fs::exists(folder->best_checkpoint())) {
+    const Checkpoint best = read_checkpoint(folder->best_checkpoint());
+    restore_model(best, *run.model);
+    if (run.average && has_weight_average(best)) restore_weight_average(best, *run.average);
+  }
   parallel.broadcast_from_root(nullptr);  // rank 0 holds the best checkpoint
-  const std::size_t classes = data.classes();
-  Communicator* world = &parallel.world();
-  if (validated)  // in this process: a resumed run with no epoch left reports none
-    metrics["validation"] =
-        evaluate(*run.model, *run.loss, data.validation(), classes, world).to_json();
+  broadcast_average(parallel, run.average.get());
+  std::unique_ptr<TrainingData::Test> test_split;
   try {
-    const auto test_split = data.load_test();
-    const ClassificationMetrics test =
-        evaluate(*run.model, *run.loss, *test_split->loader, classes, world);
-    metrics["test"] = test.to_json();
-    char text[160];
-    std::snprintf(text, sizeof text,
-                  "test (%zu %s, weights of epoch %zu): accuracy %.2f%%  balanced %.2f%%  "
-                  "macro-F1 %.4f\n",
-                  test.count(), samples_name(data.sample_shape()),
-                  progress.best_epoch ? progress.best_epoch : progress.epoch, 100 * test.accuracy(),
-                  100 * test.balanced_accuracy(), test.macro_f1());
-    log << text;
+    test_split = data.load_test();
   } catch (const DataError& error) {
     log << "no test split evaluated: " << error.what() << "\n";
   }
+  const std::string epoch =
+      std::to_string(progress.best_epoch ? progress.best_epoch : progress.epoch);
+  // The trained weights; then, where the run keeps one, the weight average it delivers.
+  const nlohmann::json trained = evaluate_splits(
+      run, data, test_split.get(), validated, parallel.world(), "weights of epoch " + epoch, log);
+  if (!run.average) {
+    metrics.update(trained);
+    return metrics;
+  }
+  metrics["trained_weights"] = trained;
+  const AverageInModel average_in_model(*run.average);
+  metrics.update(evaluate_splits(run, data, test_split.get(), validated, parallel.world(),
+                                 "weight average of epoch " + epoch, log));
+  metrics["weights"] = "ema";
   return metrics;
 }
 
@@ -338,7 +413,7 @@ class TrainingRun {
                                                  : RunFolder::open(options.resume_dir));
     run_path_ = broadcast_string(world_, folder_ ? folder_->path().string() : "", 0);
     last_checkpoint_ = broadcast_string(world_, folder_ ? folder_->last_checkpoint() : "", 0);
-    progress_ = open_run(options, run_, folder(), parallel_, out_);
+    progress_ = open_run(config, options, run_, folder(), parallel_, out_);
     if (folder_) folder_->write_config(resolved_);
     // The rate that runs, the config's (overrides included; a checkpoint's was the old run's).
     set_scheduled_rate(config, run_);
@@ -372,6 +447,7 @@ class TrainingRun {
     stop_if_diverged(divergence_.check_partial(progress_.step, progress_), epoch);
     reduce(train_metrics, world_);
     parallel_.synchronize_buffers("after epoch " + std::to_string(epoch));
+    broadcast_average(parallel_, run_.average.get());
     nlohmann::json line =
         epoch_line(epoch, progress_, run_, train_metrics, seen, reporter_->seconds());
     bool improved = data_.validation_count() == 0;  // then every epoch is the best one
@@ -379,7 +455,15 @@ class TrainingRun {
       const ClassificationMetrics validation =
           evaluate(*run_.model, *run_.loss, data_.validation(), data_.classes(), &world_);
       add_validation(line, validation);
-      improved = early_stopping_.update(validation, epoch, progress_);
+      // A run that keeps a weight average delivers it: the average is what the best epoch and
+      // early stopping judge.
+      std::optional<ClassificationMetrics> averaged;
+      if (run_.average) {
+        const AverageInModel average_in_model(*run_.average);
+        averaged = evaluate(*run_.model, *run_.loss, data_.validation(), data_.classes(), &world_);
+        add_validation(line, *averaged, "ema_");
+      }
+      improved = early_stopping_.update(averaged ? *averaged : validation, epoch, progress_);
       validated_ = true;
     }
     progress_.epoch = epoch;
@@ -438,10 +522,10 @@ class TrainingRun {
   void save(const nlohmann::json& line, bool improved) {
     folder_->append_metrics(line);
     save_checkpoint(folder_->last_checkpoint(), *run_.model, run_.optimizer.get(), progress_,
-                    resolved_, data_.sample_shape());
+                    resolved_, data_.sample_shape(), {}, run_.average.get());
     if (improved)
       save_checkpoint(folder_->best_checkpoint(), *run_.model, run_.optimizer.get(), progress_,
-                      resolved_, data_.sample_shape());
+                      resolved_, data_.sample_shape(), {}, run_.average.get());
   }
 
   const ExperimentConfig& config_;

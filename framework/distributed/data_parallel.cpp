@@ -115,6 +115,11 @@ void DataParallel<T>::broadcast_buffers() {
 }
 
 template <class T>
+void DataParallel<T>::broadcast(Tensor<T>& tensor) {
+  if (world_.size() > 1) broadcast_tensor(world_, tensor);
+}
+
+template <class T>
 void DataParallel<T>::separate_random_streams() {
   if (world_.rank() == 0) return;
   // From the stream's next draw and the rank: rank 0 keeps its stream, so a job of one and rank

@@ -36,6 +36,8 @@ class DataParallel {
   // Only the buffers (BatchNorm's running statistics, which each rank updates from its own
   // slices): rank 0's everywhere.
   void broadcast_buffers();
+  // Any other state every rank holds and rank 0's must win (a weight average of the buffers).
+  void broadcast(Tensor<T>& tensor);
   // Gives ranks other than 0 random streams of their own (Dropout's masks), derived from rank
   // 0's and the rank: otherwise every rank would drop the same units of its slice's samples.
   void separate_random_streams();

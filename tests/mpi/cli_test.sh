@@ -15,11 +15,12 @@ EXPECT_TIMEOUT=120  # a hung rank must not hang CI
 "$make_data" "$work/data" 600 100
 config="$source/tests/cli/tiny.json"
 data=(--set "data.folder=\"$work/data\"")
+ema=(--set ema.decay=0.9)  # a weight average: every rank keeps rank 0's
 
 # A run on two ranks: rank 0 alone writes the folder and the log; the test metrics cover the
 # whole test split (100 images), not one rank's half.
 expect 0 "data-parallel: 2 processes, batch 32 split 16-16" -- \
-  "$mpi" "$gradlab" train "$config" "${data[@]}" --set "output=\"$work/two\""
+  "$mpi" "$gradlab" train "$config" "${data[@]}" "${ema[@]}" --set "output=\"$work/two\""
 expect 0 '"processes": 2' -- cat "$work/two/final_metrics.json"
 expect 0 "^100$" -- python3 -c "import json, sys; m = json.load(open(sys.argv[1]));
 print(sum(map(sum, m['test']['confusion'])))" "$work/two/final_metrics.json"
@@ -35,13 +36,13 @@ expect 0 "^2$" -- bash -c "ls '$work/cache' | wc -l"  # one cache each for train
 
 # The same recipe on one process learns the same: the global batch is the config's, so the two
 # runs take the same steps on the same batches (float32 sums in another order apart).
-expect 0 "test \(100 images" -- "$gradlab" train "$config" "${data[@]}" --set "output=\"$work/one\""
+expect 0 "test \(100 images" -- "$gradlab" train "$config" "${data[@]}" "${ema[@]}" --set "output=\"$work/one\""
 same_losses() {
   python3 - "$work/one/metrics.jsonl" "$work/two/metrics.jsonl" <<'PY'
 import json, sys
 one, two = ([json.loads(line) for line in open(path)] for path in sys.argv[1:3])
 for a, b in zip(one, two):
-    for key in ("train_loss", "val_loss"):
+    for key in ("train_loss", "val_loss", "ema_val_loss"):
         if abs(a[key] - b[key]) > 1e-3 * max(1.0, abs(a[key])):
             sys.exit(f"epoch {a['epoch']} {key}: one process {a[key]}, two {b[key]}")
 PY

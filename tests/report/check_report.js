@@ -41,6 +41,7 @@ const { chromium } = require(path.resolve(modules, "playwright-core"));
         epoch_rows: count("#epochs tbody tr"),
         charts: count(".uplot canvas"),
         chart_titles: [...document.querySelectorAll(".uplot .u-title")].map((n) => n.textContent),
+        accuracy_series: [...document.querySelectorAll("#accuracy-chart .u-legend .u-label")].map((n) => n.textContent),
         confusion_rows: count("#confusion tbody tr"),
         confusion_columns: count("#confusion thead th.predicted"),
         class_names: [...document.querySelectorAll("#confusion tbody th")].map((n) => n.textContent),

@@ -26,12 +26,13 @@ modules="$source/.cache/playwright/node_modules"
 config="$source/tests/cli/tiny.json"
 run="$work/run"
 # Three epochs on 24 training images (so that the model still makes mistakes on the test split),
-# the loss logged every 5 steps, and class names from the config.
+# the loss logged every 5 steps, class names from the config, and a weight average (whose
+# validation curve the page shows beside the trained weights').
 names='["zero","one","two","three","four","five","six","seven","eight","nine"]'
 expect 0 "report: .*report.html; PNG copies report-curves.png, report-confusion.png" -- \
   "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$run\"" \
   --set epochs=3 --set data.limit=30 --set batch_size=4 --set log_every_steps=5 \
-  --set "data.class_names=$names"
+  --set "data.class_names=$names" --set ema.decay=0.9
 
 # What the page must show, from the trainer's files: epochs, classes, mistakes on the test split.
 expected() {  # expected RUN_DIR CAP: "EPOCHS CLASSES MISTAKES SHOWN"
@@ -80,6 +81,8 @@ check "Chromium opens the page without an error" -- browse "$run/report.html"
 check "report.html shows $epochs epochs, $classes classes, $mistakes mistakes" -- \
   shows "$run/report.html" "$epochs" "$classes" "$mistakes" "$shown" zero
 expect 0 "finished: 3 of 3 epochs" -- cat "$run/report.html.json"
+expect 0 '"accuracy_series":\["epoch","train","validation","validation, weight average"\]' -- \
+  cat "$run/report.html.json"
 # The PNG copies are PNGs, and the gnuplot script beside them redraws them.
 for png in report-curves.png report-confusion.png; do
   expect 0 "^PNG [0-9]{3,4} x [0-9]{3,4}$" -- python3 -c "import struct, sys
@@ -124,7 +127,7 @@ check "Chromium opens the page without an error" -- browse "$work/starting/repor
 expect 0 "No checkpoint yet" -- cat "$work/starting/report.html.json"
 
 # gradlab eval --report: a checkpoint on a data set; the curves of its run come along.
-expect 0 "accuracy .*report: $work/eval.html" -- \
+expect 0 "best.safetensors \(its weight average\) on .*accuracy .*report: $work/eval.html" -- \
   bash -c "'$gradlab' eval '$run/checkpoints/best.safetensors' --report '$work/eval.html' | tr '\n' ' '"
 check "Chromium opens the page without an error" -- browse "$work/eval.html"
 check "eval's report shows the run's epochs and the same evaluation" -- \
@@ -155,6 +158,7 @@ expect 0 "report: " -- "$gradlab" train "$work/table.json" --set "data.file=\"$w
 read -r epochs classes mistakes shown < <(expected "$work/table_run" 100)
 check "the table run makes mistakes to show ($mistakes)" -- test "$mistakes" -gt 0
 check "Chromium opens the table run's page without an error" -- browse "$work/table_run/report.html"
+expect 0 '"accuracy_series":\["epoch","train","validation"\]' -- cat "$work/table_run/report.html.json"
 expect 0 "^$shown rows, 0 images$" -- python3 -c "import json, sys; p = json.load(open(sys.argv[1]))
 print(f\"{p['rows_shown']} rows, {p['images_decoded']} images\")" "$work/table_run/report.html.json"
 

@@ -60,6 +60,25 @@ TEST_CASE("precision is f32 or bf16, and bf16 runs on the onednn backend", "[con
         "precision: unknown value \"fp16\"; did you mean \"bf16\"? (allowed: f32, bf16)");
 }
 
+TEST_CASE("ema keeps a weight average with a decay in (0, 1) and a warmup >= 1", "[config][ema]") {
+  CHECK_FALSE(parse_experiment(minimal(), "plain").ema.enabled);
+  CHECK_FALSE(parse_experiment(minimal(), "plain").resolved.contains("ema"));
+  nlohmann::json config = minimal();
+  config["ema"] = nlohmann::json::object();
+  const ExperimentConfig defaults = parse_experiment(config, "ema");
+  CHECK(defaults.ema.enabled);
+  CHECK(defaults.ema.decay == 0.999);
+  CHECK(defaults.ema.warmup == 10);
+  CHECK(defaults.resolved["ema"] == nlohmann::json{{"decay", 0.999}, {"warmup", 10.0}});
+  config["ema"] = {{"decay", 1.0}};
+  CHECK(error_of(config) == "ema.decay: must be in (0, 1), got 1.0");
+  config["ema"] = {{"decay", 0.99}, {"warmup", 0.5}};
+  CHECK(error_of(config) == "ema.warmup: must be in [1, inf), got 0.5");
+  config["ema"] = {{"decai", 0.99}};
+  CHECK(error_of(config) ==
+        "ema.decai: unknown key; did you mean \"decay\"? (valid keys: decay, warmup)");
+}
+
 TEST_CASE("Config errors name the key path and suggest the nearest name", "[config][errors]") {
   auto with = [](const std::string& path, const nlohmann::json& value) {
     nlohmann::json config = minimal();
@@ -68,11 +87,11 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
   };
   CHECK(error_of(with("/epochs", 0)) == "epochs: must be an integer in [1, 100000], got 0");
   CHECK(error_of(with("/epochs", "3")) == "epochs: expected an integer in [1, 100000], got \"3\"");
-  CHECK(
-      error_of(with("/epoch", 3)) ==
-      "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
-      "data, divergence, early_stopping, epochs, gradient_clipping, log_every_steps, loss, model, "
-      "optimizer, output, precision, schedule, seed)");
+  CHECK(error_of(with("/epoch", 3)) ==
+        "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
+        "data, divergence, early_stopping, ema, epochs, gradient_clipping, log_every_steps, loss, "
+        "model, "
+        "optimizer, output, precision, schedule, seed)");
   CHECK(error_of(with("/data/dataset", "mnsit")) ==
         "data.dataset: unknown value \"mnsit\"; did you mean \"mnist\"? (allowed: mnist, "
         "fashion_mnist, idx, image_folder, csv)");

@@ -240,13 +240,19 @@ TEST_CASE("The figures' gnuplot script holds the data and quotes names", "[repor
       {"steps_per_epoch", 10},
       {"epochs",
        {{{"epoch", 1}, {"train_loss", 1.5}, {"train_accuracy", 0.5}},
-        {{"epoch", 2}, {"train_loss", 1.0}, {"train_accuracy", 0.75}, {"val_loss", 0.9}}}},
+        {{"epoch", 2},
+         {"train_loss", 1.0},
+         {"train_accuracy", 0.75},
+         {"val_loss", 0.9},
+         {"ema_val_accuracy", 0.8}}}},
       {"steps", nlohmann::json::array()},
       {"schedule", nlohmann::json::array()},
       {"evaluation", {{"source", "test"}, {"metrics", {{"confusion", {{3, 1}, {0, 0}}}}}}}};
   const std::string script = report_figures_script(data, "report");
-  // Missing validation values are NaN (left out by gnuplot); accuracies in percent.
-  CHECK(script.find("\n1 1.5 NaN 50 NaN\n2 1 0.9 75 NaN\n") != std::string::npos);
+  // Missing validation values are NaN (left out by gnuplot); accuracies in percent; the weight
+  // average's validation (ema_) in columns 6 and 7, plotted as a curve of its own.
+  CHECK(script.find("\n1 1.5 NaN 50 NaN NaN NaN\n2 1 0.9 75 NaN NaN 80\n") != std::string::npos);
+  CHECK(script.find("using 1:7 with linespoints") != std::string::npos);
   CHECK(script.find("\n0.75 0.25\n0 0\n") != std::string::npos);  // rows as shares; 0 for none
   CHECK(script.find("'it''s' 0, 'b' 1") != std::string::npos);
   CHECK(script.find("layout 1,2") != std::string::npos);  // no schedule: two panels

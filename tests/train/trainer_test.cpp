@@ -9,6 +9,7 @@
 #include "tests/support.h"
 #include "tests/synthetic_data.h"
 #include "train/checkpoint.h"
+#include "train/evaluation.h"
 
 using namespace gradlab;
 namespace fs = std::filesystem;
@@ -16,8 +17,9 @@ namespace fs = std::filesystem;
 namespace {
 // stateful: a BatchNorm1d after the first Linear, and training images augmented (shifts of up
 // to 2 pixels): state that a resumed run must restore or redraw exactly.
+// ema: keep a weight average (config "ema").
 ExperimentConfig small_experiment(const std::string& data, const std::string& output,
-                                  std::size_t epochs, bool stateful = false) {
+                                  std::size_t epochs, bool stateful = false, bool ema = false) {
   nlohmann::json config = nlohmann::json::parse(R"({
     "seed": 7,
     "data": {"dataset": "idx", "validation_split": 0.2},
@@ -35,6 +37,7 @@ ExperimentConfig small_experiment(const std::string& data, const std::string& ou
                                      nlohmann::json{{"type", "batchnorm1d"}});
     config["data"]["augment"] = {{"translate", 2}};
   }
+  if (ema) config["ema"] = {{"decay", 0.9}, {"warmup", 5}};
   return parse_experiment(config, "small");
 }
 std::string temp_run(const std::string& name) {
@@ -103,6 +106,98 @@ TEST_CASE("Resuming a run gives bit-identical weights to a run never stopped", "
   std::size_t lines = 0;
   for (std::string line; std::getline(metrics, line);) ++lines;
   CHECK(lines == 3);
+}
+
+namespace {
+const Tensor<float>& tensor_named(const Checkpoint& checkpoint, const std::string& name) {
+  for (const auto& [tensor_name, tensor] : checkpoint.file.tensors)
+    if (tensor_name == name) return tensor;
+  FAIL("no tensor " << name << " in " << checkpoint.path);
+  throw std::logic_error("unreachable");
+}
+}  // namespace
+
+TEST_CASE("A run that keeps a weight average validates it, delivers it and resumes bit-exactly",
+          "[trainer][ema]") {
+  const std::string data = testing::make_synthetic_dataset("ema", 400, 60);
+  const std::string straight = temp_run("ema_straight"), stopped = temp_run("ema_stopped");
+  auto experiment = [&](const std::string& output) {
+    return small_experiment(data, output, 3, /*stateful=*/true, /*ema=*/true);
+  };
+  std::ostringstream log;
+  const TrainResult result = train_experiment(experiment(straight), {}, log);
+  INFO(log.str());
+
+  // Each epoch validates the trained weights and the average.
+  std::ifstream metrics(fs::path(straight) / "metrics.jsonl");
+  for (std::string line; std::getline(metrics, line);) {
+    const nlohmann::json epoch = nlohmann::json::parse(line);
+    CHECK(epoch.contains("val_accuracy"));
+    CHECK(epoch.contains("ema_val_accuracy"));
+    CHECK(epoch["ema_val_loss"] != epoch["val_loss"]);
+  }
+  // The final metrics are the average's, the trained weights' beside them.
+  const nlohmann::json& final_metrics = result.final_metrics;
+  CHECK(final_metrics["weights"] == "ema");
+  REQUIRE(final_metrics.contains("trained_weights"));
+  CHECK(final_metrics["trained_weights"]["test"]["count"] == 60);
+  CHECK(final_metrics["test"]["loss"] != final_metrics["trained_weights"]["test"]["loss"]);
+  CHECK(log.str().find("weight average of epoch") != std::string::npos);
+
+  // The checkpoint holds an average of every weight and buffer, and eval loads the average.
+  const Checkpoint best = read_checkpoint(straight + "/checkpoints/best.safetensors");
+  REQUIRE(has_weight_average(best));
+  LoadedModel loaded = load_trained_model(straight + "/checkpoints/best.safetensors", "");
+  for (const NamedParameter<float>& named : loaded.model->named_parameters()) {
+    INFO(named.name);
+    CHECK_THAT(named.parameter->value,
+               testing::TensorEquals<float>(tensor_named(best, "ema." + named.name)));
+    const Tensor<float>& trained = tensor_named(best, "model." + named.name);
+    CHECK_FALSE(std::equal(trained.begin(), trained.end(), named.parameter->value.begin()));
+  }
+  for (const NamedBuffer<float>& named : loaded.model->named_buffers())
+    CHECK_THAT(*named.tensor,
+               testing::TensorEquals<float>(tensor_named(best, "ema." + named.name)));
+
+  // Stopped after epoch 1 and resumed: every tensor, the averages included, as never stopped.
+  TrainOptions interrupted;
+  interrupted.stop_after_epoch = 1;
+  train_experiment(experiment(stopped), interrupted, log);
+  TrainOptions resume;
+  resume.resume_dir = stopped;
+  train_experiment(experiment(stopped), resume, log);
+  const Checkpoint a = read_checkpoint(straight + "/checkpoints/last.safetensors");
+  const Checkpoint b = read_checkpoint(stopped + "/checkpoints/last.safetensors");
+  REQUIRE(a.file.tensors.size() == b.file.tensors.size());
+  std::size_t averages = 0;
+  for (std::size_t i = 0; i < a.file.tensors.size(); ++i) {
+    INFO(a.file.tensors[i].first);
+    CHECK(a.file.tensors[i].first == b.file.tensors[i].first);
+    averages += a.file.tensors[i].first.rfind("ema.", 0) == 0;
+    CHECK_THAT(b.file.tensors[i].second, testing::TensorEquals<float>(a.file.tensors[i].second));
+  }
+  CHECK(averages == loaded.model->named_parameters().size() + loaded.model->named_buffers().size());
+  CHECK(b.file.metadata.at("ema_updates") == a.file.metadata.at("ema_updates"));
+  CHECK(a.file.metadata.at("ema_updates") == std::to_string(a.progress.step));
+}
+
+TEST_CASE("Resuming with ema a run that kept no average starts the average there",
+          "[trainer][ema]") {
+  const std::string data = testing::make_synthetic_dataset("ema_late", 400, 60);
+  const std::string run = temp_run("ema_late");
+  std::ostringstream log;
+  TrainOptions interrupted;
+  interrupted.stop_after_epoch = 1;
+  train_experiment(small_experiment(data, run, 2), interrupted, log);
+  TrainOptions resume;
+  resume.resume_dir = run;
+  const TrainResult result =
+      train_experiment(small_experiment(data, run, 2, false, /*ema=*/true), resume, log);
+  CHECK(log.str().find("the checkpoint has no weight average") != std::string::npos);
+  const Checkpoint last = read_checkpoint(run + "/checkpoints/last.safetensors");
+  // One epoch of updates: the steps since the resume.
+  CHECK(std::stoul(last.file.metadata.at("ema_updates")) * 2 == last.progress.step);
+  CHECK(result.final_metrics["weights"] == "ema");
 }
 
 TEST_CASE("A diverging run stops with a message naming the step", "[trainer][errors]") {

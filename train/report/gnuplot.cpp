@@ -41,11 +41,24 @@ std::string curves(const nlohmann::json& data, const std::string& stem) {
   const nlohmann::json& schedule = data["schedule"];
   if (epochs.empty()) return "";
   std::ostringstream gp;
-  gp << "$epochs << EOD\n# epoch train_loss val_loss train_accuracy% val_accuracy%\n";
-  for (const nlohmann::json& e : epochs)
+  gp << "$epochs << EOD\n# epoch train_loss val_loss train_accuracy% val_accuracy% "
+        "ema_val_loss ema_val_accuracy%\n";
+  bool averaged = false;  // a run that keeps a weight average validates it too (config "ema")
+  for (const nlohmann::json& e : epochs) {
     gp << value(e, "epoch") << ' ' << value(e, "train_loss") << ' ' << value(e, "val_loss") << ' '
-       << value(e, "train_accuracy", 100) << ' ' << value(e, "val_accuracy", 100) << '\n';
+       << value(e, "train_accuracy", 100) << ' ' << value(e, "val_accuracy", 100) << ' '
+       << value(e, "ema_val_loss") << ' ' << value(e, "ema_val_accuracy", 100) << '\n';
+    averaged = averaged || e.contains("ema_val_accuracy");
+  }
   gp << "EOD\n";
+  const std::string average_loss =
+      averaged ? ", $epochs using 1:6 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#9467bd' title "
+                 "'validation, weight average'"
+               : "";
+  const std::string average_accuracy =
+      averaged ? ", $epochs using 1:7 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#9467bd' title "
+                 "'validation, weight average'"
+               : "";
   const double per_epoch = std::max(1.0, data.value("steps_per_epoch", 1.0));
   if (!steps.empty()) {
     gp << "$steps << EOD\n# epoch (fraction) train_loss lr\n";
@@ -69,11 +82,13 @@ std::string curves(const nlohmann::json& data, const std::string& stem) {
     gp << "$steps using 1:2 with lines lc rgb '#a6c8e6' title 'train (logged steps)', ";
   gp << "$epochs using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#1f77b4' title 'train', "
         "$epochs using 1:3 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#d62728' title "
-        "'validation'\n";
+        "'validation'"
+     << average_loss << "\n";
   gp << "set title 'Accuracy'\nset format y '%g%%'\nset key bottom right\n"
         "plot $epochs using 1:4 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#1f77b4' title "
         "'train', $epochs using 1:5 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#d62728' title "
-        "'validation'\nset format y '%g'\nset key top right\n";
+        "'validation'"
+     << average_accuracy << "\nset format y '%g'\nset key top right\n";
   if (panels == 3)
     gp << "set title 'Learning rate'\nset format y '%.1e'\n"
           "plot $schedule using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'schedule'\n"

@@ -66,7 +66,7 @@
     const charts = element("div", { class: "charts" });
     curves.append(charts);
     const width = Math.max(320, Math.min(560, (main.clientWidth - 40) / 2));
-    const colours = { train: "#1f77b4", validation: "#d62728", step: "rgba(31,119,180,0.35)", lr: "#2ca02c" };
+    const colours = { train: "#1f77b4", validation: "#d62728", average: "#9467bd", step: "rgba(31,119,180,0.35)", lr: "#2ca02c" };
     // Series on different x values (per epoch, per logged step) share one x axis in epochs.
     function chart(id, title, yLabel, series, format) {
       const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
@@ -94,11 +94,16 @@
     if (data.steps.length) lossSeries.push({ label: "train (per logged step)", colour: colours.step, width: 1, points: stepPoints("train_loss") });
     lossSeries.push({ label: "train", colour: colours.train, points: epochPoints("train_loss") });
     lossSeries.push({ label: "validation", colour: colours.validation, points: epochPoints("val_loss") });
+    // A run that keeps a weight average (config "ema") validates it too.
+    const averaged = epochs.some((e) => e.ema_val_accuracy != null);
+    if (averaged) lossSeries.push({ label: "validation, weight average", colour: colours.average, points: epochPoints("ema_val_loss") });
     chart("loss-chart", "Loss", "loss", lossSeries, (v) => v.toPrecision(3));
-    chart("accuracy-chart", "Accuracy", "accuracy", [
+    const accuracySeries = [
       { label: "train", colour: colours.train, points: epochPoints("train_accuracy") },
       { label: "validation", colour: colours.validation, points: epochPoints("val_accuracy") },
-    ], (v) => (100 * v).toFixed(1) + "%");
+    ];
+    if (averaged) accuracySeries.push({ label: "validation, weight average", colour: colours.average, points: epochPoints("ema_val_accuracy") });
+    chart("accuracy-chart", "Accuracy", "accuracy", accuracySeries, (v) => (100 * v).toFixed(1) + "%");
     const lrSeries = [{ label: "schedule", colour: colours.lr, points: data.schedule }];
     if (data.steps.length) lrSeries.push({ label: "logged steps", colour: colours.train, width: 1, points: stepPoints("lr") });
     chart("lr-chart", "Learning rate", "learning rate", lrSeries, (v) => v.toExponential(1));
@@ -192,7 +197,9 @@
   const columns = [
     ["epoch", (e) => e.epoch], ["train loss", (e) => fixed(e.train_loss)],
     ["train acc", (e) => percent(e.train_accuracy)], ["val loss", (e) => fixed(e.val_loss)],
-    ["val acc", (e) => percent(e.val_accuracy)], ["lr", (e) => Number(e.lr).toExponential(2)],
+    ["val acc", (e) => percent(e.val_accuracy)],
+    ...(epochs.some((e) => e.ema_val_accuracy != null) ? [["val acc, average", (e) => percent(e.ema_val_accuracy)]] : []),
+    ["lr", (e) => Number(e.lr).toExponential(2)],
     ["seconds", (e) => fixed(e.seconds, 1)], ["images/s", (e) => Math.round(e.images_per_second)],
     ["peak memory", (e) => (e.peak_memory_bytes ? (e.peak_memory_bytes / 2 ** 20).toFixed(0) + " MiB" : "–")],
   ];
