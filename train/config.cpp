@@ -417,6 +417,12 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   experiment.optimizer_spec = parse_optimizer(ConfigObject(experiment.optimizer, "optimizer"));
   experiment.schedule_spec =
       parse_schedule(ConfigObject(experiment.schedule, "schedule"), experiment.optimizer_spec.lr);
+  const ScheduleSpec& schedule = experiment.schedule_spec;
+  if (schedule.type == "one_cycle" && schedule.cycle_momentum &&
+      experiment.optimizer_spec.type == "sgd" && experiment.optimizer_spec.momentum == 0.0)
+    throw ConfigError(
+        "schedule.cycle_momentum: the sgd optimizer has no momentum to cycle; give "
+        "optimizer.momentum (> 0) or set cycle_momentum to false");
   if (experiment.schedule_spec.warmup_epochs > 0 &&
       experiment.schedule_spec.warmup_epochs >= static_cast<double>(experiment.epochs))
     throw ConfigError("schedule.warmup_epochs: the warm-up is as long as the whole run");

@@ -117,10 +117,13 @@ Run make_run(const ExperimentConfig& config, const TrainingData& data) {
 }
 
 // The learning rate of the optimizer's next step, lr · schedule(step), set on it and returned: the
-// one place a run's rate is computed.
+// one place a run's rate is computed. Also the momentum, where the schedule sets it (one_cycle).
 double set_scheduled_rate(const ExperimentConfig& config, Run& run) {
-  const double lr = config.optimizer_spec.lr * run.schedule->factor(run.optimizer->steps());
+  const std::size_t step = run.optimizer->steps();
+  const double lr = config.optimizer_spec.lr * run.schedule->factor(step);
   run.optimizer->set_learning_rate(lr);
+  if (const std::optional<double> momentum = run.schedule->momentum(step))
+    run.optimizer->set_momentum(*momentum);
   return lr;
 }
 

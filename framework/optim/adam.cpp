@@ -67,6 +67,12 @@ void Adam<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
       });
 }
 
+template <class T>
+void Adam<T>::set_momentum(double momentum) {
+  check_hyperparameter(momentum >= 0.0 && momentum < 1.0, "Adam", "beta1", "[0, 1)", momentum);
+  beta1_ = momentum;
+}
+
 template class Adam<float>;
 template class Adam<double>;
 

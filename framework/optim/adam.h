@@ -20,6 +20,7 @@ class Adam : public Optimizer<T> {
        WeightDecay decay = WeightDecay::l2);
 
   std::string name() const override;
+  void set_momentum(double momentum) override;
 
  protected:
   void update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) override;

@@ -30,6 +30,13 @@ void EmaMomentum<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buf
   }
 }
 
+template <class T>
+void EmaMomentum<T>::set_momentum(double momentum) {
+  check_hyperparameter(momentum >= 0.0 && momentum < 1.0, "EmaMomentum", "beta", "[0, 1)",
+                       momentum);
+  beta_ = momentum;
+}
+
 template class EmaMomentum<float>;
 template class EmaMomentum<double>;
 

@@ -14,6 +14,7 @@ class EmaMomentum : public Optimizer<T> {
   EmaMomentum(std::vector<NamedParameter<T>> parameters, double learning_rate, double beta = 0.9);
 
   std::string name() const override;
+  void set_momentum(double momentum) override;
 
  protected:
   void update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) override;

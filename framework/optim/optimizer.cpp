@@ -32,6 +32,11 @@ Optimizer<T>::Optimizer(std::vector<NamedParameter<T>> parameters, double learni
 }
 
 template <class T>
+void Optimizer<T>::set_momentum(double /*momentum*/) {
+  throw std::logic_error(name() + " has no momentum for a schedule to set");
+}
+
+template <class T>
 void Optimizer<T>::set_learning_rate(double learning_rate) {
   check_hyperparameter(learning_rate >= 0.0 && std::isfinite(learning_rate), "optimizer", "lr",
                        "[0, inf)", learning_rate);

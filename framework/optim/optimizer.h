@@ -37,7 +37,10 @@ class Optimizer {
 
   double learning_rate() const { return learning_rate_; }
   void set_learning_rate(double learning_rate);  // for schedules
-  std::size_t steps() const { return steps_; }   // t, the number of steps taken
+  // The momentum coefficient a schedule may cycle (SGD's momentum, Adam's β₁, EmaMomentum's β),
+  // in [0, 1). Throws std::logic_error for an optimizer without one (SGD made without momentum).
+  virtual void set_momentum(double momentum);
+  std::size_t steps() const { return steps_; }  // t, the number of steps taken
 
   OptimizerState<T> state() const;
   // Throws std::invalid_argument naming the buffer if the state does not fit these parameters.

@@ -59,11 +59,32 @@ std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerSpec& o,
                               "\" (valid: " + valid + ")");
 }
 
+const std::vector<std::string>& schedule_types() {
+  static const std::vector<std::string> types{"constant", "step", "cosine", "one_cycle"};
+  return types;
+}
+
 ScheduleSpec parse_schedule(ConfigObject spec, double base_lr) {
   ScheduleSpec s;
   s.path = spec.path();
-  s.type = spec.string("type", std::nullopt, {"constant", "step", "cosine"});
-  s.warmup_epochs = spec.number("warmup_epochs", 0.0, at_least(0));
+  s.type = spec.string("type", std::nullopt, schedule_types());
+  if (s.type == "one_cycle") {
+    if (spec.has("warmup_epochs"))
+      throw ConfigError(spec.key_path("warmup_epochs") +
+                        ": one_cycle warms up by itself, over pct_start of the run");
+    const Range open_unit{0.0, 1.0, false, false};
+    s.pct_start = spec.number("pct_start", 0.3, open_unit);
+    s.div_factor = spec.number("div_factor", 25.0, at_least(1));
+    s.final_div_factor = spec.number("final_div_factor", 1e4, at_least(1));
+    s.cycle_momentum = spec.boolean("cycle_momentum", true);
+    s.base_momentum = spec.number("base_momentum", 0.85, {0.0, 1.0, true, false});
+    s.max_momentum = spec.number("max_momentum", 0.95, {0.0, 1.0, true, false});
+    if (s.base_momentum > s.max_momentum)
+      throw ConfigError(spec.key_path("base_momentum") + ": must be <= max_momentum (" +
+                        std::to_string(s.max_momentum) + ")");
+  } else {
+    s.warmup_epochs = spec.number("warmup_epochs", 0.0, at_least(0));
+  }
   if (s.type == "step") {
     s.step_epochs = spec.number("step_epochs", std::nullopt, greater_than(0));
     s.gamma = spec.number("gamma", 0.1, {0.0, 1.0, false, true});
@@ -93,9 +114,17 @@ std::unique_ptr<Schedule> make_schedule(const ScheduleSpec& s, double base_lr,
   } else if (s.type == "cosine") {
     schedule = std::make_unique<CosineAnnealing>(total_steps - warmup_steps,
                                                  base_lr > 0 ? s.min_lr / base_lr : 0.0);
+  } else if (s.type == "one_cycle") {
+    if (total_steps < 2) throw ConfigError(s.path + ": one_cycle needs a run of at least 2 steps");
+    schedule = std::make_unique<OneCycle>(
+        total_steps, s.pct_start, s.div_factor, s.final_div_factor,
+        s.cycle_momentum ? std::optional<OneCycle::Momentum>({s.base_momentum, s.max_momentum})
+                         : std::nullopt);
   } else {  // a spec built in code: no silent fallback
+    std::string valid;
+    for (const std::string& type : schedule_types()) valid += (valid.empty() ? "" : ", ") + type;
     throw std::invalid_argument("make_schedule: unknown schedule type \"" + s.type +
-                                "\" (valid: constant, step, cosine)");
+                                "\" (valid: " + valid + ")");
   }
   if (warmup_steps > 0)
     schedule = std::make_unique<LinearWarmup>(warmup_steps, std::move(schedule));

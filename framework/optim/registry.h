@@ -14,6 +14,9 @@
 //   "constant"      warmup_epochs (0)
 //   "step"          step_epochs, gamma (0.1), warmup_epochs (0)
 //   "cosine"        min_lr (0), warmup_epochs (0)      annealed over the whole run after warm-up
+//   "one_cycle"     pct_start (0.3), div_factor (25), final_div_factor (1e4), cycle_momentum
+//                   (true), base_momentum (0.85), max_momentum (0.95): PyTorch's OneCycleLR
+//                   over the whole run, peaking at the optimizer's lr (schedule.h)
 #pragma once
 
 #include <memory>
@@ -45,11 +48,16 @@ std::unique_ptr<Optimizer<T>> make_optimizer(ConfigObject spec,
   return make_optimizer<T>(parse_optimizer(std::move(spec)), std::move(parameters));
 }
 
+const std::vector<std::string>& schedule_types();
+
 // A config's schedule settings, read and checked once; base_lr is the optimizer's lr (min_lr
 // must not exceed it).
 struct ScheduleSpec {
   std::string type, path;  // path: the config key, for errors only the step counts can reveal
   double warmup_epochs = 0, step_epochs = 0, gamma = 0.1, min_lr = 0;
+  double pct_start = 0.3, div_factor = 25, final_div_factor = 1e4;  // one_cycle
+  bool cycle_momentum = true;
+  double base_momentum = 0.85, max_momentum = 0.95;
 };
 ScheduleSpec parse_schedule(ConfigObject spec, double base_lr);
 // Epoch-based settings become step counts through steps_per_epoch; total_steps is the run's

@@ -5,10 +5,19 @@
 //   cosine:         factor = f_min + (1 − f_min) · (1 + cos(π · min(t, T) / T)) / 2
 //                   (Loshchilov & Hutter 2017, without restarts; reaches f_min at t = T)
 //   linear warm-up: factor = (t + 1) / W for t < W, then the wrapped schedule at t − W
+//   one-cycle:      (Smith & Topin 2018, as PyTorch's OneCycleLR with its cosine annealing) up
+//                   from 1/div to 1 over the first pct·T steps, then down to 1/(div · final_div)
+//                   at step T − 1:
+//                     phase 1, t ≤ a = pct·T − 1:  factor = cos_anneal(1/div, 1, t / a)
+//                     phase 2:                     factor = cos_anneal(1, 1/(div·final_div),
+//                                                                      (t − a) / (T − 1 − a))
+//                   cos_anneal(from, to, p) = to + (from − to)(1 + cos(πp)) / 2. Momentum (SGD's
+//                   momentum, Adam's β₁) cycles the other way, max → base → max, when asked.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace gradlab {
@@ -17,6 +26,9 @@ class Schedule {
  public:
   virtual ~Schedule() = default;
   virtual double factor(std::size_t step) const = 0;
+  // The momentum for the step (SGD's momentum, Adam's β₁), where the schedule sets it; none for
+  // the schedules that leave the optimizer's own.
+  virtual std::optional<double> momentum(std::size_t /*step*/) const { return std::nullopt; }
   virtual std::string name() const = 0;
 };
 
@@ -47,6 +59,31 @@ class CosineAnnealing : public Schedule {
  private:
   std::size_t total_steps_;
   double min_factor_;
+};
+
+class OneCycle : public Schedule {
+ public:
+  struct Momentum {
+    double base = 0.85, max = 0.95;  // PyTorch's defaults
+  };
+  // total_steps = T ≥ 2; 0 < pct_start < 1; div_factor, final_div_factor ≥ 1; momentum: cycled
+  // between base and max when given.
+  OneCycle(std::size_t total_steps, double pct_start, double div_factor, double final_div_factor,
+           std::optional<Momentum> momentum);
+  double factor(std::size_t step) const override;
+  std::optional<double> momentum(std::size_t step) const override;
+  std::string name() const override;
+
+ private:
+  // Where step falls: the phase's start and end values' weight, cos_anneal's p.
+  struct Position {
+    bool rising;
+    double progress;
+  };
+  Position position(std::size_t step) const;
+  std::size_t total_steps_;
+  double pct_start_, div_factor_, final_div_factor_;
+  std::optional<Momentum> momentum_;
 };
 
 class LinearWarmup : public Schedule {

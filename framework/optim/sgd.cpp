@@ -32,6 +32,14 @@ std::string SGD<T>::name() const {
 }
 
 template <class T>
+void SGD<T>::set_momentum(double momentum) {
+  // Without momentum at construction there is no velocity buffer to carry it.
+  if (momentum_ == 0.0) Optimizer<T>::set_momentum(momentum);
+  check_hyperparameter(momentum > 0.0 && momentum < 1.0, "SGD", "momentum", "(0, 1)", momentum);
+  momentum_ = momentum;
+}
+
+template <class T>
 void SGD<T>::update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) {
   const T lr = static_cast<T>(this->learning_rate()), mu = static_cast<T>(momentum_),
           lambda = static_cast<T>(weight_decay_);

@@ -17,6 +17,7 @@ class SGD : public Optimizer<T> {
       bool nesterov = false, double weight_decay = 0.0);
 
   std::string name() const override;
+  void set_momentum(double momentum) override;
 
  protected:
   void update(Parameter<T>& parameter, std::vector<Tensor<T>>& buffers) override;

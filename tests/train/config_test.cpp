@@ -79,6 +79,19 @@ TEST_CASE("ema keeps a weight average with a decay in (0, 1) and a warmup >= 1",
         "ema.decai: unknown key; did you mean \"decay\"? (valid keys: decay, warmup)");
 }
 
+TEST_CASE("one_cycle's momentum cycling needs an optimizer with momentum", "[config][errors]") {
+  nlohmann::json config = minimal();  // sgd without momentum
+  config["schedule"] = {{"type", "one_cycle"}};
+  CHECK(error_of(config) ==
+        "schedule.cycle_momentum: the sgd optimizer has no momentum to cycle; give "
+        "optimizer.momentum (> 0) or set cycle_momentum to false");
+  config["schedule"]["cycle_momentum"] = false;
+  CHECK(error_of(config) == "no error");
+  config["optimizer"]["momentum"] = 0.9;
+  config["schedule"].erase("cycle_momentum");
+  CHECK(error_of(config) == "no error");
+}
+
 TEST_CASE("Config errors name the key path and suggest the nearest name", "[config][errors]") {
   auto with = [](const std::string& path, const nlohmann::json& value) {
     nlohmann::json config = minimal();

@@ -200,6 +200,22 @@ TEST_CASE("Resuming with ema a run that kept no average starts the average there
   CHECK(result.final_metrics["weights"] == "ema");
 }
 
+TEST_CASE("A one-cycle run sets the optimizer's momentum at every step", "[trainer][schedule]") {
+  const std::string data = testing::make_synthetic_dataset("one_cycle", 200, 50);
+  const std::string run = temp_run("one_cycle");
+  nlohmann::json config = small_experiment(data, run, 2).resolved;
+  config["optimizer"] = {{"type", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}};
+  config["schedule"] = {{"type", "one_cycle"}};
+  std::ostringstream log;
+  train_experiment(parse_experiment(config, "one_cycle"), {}, log);
+  INFO(log.str());
+  CHECK(log.str().find("schedule: one_cycle(T=") != std::string::npos);
+  // The last step ran at the cycle's end: max_momentum (0.95, not the config's 0.9) and
+  // lr / (div_factor · final_div_factor).
+  const Checkpoint last = read_checkpoint(run + "/checkpoints/last.safetensors");
+  CHECK(last.file.metadata.at("optimizer") == "SGD(lr=2e-07, momentum=0.95 heavy-ball)");
+}
+
 TEST_CASE("A diverging run stops with a message naming the step", "[trainer][errors]") {
   const std::string data = testing::make_synthetic_dataset("diverge", 200, 20);
   const std::string run = temp_run("diverge");

@@ -67,5 +67,5 @@ TEST_CASE("A schedule spec of an unknown type is refused, not made a cosine", "[
   spec.type = "cosin";
   CHECK_THROWS_WITH(make_schedule(spec, 0.1, 10, 100),
                     Catch::Contains("unknown schedule type \"cosin\" (valid: constant, step, "
-                                    "cosine)"));
+                                    "cosine, one_cycle)"));
 }
