@@ -3,12 +3,12 @@
 //   "schedule":  {"type": "cosine", "warmup_epochs": 1}
 // Adding an optimizer is one new file plus one entry here.
 //
-//   type            keys (defaults)                                         rule
-//   "sgd"           lr, momentum (0), nesterov (false), weight_decay (0)    PyTorch SGD (heavy
-//   ball) "ema_momentum"  lr, beta (0.9)                                          v ← βv + (1−β)g
-//   "adam"          lr (0.001), beta1 (0.9), beta2 (0.999), eps (1e-8),     Adam, L2 decay
+//   type            keys (defaults)                                       rule
+//   "sgd"           lr, momentum (0), nesterov (false), weight_decay (0)  PyTorch's SGD
+//   "ema_momentum"  lr, beta (0.9)                                        v ← βv + (1−β)g
+//   "adam"          lr (0.001), beta1 (0.9), beta2 (0.999), eps (1e-8),   Adam, L2 decay
 //                   weight_decay (0)
-//   "adamw"         as adam, weight_decay (0.01)                            decoupled decay
+//   "adamw"         as adam, weight_decay (0.01)                          decoupled decay
 //
 //   schedule type   keys (defaults)
 //   "constant"      warmup_epochs (0)
