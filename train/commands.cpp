@@ -9,6 +9,7 @@
 #include <functional>
 #include <iostream>
 #include <numeric>
+#include <sstream>
 
 #include "datasets/idx.h"
 #include "datasets/image_dataset.h"
@@ -113,8 +114,28 @@ int train_command(const std::string& config_path, std::vector<std::string> overr
   return 0;
 }
 
+namespace {
+// --tta: "" (the config's views), "none", or "mirror,shift_left".
+TestTimeAugmentation test_time_views(const std::string& option, const ExperimentConfig& config) {
+  std::vector<std::string> views = config.tta;
+  if (!option.empty()) {
+    views.clear();
+    std::stringstream list(option == "none" ? "" : option);
+    for (std::string view; std::getline(list, view, ',');) views.push_back(view);
+  }
+  if (!views.empty() && find_dataset(config.data.dataset).table)
+    throw ConfigError("--tta: test-time views are of images; this model reads a table");
+  try {
+    return TestTimeAugmentation(views, config.data.normalization);
+  } catch (const std::invalid_argument& error) {
+    throw ConfigError(std::string("--tta: ") + error.what());
+  }
+}
+}  // namespace
+
 int eval_command(const std::string& checkpoint_path, const std::string& data_dir,
-                 const std::string& backend, const std::string& report_path) {
+                 const std::string& backend, const std::string& report_path,
+                 const std::string& tta_option) {
   LoadedModel loaded = load_trained_model(checkpoint_path, backend);
   DataSource source = loaded.config.data;
   const DatasetSpec& dataset = find_dataset(source.dataset);
@@ -128,12 +149,15 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
     throw DataError(folder + ": samples are " + to_string(test.sample_shape()) +
                     ", the model takes " + to_string(loaded.checkpoint.sample_shape));
   }
+  const TestTimeAugmentation tta = test_time_views(tta_option, loaded.config);
   const SplitPredictions predictions =
-      predict_split(*loaded.model, test, loaded.config.data.normalization, classes);
+      predict_split(*loaded.model, test, loaded.config.data.normalization, classes, 256, &tta);
   const ClassificationMetrics& metrics = predictions.metrics;
-  std::printf("%s%s on %s (%zu %s)\n", checkpoint_path.c_str(),
-              has_weight_average(loaded.checkpoint) ? " (its weight average)" : "", folder.c_str(),
-              metrics.count(), samples_name(test.sample_shape()));
+  const bool average = has_weight_average(loaded.checkpoint);
+  std::printf("%s%s on %s (%zu %s)%s\n", checkpoint_path.c_str(),
+              average ? " (its weight average)" : "", folder.c_str(), metrics.count(),
+              samples_name(test.sample_shape()),
+              tta.enabled() ? (", test-time views " + tta.describe()).c_str() : "");
   std::printf("loss %.4f  accuracy %.2f%%  balanced accuracy %.2f%%  macro-F1 %.4f\n",
               metrics.loss(), 100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(),
               metrics.macro_f1());
@@ -165,8 +189,8 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
   content.evaluation = predictions;
   content.split = &test;
   content.split_name = "test";
-  content.evaluation_source = describe_test_evaluation(dataset, folder, test.count, checkpoint_path,
-                                                       loaded.checkpoint.progress.epoch);
+  content.evaluation_source = describe_test_evaluation(
+      dataset, folder, test.count, checkpoint_path, loaded.checkpoint.progress.epoch, average, tta);
   write_report(report_path, report_data(content), std::cout);
   return 0;
 }

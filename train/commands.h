@@ -14,11 +14,13 @@ int train_command(const std::string& config_path, std::vector<std::string> overr
                   const std::string& resume_dir, const std::string& backend,
                   const std::string& precision);
 
-// gradlab eval CHECKPOINT [--data DIR] [--report FILE]: metrics and confusion matrix on the
-// test split (t10k); with a report path, also a run report (train/report/report.h) of this
-// evaluation, with the curves of the checkpoint's run when it sits in a run folder.
+// gradlab eval CHECKPOINT [--data DIR] [--report FILE] [--tta VIEWS]: metrics and confusion
+// matrix on the test split (t10k); with a report path, also a run report (train/report/report.h)
+// of this evaluation, with the curves of the checkpoint's run when it sits in a run folder. tta:
+// "" for the checkpoint config's test-time views, "none", or views separated by commas.
 int eval_command(const std::string& checkpoint_path, const std::string& data_dir,
-                 const std::string& backend, const std::string& report_path = "");
+                 const std::string& backend, const std::string& report_path = "",
+                 const std::string& tta = "");
 
 // gradlab report RUN_DIR: RUN_DIR/report.html (and its PNG copies) for a finished, stopped or
 // running run, its best checkpoint evaluated on the test split.

@@ -1,11 +1,13 @@
 #include "train/config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "datasets/registry.h"
+#include "datasets/test_time_augmentation.h"
 #include "framework/kernels/backend.h"
 #include "framework/optim/registry.h"
 #include "framework/precision.h"
@@ -332,6 +334,7 @@ nlohmann::json resolved_config(const ExperimentConfig& experiment, const nlohman
   }
   if (!config.contains("loss")) r["loss"] = {{"type", "cross_entropy"}};
   r["schedule"] = experiment.schedule;
+  if (!experiment.tta.empty()) r["eval"] = {{"tta", experiment.tta}};
   if (experiment.ema.enabled)
     r["ema"] = {{"decay", experiment.ema.decay}, {"warmup", experiment.ema.warmup}};
   r["batch_size"] = experiment.batch_size;
@@ -378,6 +381,31 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     experiment.ema.decay = ema.number("decay", 0.999, {0.0, 1.0, false, false});
     experiment.ema.warmup = ema.number("warmup", 10.0, at_least(1));
     ema.finish();
+  }
+  if (root.has("eval")) {
+    ConfigObject eval = root.object("eval");
+    if (eval.has("tta")) {
+      experiment.tta = eval.string_list("tta");
+      const std::vector<std::string>& names = TestTimeAugmentation::view_names();
+      for (std::size_t k = 0; k < experiment.tta.size(); ++k) {
+        const std::string& view = experiment.tta[k];
+        const std::string path = eval.key_path("tta") + "[" + std::to_string(k) + "]";
+        if (std::find(names.begin(), names.end(), view) == names.end()) {
+          const std::string nearest = nearest_name(view, names);
+          std::string valid;
+          for (const std::string& name : names) valid += (valid.empty() ? "" : ", ") + name;
+          throw ConfigError(path + ": unknown view \"" + view + "\"" +
+                            (nearest.empty() ? "" : "; did you mean \"" + nearest + "\"?") +
+                            " (allowed: " + valid + ")");
+        }
+        if (std::count(experiment.tta.begin(), experiment.tta.end(), view) > 1)
+          throw ConfigError(path + ": \"" + view + "\" is given twice");
+      }
+      if (!experiment.tta.empty() && find_dataset(experiment.data.dataset).table)
+        throw ConfigError(eval.key_path("tta") + ": test-time views are of images; " +
+                          experiment.data.dataset + " is a table");
+    }
+    eval.finish();
   }
   if (root.has("gradient_clipping")) {
     ConfigObject clip = root.object("gradient_clipping");

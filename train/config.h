@@ -51,6 +51,10 @@
 //                        weights, d_t = min(decay, t / (warmup − 1 + t)) (framework/optim/
 //                        weight_ema.h); validated each epoch beside the trained weights, it picks
 //                        the best epoch and is what the run delivers (final test, eval, export)
+//   eval.tta             test-time views whose logits are averaged with the image's: "mirror",
+//                        "shift_left", "shift_right", "shift_up", "shift_down"
+//                        (datasets/test_time_augmentation.h); in the run's final validation and
+//                        test, eval and the report, not in the per-epoch validation ([])
 //   gradient_clipping    {"max_norm": x} and/or {"max_value": x}
 //   epochs, batch_size   integers (batch_size 64)
 //   early_stopping       {"metric": "val_accuracy", "patience": 0 (off)}
@@ -109,6 +113,7 @@ struct ExperimentConfig {
   ScheduleSpec schedule_spec;
   LossSpec loss;
   EmaConfig ema;
+  std::vector<std::string> tta;                  // eval.tta: the test-time views
   double clip_max_norm = 0, clip_max_value = 0;  // 0 = off
   std::size_t epochs = 1, batch_size = 64, log_every_steps = 0;
   std::string early_stopping_metric = "val_accuracy";

@@ -45,9 +45,9 @@ LoadedModel load_trained_model(const std::string& checkpoint_path, const std::st
 
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
                                DataLoader& loader, std::size_t classes, Communicator* world,
-                               const BatchObserver& observe) {
+                               const BatchObserver& observe, const TestTimeAugmentation* tta) {
   ClassificationMetrics metrics(classes);
-  Tensor<float> images;
+  Tensor<float> images, view, averaged;
   Labels labels;
   Rng unused(0);  // evaluation loaders do not shuffle: batches come in index order
   loader.start_epoch(unused);
@@ -55,9 +55,18 @@ ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<floa
   model.eval();
   while (loader.next(images, labels)) {
     if (labels.empty()) continue;  // this rank's slice of a short last batch
-    const Tensor<float>& logits = model.forward(images);
-    metrics.add(logits, labels, loss.forward(logits, labels));
-    if (observe) observe(logits, labels);
+    const Tensor<float>* logits = &model.forward(images);
+    if (tta && tta->enabled()) {
+      averaged = *logits;  // the model's output buffer is overwritten by the next forward
+      for (std::size_t k = 0; k < tta->views().size(); ++k) {
+        tta->view(k, images, view);
+        averaged += model.forward(view);
+      }
+      averaged /= static_cast<float>(1 + tta->views().size());
+      logits = &averaged;
+    }
+    metrics.add(*logits, labels, loss.forward(*logits, labels));
+    if (observe) observe(*logits, labels);
   }
   model.train(was_training);
   if (world) reduce(metrics, *world);

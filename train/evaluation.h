@@ -8,6 +8,7 @@
 #include <string>
 
 #include "datasets/loader.h"
+#include "datasets/test_time_augmentation.h"
 #include "framework/distributed/communicator.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/sequential.h"
@@ -38,10 +39,12 @@ using BatchObserver = std::function<void(const Tensor<float>& logits, const Labe
 
 // Loss and predictions of the model over a whole loader, in eval mode; the model is left in the
 // mode it was in. With a world of several ranks, each evaluates its shard of the loader and the
-// metrics are summed over the ranks; `observe` sees this rank's batches.
+// metrics are summed over the ranks; `observe` sees this rank's batches. With test-time views
+// (tta), each batch's logits are the average over the batch and its views.
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
                                DataLoader& loader, std::size_t classes,
-                               Communicator* world = nullptr, const BatchObserver& observe = {});
+                               Communicator* world = nullptr, const BatchObserver& observe = {},
+                               const TestTimeAugmentation* tta = nullptr);
 
 // Sums metrics over the ranks (each holds its shard's); nothing for a job of one.
 void reduce(ClassificationMetrics& metrics, Communicator& world);

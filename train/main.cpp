@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
   std::string report_path;
   eval->add_option("--report", report_path,
                    "also write a report (HTML, with PNG copies beside it) of this evaluation");
+  std::string tta;
+  eval->add_option("--tta", tta,
+                   "test-time views averaged with each image, comma-separated (mirror, "
+                   "shift_left, shift_right, shift_up, shift_down), or none (default: the "
+                   "checkpoint config's eval.tta)");
 
   std::string run_dir;
   CLI::App* report = app.add_subcommand(
@@ -173,7 +178,7 @@ int main(int argc, char** argv) {
         throw CLI::ValidationError("train: give a CONFIG file, or --resume RUN_DIR");
       return gradlab::train_command(config, overrides, resume, backend, precision);
     }
-    if (*eval) return gradlab::eval_command(checkpoint, data, backend, report_path);
+    if (*eval) return gradlab::eval_command(checkpoint, data, backend, report_path, tta);
     if (*report) return gradlab::report_command(run_dir, backend);
     if (*predict)
       return gradlab::predict_command(checkpoint, images, backend, predict_json, predict_csv);

@@ -10,6 +10,7 @@
 
 #include "datasets/idx.h"
 #include "datasets/registry.h"
+#include "datasets/test_time_augmentation.h"
 #include "framework/distributed/data_parallel.h"
 #include "framework/kernels/backend.h"
 #include "framework/kernels/onednn/context.h"
@@ -291,25 +292,40 @@ namespace {
 
 // The model's metrics on the validation split (if the run validated in this process: a resumed
 // run with no epoch left did not) and on the test split (if there is one), as final_metrics.json
-// holds them; logs the test line, naming the `weights`.
+// holds them; logs the test line, naming the `weights`, with its time. With test-time views, the
+// metrics are those of the averaged logits, the plain ones beside them under "without_tta".
 nlohmann::json evaluate_splits(Run& run, TrainingData& data, TrainingData::Test* test_split,
                                bool validated, Communicator& world, const std::string& weights,
-                               std::ostream& log) {
-  nlohmann::json result = nlohmann::json::object();
-  if (validated)
-    result["validation"] =
-        evaluate(*run.model, *run.loss, data.validation(), data.classes(), &world).to_json();
-  if (!test_split) return result;
-  const ClassificationMetrics test =
-      evaluate(*run.model, *run.loss, *test_split->loader, data.classes(), &world);
-  result["test"] = test.to_json();
-  char text[200];
-  std::snprintf(text, sizeof text,
-                "test (%zu %s, %s): accuracy %.2f%%  balanced %.2f%%  macro-F1 %.4f\n",
-                test.count(), samples_name(data.sample_shape()), weights.c_str(),
-                100 * test.accuracy(), 100 * test.balanced_accuracy(), test.macro_f1());
-  log << text;
-  return result;
+                               const TestTimeAugmentation& tta, std::ostream& log) {
+  nlohmann::json plain = nlohmann::json::object(), with_views = nlohmann::json::object();
+  for (const TestTimeAugmentation* views :
+       {static_cast<const TestTimeAugmentation*>(nullptr), &tta}) {
+    if (views && !views->enabled()) break;
+    nlohmann::json& result = views ? with_views : plain;
+    if (validated)
+      result["validation"] =
+          evaluate(*run.model, *run.loss, data.validation(), data.classes(), &world, {}, views)
+              .to_json();
+    if (!test_split) continue;
+    const Clock::time_point start = Clock::now();
+    const ClassificationMetrics test =
+        evaluate(*run.model, *run.loss, *test_split->loader, data.classes(), &world, {}, views);
+    const double seconds = seconds_since(start);
+    result["test"] = test.to_json();
+    const std::string how = views ? weights + ", test-time views " + views->describe() + ": " +
+                                        std::to_string(1 + views->views().size()) +
+                                        " passes per image"
+                                  : weights;
+    char text[300];
+    std::snprintf(text, sizeof text,
+                  "test (%zu %s, %s): accuracy %.2f%%  balanced %.2f%%  macro-F1 %.4f  (%.1f s)\n",
+                  test.count(), samples_name(data.sample_shape()), how.c_str(),
+                  100 * test.accuracy(), 100 * test.balanced_accuracy(), test.macro_f1(), seconds);
+    log << text;
+  }
+  if (!tta.enabled()) return plain;
+  with_views["without_tta"] = plain;
+  return with_views;
 }
 
 // The final metrics: of the best checkpoint's weights, on validation and, if the data set has
@@ -348,8 +364,11 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
   const std::string epoch =
       std::to_string(progress.best_epoch ? progress.best_epoch : progress.epoch);
   // The trained weights; then, where the run keeps one, the weight average it delivers.
-  const nlohmann::json trained = evaluate_splits(
-      run, data, test_split.get(), validated, parallel.world(), "weights of epoch " + epoch, log);
+  const TestTimeAugmentation tta(config.tta, data.normalization());
+  if (tta.enabled()) metrics["tta"] = config.tta;
+  const nlohmann::json trained =
+      evaluate_splits(run, data, test_split.get(), validated, parallel.world(),
+                      "weights of epoch " + epoch, tta, log);
   if (!run.average) {
     metrics.update(trained);
     return metrics;
@@ -357,7 +376,7 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
   metrics["trained_weights"] = trained;
   const AverageInModel average_in_model(*run.average);
   metrics.update(evaluate_splits(run, data, test_split.get(), validated, parallel.world(),
-                                 "weight average of epoch " + epoch, log));
+                                 "weight average of epoch " + epoch, tta, log));
   metrics["weights"] = "ema";
   return metrics;
 }
@@ -500,6 +519,8 @@ class TrainingRun {
     if (folder_ && options_.report) {
       // The run has succeeded whatever happens here: a report that cannot be made is a warning.
       try {
+        std::optional<AverageInModel> delivered;  // the report evaluates what the run delivers
+        if (run_.average) delivered.emplace(*run_.average);
         write_run_report(folder_->path(), config_.backend, out_, run_.model.get());
       } catch (const std::exception& error) {
         out_ << "report not written: " << error.what() << "\n";

@@ -18,6 +18,11 @@ expect 0 '"folder": "'"$work/data"'"' -- cat "$run/config.json"
 expect 1 "already holds a run" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$run\""
 expect 0 "resuming .* after epoch 2" -- "$gradlab" train --resume "$run" --set epochs=3
 expect 0 "accuracy .*confusion matrix" -- bash -c "'$gradlab' eval '$run/checkpoints/best.safetensors' | tr '\n' ' '"
+# Test-time views: asked on the command line (each image and its mirror), or none; a bad one is
+# refused by name.
+expect 0 "\(100 images\), test-time views mirror, shift_up$" -- "$gradlab" eval "$run/checkpoints/best.safetensors" --tta mirror,shift_up
+expect 0 "\(100 images\)$" -- "$gradlab" eval "$run/checkpoints/best.safetensors" --tta none
+expect 1 "--tta: unknown test-time view \"flip\" \(valid: mirror, shift_left" -- "$gradlab" eval "$run/checkpoints/best.safetensors" --tta flip
 # A checkpoint written by an earlier build (tests/fixtures/README.md) still evaluates.
 expect 0 "\(100 images\) loss .* accuracy 100.00%" -- bash -c "'$gradlab' eval '$source/tests/fixtures/tiny_checkpoint_v1.safetensors' --data '$work/data' | tr '\n' ' '"
 expect 0 "t10k-images-idx3-ubyte\[99\]: class [0-9]" -- "$gradlab" predict "$run/checkpoints/best.safetensors" "$work/data/t10k-images-idx3-ubyte"

@@ -79,6 +79,25 @@ TEST_CASE("ema keeps a weight average with a decay in (0, 1) and a warmup >= 1",
         "ema.decai: unknown key; did you mean \"decay\"? (valid keys: decay, warmup)");
 }
 
+TEST_CASE("eval.tta lists test-time views of images", "[config][tta]") {
+  nlohmann::json config = minimal();
+  config["eval"] = {{"tta", {"mirror", "shift_left"}}};
+  const ExperimentConfig experiment = parse_experiment(config, "tta");
+  CHECK(experiment.tta == std::vector<std::string>{"mirror", "shift_left"});
+  CHECK(experiment.resolved["eval"]["tta"] == nlohmann::json{"mirror", "shift_left"});
+  config["eval"]["tta"] = {"mirror", "shift_lft"};
+  CHECK(error_of(config) ==
+        "eval.tta[1]: unknown view \"shift_lft\"; did you mean \"shift_left\"? (allowed: "
+        "mirror, shift_left, shift_right, shift_up, shift_down)");
+  config["eval"]["tta"] = {"mirror", "mirror"};
+  CHECK(error_of(config) == "eval.tta[0]: \"mirror\" is given twice");
+  config["eval"] = {{"tta", {"mirror"}}};
+  const std::filesystem::path table = testing::temp_folder("tta_table") / "table.csv";
+  std::ofstream(table) << "x,y\n1,a\n2,b\n";
+  config["data"] = {{"dataset", "csv"}, {"file", table.string()}, {"label", "y"}};
+  CHECK(error_of(config) == "eval.tta: test-time views are of images; csv is a table");
+}
+
 TEST_CASE("one_cycle's momentum cycling needs an optimizer with momentum", "[config][errors]") {
   nlohmann::json config = minimal();  // sgd without momentum
   config["schedule"] = {{"type", "one_cycle"}};
@@ -102,9 +121,8 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
   CHECK(error_of(with("/epochs", "3")) == "epochs: expected an integer in [1, 100000], got \"3\"");
   CHECK(error_of(with("/epoch", 3)) ==
         "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
-        "data, divergence, early_stopping, ema, epochs, gradient_clipping, log_every_steps, loss, "
-        "model, "
-        "optimizer, output, precision, schedule, seed)");
+        "data, divergence, early_stopping, ema, epochs, eval, gradient_clipping, "
+        "log_every_steps, loss, model, optimizer, output, precision, schedule, seed)");
   CHECK(error_of(with("/data/dataset", "mnsit")) ==
         "data.dataset: unknown value \"mnsit\"; did you mean \"mnist\"? (allowed: mnist, "
         "fashion_mnist, idx, image_folder, csv)");

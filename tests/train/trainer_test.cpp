@@ -200,6 +200,26 @@ TEST_CASE("Resuming with ema a run that kept no average starts the average there
   CHECK(result.final_metrics["weights"] == "ema");
 }
 
+TEST_CASE("A run with test-time views reports its final metrics with and without them",
+          "[trainer][tta]") {
+  const std::string data = testing::make_synthetic_dataset("tta", 200, 50);
+  const std::string run = temp_run("tta");
+  nlohmann::json config = small_experiment(data, run, 1).resolved;
+  config["eval"] = {{"tta", {"mirror", "shift_up"}}};
+  std::ostringstream log;
+  const TrainResult result = train_experiment(parse_experiment(config, "tta"), {}, log);
+  INFO(log.str());
+  const nlohmann::json& metrics = result.final_metrics;
+  CHECK(metrics["tta"] == nlohmann::json{"mirror", "shift_up"});
+  REQUIRE(metrics.contains("without_tta"));
+  CHECK(metrics["test"]["count"] == 50);
+  CHECK(metrics["without_tta"]["test"]["count"] == 50);
+  CHECK(metrics["test"]["loss"] != metrics["without_tta"]["test"]["loss"]);
+  CHECK(metrics["validation"]["loss"] != metrics["without_tta"]["validation"]["loss"]);
+  CHECK(log.str().find("test-time views mirror, shift_up: 3 passes per image") !=
+        std::string::npos);
+}
+
 TEST_CASE("A one-cycle run sets the optimizer's momentum at every step", "[trainer][schedule]") {
   const std::string data = testing::make_synthetic_dataset("one_cycle", 200, 50);
   const std::string run = temp_run("one_cycle");

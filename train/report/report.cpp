@@ -130,7 +130,7 @@ std::string escape_for_script(std::string json) {
 
 SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& split,
                                const Normalization& normalization, std::size_t classes,
-                               std::size_t batch_size) {
+                               std::size_t batch_size, const TestTimeAugmentation* tta) {
   const auto loader = DataLoader::in_order(split, batch_size, normalization);
   SoftmaxCrossEntropy<float> loss;  // unweighted, as gradlab eval's
   std::vector<Mistake> mistakes;
@@ -147,7 +147,7 @@ SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& spl
     }
   };
   ClassificationMetrics metrics =
-      evaluate(model, loss, *loader, classes, nullptr, collect_mistakes);
+      evaluate(model, loss, *loader, classes, nullptr, collect_mistakes, tta);
   SplitPredictions predictions{std::move(metrics), std::move(mistakes)};
   std::stable_sort(predictions.mistakes.begin(), predictions.mistakes.end(),
                    [](const Mistake& a, const Mistake& b) { return a.confidence > b.confidence; });
@@ -156,9 +156,11 @@ SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& spl
 
 std::string describe_test_evaluation(const DatasetSpec& dataset, const std::string& folder,
                                      std::size_t images, const std::string& weights,
-                                     std::size_t epoch) {
+                                     std::size_t epoch, bool average,
+                                     const TestTimeAugmentation& tta) {
   return "Test split (" + dataset.test_split + ") of " + folder + ", " + std::to_string(images) +
-         " images; weights of " + weights + " (epoch " + std::to_string(epoch) + ")";
+         " images; " + (average ? "weight average of " : "weights of ") + weights + " (epoch " +
+         std::to_string(epoch) + ")" + (tta.enabled() ? "; test-time views " + tta.describe() : "");
 }
 
 nlohmann::json read_run_history(const fs::path& run_dir) {
@@ -309,21 +311,26 @@ void write_run_report(const fs::path& run_dir, const std::string& backend, std::
     if (split) {
       std::optional<LoadedModel> loaded;
       std::size_t epoch = 0;
+      bool average = false;
       if (trained_model) {
-        epoch = read_checkpoint(checkpoint_path).progress.epoch;
+        const Checkpoint checkpoint = read_checkpoint(checkpoint_path);
+        epoch = checkpoint.progress.epoch;
+        average = has_weight_average(checkpoint);
       } else {
         loaded = load_trained_model(checkpoint_path, backend);
         trained_model = loaded->model.get();
         epoch = loaded->checkpoint.progress.epoch;
+        average = has_weight_average(loaded->checkpoint);
       }
       content.parameters = trained_model->parameter_count();
+      const TestTimeAugmentation tta(config.tta, config.data.normalization);
       content.evaluation = predict_split(*trained_model, *split, config.data.normalization,
-                                         config.data.class_names.size(), config.batch_size);
+                                         config.data.class_names.size(), config.batch_size, &tta);
       content.split = &*split;
       content.split_name = "test";
-      content.evaluation_source =
-          describe_test_evaluation(dataset, config.data.folder, split->count,
-                                   fs::path(checkpoint_path).filename().string(), epoch);
+      content.evaluation_source = describe_test_evaluation(
+          dataset, config.data.folder, split->count, fs::path(checkpoint_path).filename().string(),
+          epoch, average, tta);
     }
   }
   write_report(run_dir / "report.html", report_data(content), log);

@@ -23,6 +23,7 @@
 #include "datasets/image_dataset.h"
 #include "datasets/loader.h"
 #include "datasets/registry.h"
+#include "datasets/test_time_augmentation.h"
 #include "framework/sequential.h"
 #include "train/metrics.h"
 
@@ -45,16 +46,19 @@ struct SplitPredictions {
 
 // The model's predictions on every image of `split` (in eval mode; the model is left in the mode
 // it was in), normalised as in training, `batch_size` images at a time (a trained model's own
-// batch size reuses its oneDNN plans).
+// batch size reuses its oneDNN plans); with test-time views, of the logits averaged over them.
 SplitPredictions predict_split(Sequential<float>& model, const ImageDataset& split,
                                const Normalization& normalization, std::size_t classes,
-                               std::size_t batch_size = 256);
+                               std::size_t batch_size = 256,
+                               const TestTimeAugmentation* tta = nullptr);
 
 // Where a report's evaluation comes from, as it says it: "Test split (t10k) of data/mnist, 10000
-// images; weights of best.safetensors (epoch 7)".
+// images; weights of best.safetensors (epoch 7)"; "weight average of" for a run's average (config
+// "ema"), and "; test-time views mirror" when views are averaged.
 std::string describe_test_evaluation(const DatasetSpec& dataset, const std::string& folder,
                                      std::size_t images, const std::string& weights,
-                                     std::size_t epoch);
+                                     std::size_t epoch, bool average = false,
+                                     const TestTimeAugmentation& tta = {});
 
 // The run's history from its folder: {"config", "epochs": [...], "steps": [...], "final": ... or
 // null, "status": {"state": "finished" | "running" | "stopped", "text"}}. Throws DataError naming
