@@ -2,16 +2,23 @@
 """Trains a gradlab experiment config in PyTorch, the same recipe as `gradlab train` runs it.
 
 Usage: pytorch_recipe.py CONFIG.json [--set KEY=VALUE ...] [--out METRICS.jsonl]
-                         [--precision f32|bf16]
+                         [--precision f32|bf16] [--split RUN_DIR/split.json]
 
 The same data (MNIST or Fashion-MNIST IDX files, normalisation, validation fraction, augmentation
 by turns, scaling, shifts and mirrors), model (the config's layer list, residual blocks and concatenations
 included, with gradlab's initialisers or `"init": "pytorch"` for PyTorch's own), loss (label
 smoothing, class weights), optimizer (sgd, adam, adamw), schedule (linear warm-up then constant,
-step or cosine, set every step as gradlab does) and batch size. What differs is only what cannot
-be shared: the random streams (weights, split, order and shifts are drawn by PyTorch's generator
-from the same seed, so they are other draws of the same distributions). One line of JSON per
-epoch, in the form of gradlab's metrics.jsonl, then the test accuracy of the last epoch.
+step or cosine, set every step as gradlab does; one_cycle as PyTorch's OneCycleLR, which
+gradlab's follows), weight average (config "ema": the same recurrence, weights and float
+buffers, framework/optim/weight_ema.h), test-time views (config eval.tta: logits averaged over
+the image, its mirror and one-pixel shifts filled with black) and batch size. What differs is
+only what cannot be shared: the random streams (weights, order and shifts are drawn by
+PyTorch's generator from the same seed, so they are other draws of the same distributions), and
+the validation split unless --split gives a gradlab run's split.json, whose training and
+validation images are then used as they are. One line of JSON per epoch, in the form of
+gradlab's metrics.jsonl (with ema_val_* when averaging), then the test accuracy of the last
+epoch: of the average when there is one, with the views when there are any (and the plain
+figures beside them).
 
 Made fair as the benchmarks are: two threads, flush-to-zero.
 
@@ -22,6 +29,7 @@ optimizer stay float32, as autocast leaves them; evaluation runs under autocast 
 """
 import argparse
 import contextlib
+import copy
 import gzip
 import json
 import math
@@ -63,7 +71,7 @@ def set_key(config, assignment):
         keys += ([name] if name else []) + [int(i) for i in indices]
     node = config
     for key in keys[:-1]:
-        node = node[key]
+        node = node.setdefault(key, {}) if isinstance(key, str) else node[key]  # as gradlab: made
     node[keys[-1]] = value
 
 
@@ -217,13 +225,55 @@ def augment(images, translate, flip, rotate, scale, generator, erase=0.0):
     return images
 
 
-def evaluate(model, loss_fn, images, labels, batch, autocast):
+def view(images, name, black):
+    """A test-time view (datasets/test_time_augmentation.h) of normalised images (N, C, H, W)."""
+    if name == "mirror":
+        return images.flip(3)
+    dy, dx = {"shift_left": (0, -1), "shift_right": (0, 1), "shift_up": (-1, 0), "shift_down": (1, 0)}[name]
+    out = torch.full_like(images, black)
+    h, w = images.shape[2], images.shape[3]
+    out[:, :, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        images[:, :, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+class WeightAverage:
+    """gradlab's weight EMA: d_t = min(decay, t / (warmup - 1 + t)), over the parameters and the
+    floating-point buffers (BatchNorm's running statistics), starting at the initial weights."""
+
+    def __init__(self, model, decay, warmup):
+        self.model, self.decay, self.warmup, self.updates = model, decay, warmup, 0
+        self.average = [t.detach().clone() for t in self.tensors(model)]
+
+    @staticmethod
+    def tensors(model):
+        return list(model.parameters()) + [b for b in model.buffers() if b.is_floating_point()]
+
+    def update(self):
+        self.updates += 1
+        d = min(self.decay, self.updates / (self.warmup - 1 + self.updates))
+        with torch.no_grad():
+            for average, live in zip(self.average, self.tensors(self.model)):
+                average.mul_(d).add_(live.detach(), alpha=1 - d)
+
+    def averaged_model(self):
+        averaged = copy.deepcopy(self.model)
+        with torch.no_grad():
+            for into, average in zip(self.tensors(averaged), self.average):
+                into.copy_(average)
+        return averaged
+
+
+def evaluate(model, loss_fn, images, labels, batch, autocast, views=(), black=0.0):
     model.eval()
     total, correct = 0.0, 0
     with torch.no_grad():
         for i in range(0, len(labels), batch):
             with autocast():
                 logits = model(images[i:i + batch]).float()
+                for name in views:
+                    logits = logits + model(view(images[i:i + batch], name, black)).float()
+                logits = logits / (1 + len(views))
             total += loss_fn(logits, labels[i:i + batch]).item() * len(labels[i:i + batch])
             correct += (logits.argmax(1) == labels[i:i + batch]).sum().item()
     model.train()
@@ -236,6 +286,7 @@ def main():
     parser.add_argument("--set", action="append", default=[], dest="overrides")
     parser.add_argument("--out")
     parser.add_argument("--precision", choices=["f32", "bf16"], default="f32")
+    parser.add_argument("--split", help="a gradlab run's split.json: train and validate on its images")
     args = parser.parse_args()
     if args.precision == "bf16":
         autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16)
@@ -260,9 +311,19 @@ def main():
     train_pixels, train_labels = read_idx(folder, "train-images-idx3-ubyte"), read_idx(folder, "train-labels-idx1-ubyte").long()
     if data.get("limit", 0):
         train_pixels, train_labels = train_pixels[:data["limit"]], train_labels[:data["limit"]]
-    order = torch.randperm(len(train_labels), generator=generator)
-    held_out = round(data.get("validation_split", 0.1) * len(train_labels))
-    val_index, train_index = order[:held_out], order[held_out:]
+    if args.split:
+        with open(args.split) as f:
+            split = json.load(f)
+        if split["dataset"] != name or split["validation_from"] != "train":
+            sys.exit(f"{args.split}: a split of {split['dataset']} (validation from "
+                     f"{split['validation_from']}), not of {name}'s training file")
+        train_index, val_index = torch.tensor(split["train"]), torch.tensor(split["validation"])
+        if len(train_index) + len(val_index) and max(split["train"] + split["validation"]) >= len(train_labels):
+            sys.exit(f"{args.split}: indices past the {len(train_labels)} training images")
+    else:
+        order = torch.randperm(len(train_labels), generator=generator)
+        held_out = round(data.get("validation_split", 0.1) * len(train_labels))
+        val_index, train_index = order[:held_out], order[held_out:]
     train_x, train_y = train_pixels[train_index].unsqueeze(1), train_labels[train_index]
     val_x, val_y = scale(train_pixels[val_index].unsqueeze(1)), train_labels[val_index]
     test_x = scale(read_idx(folder, "t10k-images-idx3-ubyte").unsqueeze(1))
@@ -292,8 +353,19 @@ def main():
     batch, epochs = config.get("batch_size", 64), config.get("epochs", 1)
     steps_per_epoch = math.ceil(len(train_y) / batch)
     schedule = config.get("schedule", {"type": "constant"})
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda t: factor(t, schedule, steps_per_epoch, steps_per_epoch * epochs, lr))
+    if schedule["type"] == "one_cycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, lr, total_steps=steps_per_epoch * epochs, pct_start=schedule.get("pct_start", 0.3),
+            div_factor=schedule.get("div_factor", 25.0), final_div_factor=schedule.get("final_div_factor", 1e4),
+            cycle_momentum=schedule.get("cycle_momentum", True),
+            base_momentum=schedule.get("base_momentum", 0.85), max_momentum=schedule.get("max_momentum", 0.95))
+    else:
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda t: factor(t, schedule, steps_per_epoch, steps_per_epoch * epochs, lr))
+    ema = config.get("ema")
+    average = WeightAverage(model, ema.get("decay", 0.999), ema.get("warmup", 10)) if ema is not None else None
+    views = config.get("eval", {}).get("tta", [])
+    black = -mean / std
 
     out = open(args.out, "w") if args.out else None
     step = 0
@@ -313,6 +385,8 @@ def main():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if average:
+                average.update()
             scheduler.step()
             step += 1
             total += loss.item() * len(y)
@@ -323,12 +397,20 @@ def main():
                 "seconds": seconds, "images_per_second": len(train_y) / seconds}
         if len(val_y):
             line["val_loss"], line["val_accuracy"] = evaluate(model, loss_fn, val_x, val_y, batch, autocast)
+            if average:
+                line["ema_val_loss"], line["ema_val_accuracy"] = evaluate(
+                    average.averaged_model(), loss_fn, val_x, val_y, batch, autocast)
         print(json.dumps(line), flush=True)
         if out:
             out.write(json.dumps(line) + "\n")
-    test_loss, test_accuracy = evaluate(model, loss_fn, test_x, test_y, batch, autocast)
+    delivered = average.averaged_model() if average else model
+    test_loss, test_accuracy = evaluate(delivered, loss_fn, test_x, test_y, batch, autocast, views, black)
     final = {"test_loss": test_loss, "test_accuracy": test_accuracy, "torch": torch.__version__,
-             "precision": args.precision}
+             "precision": args.precision, "weights": "ema" if average else "trained", "tta": views}
+    if views:
+        final["without_tta"] = evaluate(delivered, loss_fn, test_x, test_y, batch, autocast)[1]
+    if average:
+        final["trained_weights"] = evaluate(model, loss_fn, test_x, test_y, batch, autocast, views, black)[1]
     print(json.dumps(final))
     if out:
         out.write(json.dumps(final) + "\n")

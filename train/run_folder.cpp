@@ -87,6 +87,10 @@ void RunFolder::truncate_metrics(std::size_t epoch) const {
   write_file_atomically(metrics_path().string(), kept);
 }
 
+void RunFolder::write_split(const nlohmann::json& split) const {
+  write_file_atomically((path_ / "split.json").string(), split.dump() + "\n");
+}
+
 void RunFolder::write_final_metrics(const nlohmann::json& metrics) const {
   write_file_atomically((path_ / "final_metrics.json").string(), metrics.dump(2) + "\n");
 }

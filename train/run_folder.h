@@ -28,6 +28,9 @@ class RunFolder {
   std::string best_checkpoint() const { return (path_ / "checkpoints/best.safetensors").string(); }
 
   void write_config(const nlohmann::json& resolved) const;
+  // split.json: which training images the run trained on and which it validated on
+  // (TrainingData::split_json), so that another trainer can hold out the same ones.
+  void write_split(const nlohmann::json& split) const;
   // A line of metrics.jsonl.
   void append_metrics(const nlohmann::json& line) const;
   // Drops the metric lines past `epoch`: those a run wrote after the checkpoint being resumed.

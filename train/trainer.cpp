@@ -437,6 +437,7 @@ class TrainingRun {
     last_checkpoint_ = broadcast_string(world_, folder_ ? folder_->last_checkpoint() : "", 0);
     progress_ = open_run(config, options, run_, folder(), parallel_, out_);
     if (folder_) folder_->write_config(resolved_);
+    if (folder_) folder_->write_split(data_.split_json());
     // The rate that runs, the config's (overrides included; a checkpoint's was the old run's).
     set_scheduled_rate(config, run_);
     log_header(out_, config, run_path_, data_, run_, world_);

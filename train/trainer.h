@@ -4,9 +4,10 @@
 // (training_data.h), its folder (run_folder.h), what it shows (progress.h), early stopping
 // (early_stopping.h), and in trainer.cpp the step and the final evaluation.
 //
-// A run folder holds: config.json (the resolved config), metrics.jsonl (one line per epoch, and
-// every log_every_steps steps), checkpoints/last.safetensors and checkpoints/best.safetensors,
-// and final_metrics.json. All are written atomically.
+// A run folder holds: config.json (the resolved config), split.json (the training and validation
+// images by index, TrainingData::split_json), metrics.jsonl (one line per epoch, and every
+// log_every_steps steps), checkpoints/last.safetensors and checkpoints/best.safetensors, and
+// final_metrics.json. All are written atomically.
 //
 // Under MPI (mpirun -np N gradlab train), N processes train one model, data-parallel
 // (framework/distributed/data_parallel.h): the config's batch_size is the global batch, each

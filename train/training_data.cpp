@@ -134,6 +134,13 @@ void TrainingData::shard(std::size_t rank, std::size_t ranks) {
   ranks_ = ranks;
 }
 
+nlohmann::json TrainingData::split_json() const {
+  return {{"dataset", config_.data.dataset},
+          {"train", split_.train},
+          {"validation", split_.validation},
+          {"validation_from", validation_set_.count ? "val" : "train"}};
+}
+
 std::unique_ptr<TrainingData::Test> TrainingData::load_test() const {
   auto test = std::make_unique<Test>();
   DataSource source = config_.data;

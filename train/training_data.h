@@ -32,6 +32,11 @@ class TrainingData {
   const Standardization& standardization() const { return standardization_; }
   std::size_t train_count() const { return split_.train.size(); }
   std::size_t validation_count() const { return split_.validation.size(); }
+  // The split as indices (0-based, in file order) into the data set's training images — an image
+  // folder's in the order of its sorted file list, a table's rows — or, where the data set has
+  // its own validation split (an image folder's val/), into that:
+  //   {"dataset", "train": [...], "validation": [...], "validation_from": "train" | "val"}
+  nlohmann::json split_json() const;
 
   // Data-parallel training: every loader, the test split's included, gives this rank its slice
   // of each batch (DataLoader::set_shard).

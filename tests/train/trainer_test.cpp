@@ -54,9 +54,20 @@ TEST_CASE("Training on synthetic data learns and writes a complete run folder", 
   // Ten well-separated blocks: chance is 10%; a working pipeline gets nearly all of them.
   CHECK(result.final_metrics["test"]["accuracy"].get<double>() >= 0.95);
   CHECK(result.final_metrics["test"]["count"] == 300);
-  for (const char* file : {"config.json", "metrics.jsonl", "final_metrics.json",
+  for (const char* file : {"config.json", "split.json", "metrics.jsonl", "final_metrics.json",
                            "checkpoints/last.safetensors", "checkpoints/best.safetensors"})
     CHECK(fs::exists(fs::path(run) / file));
+  // split.json: 800 training and 200 validation images of the 1000, each once.
+  const nlohmann::json split = nlohmann::json::parse(std::ifstream(fs::path(run) / "split.json"));
+  CHECK(split["validation_from"] == "train");
+  std::vector<std::size_t> train = split["train"], validation = split["validation"];
+  CHECK(train.size() == 800);
+  CHECK(validation.size() == 200);
+  std::vector<std::size_t> all = train;
+  all.insert(all.end(), validation.begin(), validation.end());
+  std::sort(all.begin(), all.end());
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
+  CHECK(all.back() < 1000);
   std::ifstream metrics(fs::path(run) / "metrics.jsonl");
   std::size_t lines = 0;
   for (std::string line; std::getline(metrics, line); ++lines)
