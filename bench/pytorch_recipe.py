@@ -118,29 +118,30 @@ def named_layers(spec, classes):
             {"type": "linear", "out_features": classes}]
 
 
-def build(layers, shape):
-    """An nn.Sequential of a gradlab layer list for input `shape` (N, C, ...); its output shape."""
+def build(layers, shape, init="kaiming_uniform"):
+    """An nn.Sequential of a gradlab layer list for input `shape` (N, C, ...); its output shape.
+    init: the model's, for layers that name none."""
     modules = []
     for layer in layers:
         kind = layer["type"]
         if kind == "residual":
-            body, out = build(layer["body"], shape)
-            shortcut = build(layer["shortcut"], shape)[0] if "shortcut" in layer else None
+            body, out = build(layer["body"], shape, init)
+            shortcut = build(layer["shortcut"], shape, init)[0] if "shortcut" in layer else None
             module = Residual(body, shortcut)
         elif kind == "concat":
-            branches = [build(branch, shape) for branch in layer["branches"]]
+            branches = [build(branch, shape, init) for branch in layer["branches"]]
             module = Concat([b for b, _ in branches])
             out = list(branches[0][1])
             out[1] = sum(s[1] for _, s in branches)
         elif kind == "conv2d":
             k, s, p = layer["kernel_size"], layer.get("stride", 1), layer.get("padding", 0)
             module = nn.Conv2d(shape[1], layer["out_channels"], k, s, p, bias=layer.get("bias", True))
-            initialise(module, layer.get("init", "kaiming_uniform"))
+            initialise(module, layer.get("init", init))
             out = [shape[0], layer["out_channels"], (shape[2] + 2 * p - k) // s + 1,
                    (shape[3] + 2 * p - k) // s + 1]
         elif kind == "linear":
             module = nn.Linear(shape[1], layer["out_features"], bias=layer.get("bias", True))
-            initialise(module, layer.get("init", "kaiming_uniform"))
+            initialise(module, layer.get("init", init))
             out = [shape[0], layer["out_features"]]
         elif kind in ("batchnorm1d", "batchnorm2d"):
             norm = nn.BatchNorm2d if kind == "batchnorm2d" else nn.BatchNorm1d
@@ -336,7 +337,7 @@ def main():
 
     spec = config["model"]
     layers = named_layers(spec, 10) if "name" in spec else spec["layers"]
-    model, _ = build(layers, [1] + list(train_x.shape[1:]))
+    model, _ = build(layers, [1] + list(train_x.shape[1:]), spec.get("init", "kaiming_uniform"))
     loss_spec = config.get("loss", {})
     weights = loss_spec.get("class_weights")
     loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(weights) if isinstance(weights, list) else None,

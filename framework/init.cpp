@@ -10,12 +10,21 @@ struct InitName {
   Init init;
   const char* name;
 };
-constexpr InitName kInitNames[] = {{Init::kaiming_normal, "kaiming_normal"},
-                                   {Init::kaiming_uniform, "kaiming_uniform"},
-                                   {Init::xavier_normal, "xavier_normal"},
+constexpr InitName kInitNames[] = {{Init::kaiming_uniform, "kaiming_uniform"},
+                                   {Init::kaiming_normal, "kaiming_normal"},
                                    {Init::xavier_uniform, "xavier_uniform"},
+                                   {Init::xavier_normal, "xavier_normal"},
                                    {Init::pytorch, "pytorch"}};
 }  // namespace
+
+const std::vector<std::string>& init_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const InitName& entry : kInitNames) all.push_back(entry.name);
+    return all;
+  }();
+  return names;
+}
 
 Init parse_init(const std::string& name) {
   std::string valid;

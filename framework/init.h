@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "framework/random.h"
 #include "framework/tensor.h"
@@ -22,6 +23,7 @@ enum class Init { kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
 
 // "kaiming_normal" → Init::kaiming_normal; throws std::invalid_argument listing the valid names.
 Init parse_init(const std::string& name);
+const std::vector<std::string>& init_names();
 std::string to_string(Init init);
 
 // Fills weight in row-major order from rng, so a seed fixes every value.

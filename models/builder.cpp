@@ -45,22 +45,28 @@ namespace {
 template <class T>
 std::unique_ptr<Sequential<T>> build_sequence(const nlohmann::json& list,
                                               const std::string& list_path, Shape& shape, Rng& rng,
-                                              std::uint64_t seed, std::size_t& ordinal) {
+                                              std::uint64_t seed, std::size_t& ordinal,
+                                              Init default_init) {
   auto sequence = std::make_unique<Sequential<T>>();
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string path = list_path + "[" + std::to_string(i) + "]";
     ConfigObject keys(list[i], path);
     const LayerType& type = *find_layer_type(keys.string("type", std::nullopt, layer_type_names()));
     const Shape input = shape;
-    LayerConfig<T> layer{
-        keys, input, rng, type.block ? 0 : seed + 1000003 * (ordinal++ + 1),
-        [&](const nlohmann::json& inner, const std::string& inner_path) {
-          if (!inner.is_array() || inner.empty())
-            throw ConfigError(inner_path + ": expected a non-empty list of layers, got " +
-                              inner.dump());
-          Shape branch_shape = input;
-          return build_sequence<T>(inner, inner_path, branch_shape, rng, seed, ordinal);
-        }};
+    LayerConfig<T> layer{keys,
+                         input,
+                         rng,
+                         type.block ? 0 : seed + 1000003 * (ordinal++ + 1),
+                         [&](const nlohmann::json& inner, const std::string& inner_path) {
+                           if (!inner.is_array() || inner.empty())
+                             throw ConfigError(inner_path +
+                                               ": expected a non-empty list of layers, got " +
+                                               inner.dump());
+                           Shape branch_shape = input;
+                           return build_sequence<T>(inner, inner_path, branch_shape, rng, seed,
+                                                    ordinal, default_init);
+                         },
+                         default_init};
     std::unique_ptr<Module<T>> module;
     try {
       module = type.make(layer);
@@ -97,6 +103,8 @@ std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec_json,
     if (!layers->is_array() || layers->empty())
       throw ConfigError("model.layers: expected a non-empty list of layers, got " + layers->dump());
   }
+  // The initialiser of every layer with weights that names none itself.
+  const Init default_init = parse_init(spec.string("init", to_string(kDefaultInit), init_names()));
   spec.finish();
 
   Rng rng(seed);
@@ -106,7 +114,7 @@ std::unique_ptr<Sequential<T>> build_model(const nlohmann::json& spec_json,
                                ? "model(" + spec_json.at("name").get<std::string>() + ").layers"
                                : "model.layers";
   std::size_t ordinal = 0;
-  auto model = build_sequence<T>(*layers, path, shape, rng, seed, ordinal);
+  auto model = build_sequence<T>(*layers, path, shape, rng, seed, ordinal, default_init);
   if (shape.size() != 2 || shape[1] != classes) {
     throw ConfigError("model: the last layer outputs " + to_string(shape) +
                       " per batch, but the data set has " + std::to_string(classes) +

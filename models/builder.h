@@ -2,6 +2,8 @@
 //   {"name": "mlp", "hidden": [256, 128]}             Flatten, then Linear+ReLU per hidden size
 //   {"name": "lenet"}                                  the LeNet-style CNN of the benchmarks
 //   {"layers": [{"type": "conv2d", "out_channels": 16, "kernel_size": 5, "padding": 2}, ...]}
+// Either form takes "init": the initialiser (framework/init.h) of every layer with weights that
+// does not name its own (kDefaultInit when absent).
 // Input sizes (in_features, in_channels) are inferred from the shapes flowing through; when given
 // they are checked. Each type and its keys are registered by the layer's own file
 // (framework/layers/registry.h; layer_type_names() lists them):
@@ -18,9 +20,13 @@
 #include <memory>
 
 #include "framework/config_reader.h"
+#include "framework/init.h"
 #include "framework/sequential.h"
 
 namespace gradlab {
+
+// The initialiser of layers with weights when neither the layer nor the model names one.
+inline constexpr Init kDefaultInit = Init::kaiming_uniform;
 
 // The layer list a named model stands for (so named models go through the same builder).
 nlohmann::json named_model_layers(ConfigObject& spec, std::size_t classes);

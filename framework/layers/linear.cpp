@@ -74,7 +74,7 @@ template class Linear<double>;
 namespace {
 // {"type": "linear", "out_features": 10}, after a layer that outputs [N, features].
 const LayerRegistration linear_type(
-    "linear", "out_features, [in_features], bias (true), init (kaiming_uniform)",
+    "linear", "out_features, [in_features], bias (true), init (the model's)",
     [](auto& layer) {
       layer.expect_input({2}, "[N, features]", " (add a flatten layer)");
       layer.check_given("in_features", layer.input[1]);

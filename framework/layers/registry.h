@@ -52,6 +52,7 @@ struct LayerConfig {
   // Blocks: the layers of the JSON list at `path` (a Sequential), built for this layer's input.
   std::function<std::unique_ptr<Sequential<T>>(const nlohmann::json& list, const std::string& path)>
       build_sequence;
+  Init default_init = Init::kaiming_uniform;  // the model's "init", for layers without their own
 
   // A size key (an integer >= min), or `fallback` when absent.
   std::size_t size(const std::string& key, std::optional<long long> fallback = std::nullopt,
@@ -74,12 +75,8 @@ struct LayerConfig {
     throw ConfigError(keys.path() + ": " + keys.json("type").get<std::string>() + " needs " +
                       expected + " input, the previous layer outputs " + to_string(input) + advice);
   }
-  // The "init" key of layers with weights (framework/init.h), kaiming_uniform by default.
-  Init init() {
-    return parse_init(keys.string(
-        "init", "kaiming_uniform",
-        {"kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal", "pytorch"}));
-  }
+  // The "init" key of layers with weights (framework/init.h); the model's "init" by default.
+  Init init() { return parse_init(keys.string("init", to_string(default_init), init_names())); }
 };
 
 // make_layer<Linear>(layer, args...): a Linear<T> for the LayerConfig<T>'s T.

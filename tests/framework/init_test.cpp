@@ -4,6 +4,7 @@
 
 #include "framework/layers/conv2d.h"
 #include "framework/layers/linear.h"
+#include "models/builder.h"
 #include "tests/support.h"
 
 using namespace gradlab;
@@ -58,8 +59,8 @@ TEST_CASE("Initialiser names parse, and unknown names list the valid ones", "[in
   CHECK(parse_init("xavier_uniform") == Init::xavier_uniform);
   CHECK(to_string(Init::kaiming_normal) == "kaiming_normal");
   CHECK_THROWS_WITH(parse_init("he"),
-                    "unknown initialiser 'he' (valid: kaiming_normal, "
-                    "kaiming_uniform, xavier_normal, xavier_uniform, pytorch)");
+                    "unknown initialiser 'he' (valid: kaiming_uniform, "
+                    "kaiming_normal, xavier_uniform, xavier_normal, pytorch)");
 }
 
 TEST_CASE("The pytorch initialiser draws weights and biases from U(±1/√fan_in)", "[init]") {
@@ -93,4 +94,42 @@ TEST_CASE("Linear and Conv2d draw their biases only with the pytorch initialiser
   CHECK(moments(conv.weight().value).max_abs <= 0.1);
   Linear<double> he(400, 50, rng);  // kaiming_uniform: zero biases, as before
   CHECK(moments(he.bias().value).max_abs == 0.0);
+}
+
+TEST_CASE("A model-wide init applies to every layer with weights that names none", "[init]") {
+  auto conv = [](const nlohmann::json& extra) {
+    nlohmann::json layer = {
+        {"type", "conv2d"}, {"out_channels", 4}, {"kernel_size", 3}, {"padding", 1}};
+    layer.update(extra);
+    return layer;
+  };
+  auto model = [&](const nlohmann::json& model_init, const nlohmann::json& layer_init) {
+    nlohmann::json spec = {{"layers",
+                            {conv(layer_init),
+                             {{"type", "relu"}},
+                             {{"type", "residual"}, {"body", {conv(layer_init)}}},
+                             {{"type", "flatten"}},
+                             {{"type", "linear"}, {"out_features", 3}}}}};
+    spec["layers"][4].update(layer_init);
+    spec.update(model_init);
+    return build_model<float>(spec, {1, 5, 5}, 3, 11);
+  };
+  auto weights = [](Sequential<float>& m) {
+    std::vector<float> all;
+    for (Parameter<float>* p : m.parameters())
+      all.insert(all.end(), p->value.begin(), p->value.end());
+    return all;
+  };
+  const nlohmann::json pytorch = {{"init", "pytorch"}};
+  // The model's init reaches every layer, inside blocks too: as if each layer named it.
+  const std::vector<float> by_model = weights(*model(pytorch, nlohmann::json::object()));
+  CHECK(by_model == weights(*model(nlohmann::json::object(), pytorch)));
+  // Unlike the default's (kaiming_uniform, zero biases).
+  CHECK(by_model != weights(*model(nlohmann::json::object(), nlohmann::json::object())));
+  // A layer's own init wins over the model's.
+  CHECK(weights(*model(pytorch, {{"init", "kaiming_uniform"}})) ==
+        weights(*model(nlohmann::json::object(), nlohmann::json::object())));
+  CHECK_THROWS_WITH(model({{"init", "he"}}, nlohmann::json::object()),
+                    "model.init: unknown value \"he\" (allowed: kaiming_uniform, kaiming_normal, "
+                    "xavier_uniform, xavier_normal, pytorch)");
 }
