@@ -195,6 +195,14 @@ int eval_command(const std::string& checkpoint_path, const std::string& data_dir
   return 0;
 }
 
+int lr_find_command(const std::string& config_path, const std::vector<std::string>& overrides,
+                    const LrFindOptions& options, const std::string& output) {
+  const ExperimentConfig config = load_experiment(config_path, overrides);
+  const nlohmann::json result = lr_range_test(config, options, std::cout);
+  write_lr_find(output.empty() ? config.output + "_lr_find" : output, result, std::cout);
+  return 0;
+}
+
 int report_command(const std::string& run_dir, const std::string& backend) {
   write_run_report(run_dir, backend, std::cout);
   return 0;

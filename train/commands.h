@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "train/lr_find.h"
+
 namespace gradlab {
 
 // gradlab train CONFIG [--set k=v]... [--resume RUN_DIR]. With --resume, the run's own
@@ -33,6 +35,12 @@ int report_command(const std::string& run_dir, const std::string& backend);
 int predict_command(const std::string& checkpoint_path, const std::vector<std::string>& inputs,
                     const std::string& backend, bool json = false,
                     const std::string& csv_path = "");
+
+// gradlab lr-find CONFIG [--set k=v]... [--steps N] [--start X] [--end Y] [--output DIR]: the
+// learning-rate range test (train/lr_find.h) on the config's data and model; its page, data and
+// figure into `output` ("" for the config's output folder + "_lr_find").
+int lr_find_command(const std::string& config_path, const std::vector<std::string>& overrides,
+                    const LrFindOptions& options, const std::string& output);
 
 // gradlab summary CONFIG: each layer, its output shape, parameter count and FLOPs.
 int summary_command(const std::string& config_path, const std::vector<std::string>& overrides);

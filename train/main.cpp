@@ -99,6 +99,19 @@ int main(int argc, char** argv) {
   summary->add_option("config", config, "experiment config (JSON)")->required();
   summary->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
 
+  gradlab::LrFindOptions lr_find_options;
+  std::string lr_find_output;
+  CLI::App* lr_find = app.add_subcommand(
+      "lr-find", "learning-rate range test: the loss against an exponentially growing rate");
+  lr_find->add_option("config", config, "experiment config (JSON)")->required();
+  lr_find->add_option("--set", overrides, "override a config value: key.path=value (repeatable)");
+  lr_find->add_option("--steps", lr_find_options.steps, "steps of the test (100)")
+      ->check(CLI::Range(2, 1000000));
+  lr_find->add_option("--start", lr_find_options.start, "the first rate (1e-7)");
+  lr_find->add_option("--end", lr_find_options.end, "the last rate (10)");
+  lr_find->add_option("--output", lr_find_output,
+                      "folder for lr_find.html, .json and .png (the config's output + _lr_find)");
+
   CLI::App* gradcheck = app.add_subcommand(
       "gradcheck", "float64 finite-difference check of a config's model and loss");
   gradcheck->add_option("config", config, "experiment config (JSON)")->required();
@@ -183,6 +196,8 @@ int main(int argc, char** argv) {
     if (*predict)
       return gradlab::predict_command(checkpoint, images, backend, predict_json, predict_csv);
     if (*summary) return gradlab::summary_command(config, overrides);
+    if (*lr_find)
+      return gradlab::lr_find_command(config, overrides, lr_find_options, lr_find_output);
     if (*export_onnx)
       return gradlab::export_command(checkpoint, onnx_path, export_batch, GRADLAB_VERSION);
     if (*gradcheck) return gradlab::gradcheck_command(config, overrides, batch, elements);

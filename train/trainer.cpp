@@ -26,6 +26,7 @@
 #include "train/metrics.h"
 #include "train/progress.h"
 #include "train/report/report.h"
+#include "train/run.h"
 #include "train/run_folder.h"
 #include "train/training_data.h"
 
@@ -54,22 +55,6 @@ bool all_finite(const std::vector<Parameter<float>*>& parameters) {
   return true;
 }
 
-// What a run is made of, from its config.
-struct Run {
-  std::unique_ptr<Sequential<float>> model;
-  std::unique_ptr<ClassificationLoss<float>> loss;
-  std::unique_ptr<Optimizer<float>> optimizer;
-  std::unique_ptr<Schedule> schedule;
-  std::unique_ptr<WeightEma<float>> average;  // config "ema": the weight average, if kept
-  std::vector<Parameter<float>*> parameters;  // the model's, for the checks and the clipping
-};
-
-std::unique_ptr<WeightEma<float>> make_average(const ExperimentConfig& config,
-                                               Sequential<float>& model) {
-  if (!config.ema.enabled) return nullptr;
-  return std::make_unique<WeightEma<float>>(model, config.ema.decay, config.ema.warmup);
-}
-
 // Rank 0's weight average on every rank: its buffers' averages followed each rank's own running
 // statistics, and a resumed run's average was read by rank 0 alone.
 void broadcast_average(DataParallel<float>& parallel, WeightEma<float>* average) {
@@ -94,28 +79,6 @@ class AverageInModel {
  private:
   WeightEma<float>& average_;
 };
-
-Run make_run(const ExperimentConfig& config, const TrainingData& data) {
-  Run run;
-  run.model = build_experiment_model<float>(config, data.sample_shape(), data.classes());
-  run.model->set_backend(parse_backend(config.backend));
-  const Precision precision = parse_precision(config.precision);
-  // bf16 without bf16 instructions would be oneDNN's emulation, slower than float32: refused.
-  if (precision == Precision::bf16 && !onednn::cpu_isa_has_bf16())
-    throw ConfigError(
-        "precision: \"bf16\" needs a CPU with AVX512_BF16 or AMX; this one has "
-        "neither (oneDNN's instruction set here: " +
-        onednn::cpu_isa() + "); use \"f32\"");
-  run.model->set_precision(precision);
-  run.model->set_needs_input_grad(false);  // nobody needs the images' gradient
-  run.loss = make_loss<float>(config.loss, &data.train_labels(), data.classes());
-  run.optimizer = make_optimizer<float>(config.optimizer_spec, run.model->named_parameters());
-  run.schedule = make_schedule(config.schedule_spec, config.optimizer_spec.lr,
-                               data.steps_per_epoch(), data.steps_per_epoch() * config.epochs);
-  run.average = make_average(config, *run.model);
-  run.parameters = run.model->parameters();
-  return run;
-}
 
 // The learning rate of the optimizer's next step, lr · schedule(step), set on it and returned: the
 // one place a run's rate is computed. Also the momentum, where the schedule sets it (one_cycle).

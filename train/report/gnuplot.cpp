@@ -165,8 +165,14 @@ std::string report_figures_script(const nlohmann::json& data, const std::string&
 std::string draw_report_figures(const fs::path& html_path, const nlohmann::json& data) {
   const std::string stem = html_path.stem().string();
   const fs::path folder = html_path.parent_path().empty() ? fs::path(".") : html_path.parent_path();
+  return draw_figures(folder, stem, report_figures_script(data, stem),
+                      {"-curves.png", "-confusion.png"});
+}
+
+std::string draw_figures(const fs::path& folder, const std::string& stem,
+                         const std::string& script_text, const std::vector<std::string>& pngs) {
   const fs::path script = folder / (stem + "-figures.gp");
-  write_file_atomically(script.string(), report_figures_script(data, stem));
+  write_file_atomically(script.string(), script_text);
   // gnuplot writes into a folder of its own, then each PNG is renamed into place: a reader never
   // sees half a figure.
   const fs::path scratch = folder / (".figures-" + std::to_string(::getpid()));
@@ -181,7 +187,7 @@ std::string draw_report_figures(const fs::path& html_path, const nlohmann::json&
   }
   std::string written;
   if (status == 0) {
-    for (const char* suffix : {"-curves.png", "-confusion.png"}) {
+    for (const std::string& suffix : pngs) {
       const fs::path png = scratch / (stem + suffix);
       if (!fs::exists(png)) continue;
       fs::rename(png, folder / png.filename());

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,5 +22,11 @@ std::string report_figures_script(const nlohmann::json& data, const std::string&
 // Writes the script and runs gnuplot on it; returns a line saying what it wrote, or why it wrote
 // no PNGs (gnuplot missing; gnuplot's own error message).
 std::string draw_report_figures(const std::filesystem::path& html_path, const nlohmann::json& data);
+
+// Any figures: writes <folder>/<stem>-figures.gp and runs gnuplot on it with `outdir` set to a
+// scratch folder; each PNG <stem><suffix> it draws is renamed into `folder`. Returns the line
+// saying what it wrote, or why it wrote nothing.
+std::string draw_figures(const std::filesystem::path& folder, const std::string& stem,
+                         const std::string& script, const std::vector<std::string>& png_suffixes);
 
 }  // namespace gradlab

@@ -1,0 +1,56 @@
+// The learning-rate range test (Smith 2017, "Cyclical learning rates", §3.3; fastai's lr_find):
+// train from the config's initial weights for `steps` steps, the rate growing exponentially
+//   η_t = η_start · (η_end / η_start)^(t / (steps − 1)),    t = 0 … steps − 1,
+// and record each step's training loss. The losses are smoothed as fastai smooths them, an
+// exponential average with bias correction,
+//   s_t = β s_{t−1} + (1 − β) ℓ_t,   ŝ_t = s_t / (1 − β^{t+1}),   β = 0.98,
+// and the test stops early once ŝ_t exceeds `stop_factor` × the lowest ŝ so far (the loss has
+// blown up; later rates say nothing more), or a loss is not finite.
+//
+// The suggestion, by the rule stated with it: the rate at the lowest smoothed loss, divided by
+// 10 — the largest rate still well inside the region where the loss falls (Smith's "one order of
+// magnitude below the minimum"; fastai's lr_min). The steepest descent (where ŝ falls fastest
+// per unit of log η, fastai's lr_steep) is reported beside it.
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "train/config.h"
+
+namespace gradlab {
+
+struct LrFindOptions {
+  std::size_t steps = 100;
+  double start = 1e-7, end = 10;
+  double stop_factor = 4;
+};
+
+struct LrSuggestion {
+  double minimum = 0;    // the rate at the lowest smoothed loss
+  double suggested = 0;  // minimum / 10
+  double steepest = 0;   // the rate where the smoothed loss falls fastest per unit of log rate
+};
+
+// fastai's smoothing of the losses (above): ŝ for each step.
+std::vector<double> smooth_losses(const std::vector<double>& losses, double beta = 0.98);
+
+// The suggestion for rates and their smoothed losses (at least 2 points).
+LrSuggestion suggest_learning_rate(const std::vector<double>& rates,
+                                   const std::vector<double>& smoothed);
+
+// The test on the config's data and model; logs one line per tenth of the steps. The result:
+// {"rates", "losses", "smoothed", "stopped_early", "suggestion": {...}, "rule", "config"}.
+nlohmann::json lr_range_test(const ExperimentConfig& config, const LrFindOptions& options,
+                             std::ostream& log);
+
+// Into `folder` (made if missing): lr_find.json (the result), lr_find.html (the loss against the
+// rate on a log axis, the suggestion marked; one file, no scripts), and, with gnuplot,
+// lr_find.png and the lr_find-figures.gp that draws it. Says on log what it wrote.
+void write_lr_find(const std::string& folder, const nlohmann::json& result, std::ostream& log);
+
+}  // namespace gradlab
