@@ -314,7 +314,13 @@ nlohmann::json final_metrics(const ExperimentConfig& config, TrainingData& data,
   if (folder && fs::exists(folder->best_checkpoint())) {
     const Checkpoint best = read_checkpoint(folder->best_checkpoint());
     restore_model(best, *run.model);
-    if (run.average && has_weight_average(best)) restore_weight_average(best, *run.average);
+    if (run.average && has_weight_average(best)) {
+      restore_weight_average(best, *run.average);
+    } else if (run.average) {  // ema turned on by a resume after the best epoch
+      run.average = make_average(config, *run.model);
+      log << "the best checkpoint (epoch " << best.progress.epoch
+          << ") has no weight average: its trained weights stand for it\n";
+    }
   }
   parallel.broadcast_from_root(nullptr);  // rank 0 holds the best checkpoint
   broadcast_average(parallel, run.average.get());
