@@ -6,7 +6,7 @@ Usage: pytorch_recipe.py CONFIG.json [--set KEY=VALUE ...] [--out METRICS.jsonl]
 
 The same data (MNIST or Fashion-MNIST IDX files, normalisation, validation fraction, augmentation
 by turns, scaling, shifts and mirrors), model (the config's layer list, residual blocks and concatenations
-included, with gradlab's initialisers or `"init": "pytorch"` for PyTorch's own), loss (label
+included, with gradlab's initialisers, PyTorch's own by default as gradlab's), loss (label
 smoothing, class weights), optimizer (sgd, adam, adamw), schedule (linear warm-up then constant,
 step or cosine, set every step as gradlab does; one_cycle as PyTorch's OneCycleLR, which
 gradlab's follows), weight average (config "ema": the same recurrence, weights and float
@@ -118,7 +118,7 @@ def named_layers(spec, classes):
             {"type": "linear", "out_features": classes}]
 
 
-def build(layers, shape, init="kaiming_uniform"):
+def build(layers, shape, init="pytorch"):
     """An nn.Sequential of a gradlab layer list for input `shape` (N, C, ...); its output shape.
     init: the model's, for layers that name none."""
     modules = []
@@ -337,7 +337,7 @@ def main():
 
     spec = config["model"]
     layers = named_layers(spec, 10) if "name" in spec else spec["layers"]
-    model, _ = build(layers, [1] + list(train_x.shape[1:]), spec.get("init", "kaiming_uniform"))
+    model, _ = build(layers, [1] + list(train_x.shape[1:]), spec.get("init", "pytorch"))
     loss_spec = config.get("loss", {})
     weights = loss_spec.get("class_weights")
     loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(weights) if isinstance(weights, list) else None,

@@ -3,11 +3,12 @@
 //   {"name": "lenet"}                                  the LeNet-style CNN of the benchmarks
 //   {"layers": [{"type": "conv2d", "out_channels": 16, "kernel_size": 5, "padding": 2}, ...]}
 // Either form takes "init": the initialiser (framework/init.h) of every layer with weights that
-// does not name its own (kDefaultInit when absent).
+// does not name its own (kDefaultInit when absent: PyTorch's, chosen by measurement,
+// docs/decisions.md "Time to accuracy").
 // Input sizes (in_features, in_channels) are inferred from the shapes flowing through; when given
 // they are checked. Each type and its keys are registered by the layer's own file
 // (framework/layers/registry.h; layer_type_names() lists them):
-//   linear     out_features, [in_features], bias (true), init ("kaiming_uniform")
+//   linear     out_features, [in_features], bias (true), init (the model's)
 //   conv2d     out_channels, kernel_size, stride (1), padding (0), [in_channels], bias, init
 //   batchnorm1d, batchnorm2d, maxpool2d, avgpool2d, global_avgpool2d, dropout, relu, leaky_relu,
 //   gelu, sigmoid, tanh, flatten: framework/layers/<name>.cpp
@@ -25,8 +26,9 @@
 
 namespace gradlab {
 
-// The initialiser of layers with weights when neither the layer nor the model names one.
-inline constexpr Init kDefaultInit = Init::kaiming_uniform;
+// The initialiser of layers with weights when neither the layer nor the model names one. (The C++
+// layer constructors keep He-uniform as their own default: a library user passes one.)
+inline constexpr Init kDefaultInit = Init::pytorch;
 
 // The layer list a named model stands for (so named models go through the same builder).
 nlohmann::json named_model_layers(ConfigObject& spec, std::size_t classes);

@@ -120,15 +120,15 @@ TEST_CASE("A model-wide init applies to every layer with weights that names none
       all.insert(all.end(), p->value.begin(), p->value.end());
     return all;
   };
-  const nlohmann::json pytorch = {{"init", "pytorch"}};
+  const nlohmann::json none = nlohmann::json::object(), he = {{"init", "kaiming_uniform"}};
   // The model's init reaches every layer, inside blocks too: as if each layer named it.
-  const std::vector<float> by_model = weights(*model(pytorch, nlohmann::json::object()));
-  CHECK(by_model == weights(*model(nlohmann::json::object(), pytorch)));
-  // Unlike the default's (kaiming_uniform, zero biases).
-  CHECK(by_model != weights(*model(nlohmann::json::object(), nlohmann::json::object())));
+  const std::vector<float> by_model = weights(*model(he, none));
+  CHECK(by_model == weights(*model(none, he)));
+  // Unlike the default's (PyTorch's: U(±1/√fan_in) weights and biases).
+  CHECK(by_model != weights(*model(none, none)));
+  CHECK(weights(*model(none, none)) == weights(*model({{"init", "pytorch"}}, none)));
   // A layer's own init wins over the model's.
-  CHECK(weights(*model(pytorch, {{"init", "kaiming_uniform"}})) ==
-        weights(*model(nlohmann::json::object(), nlohmann::json::object())));
+  CHECK(weights(*model({{"init", "pytorch"}}, he)) == by_model);
   CHECK_THROWS_WITH(model({{"init", "he"}}, nlohmann::json::object()),
                     "model.init: unknown value \"he\" (allowed: kaiming_uniform, kaiming_normal, "
                     "xavier_uniform, xavier_normal, pytorch)");
