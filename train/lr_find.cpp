@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 const char* const kRule =
-    "the rate at the lowest smoothed loss, divided by 10 (Smith 2017; fastai's lr_min)";
+    "the steepest descent of the smoothed loss per unit of log rate (fastai's lr_steep)";
 }  // namespace
 
 std::vector<double> smooth_losses(const std::vector<double>& losses, double beta) {
@@ -41,7 +41,6 @@ LrSuggestion suggest_learning_rate(const std::vector<double>& rates,
       std::min_element(smoothed.begin(), smoothed.end()) - smoothed.begin());
   LrSuggestion suggestion;
   suggestion.minimum = rates[lowest];
-  suggestion.suggested = rates[lowest] / 10;
   // d ŝ / d log η by differences (central inside, one-sided at the ends), up to the minimum,
   // skipping the first tenth of the steps as fastai does: there ŝ averages too few losses to
   // have a slope worth reading.
@@ -55,6 +54,18 @@ LrSuggestion suggest_learning_rate(const std::vector<double>& rates,
     const double slope = (smoothed[after] - smoothed[before]) / run;
     if (slope < steepest_slope) steepest_slope = slope, suggestion.steepest = rates[i];
   }
+  suggestion.suggested = suggestion.steepest;
+  // The valley (fastai's): the longest subsequence along which ŝ keeps falling, noise bumps
+  // stepped over; its point halfway (fastai: a third plus a sixth of the way).
+  std::vector<std::size_t> run(smoothed.size(), 1);  // the longest falling subsequence ending at i
+  std::size_t end = 0;
+  for (std::size_t i = 1; i < smoothed.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j)
+      if (smoothed[i] < smoothed[j]) run[i] = std::max(run[i], run[j] + 1);
+    if (run[i] > run[end]) end = i;
+  }
+  const std::size_t start = end + 1 - run[end], length = end - start;
+  suggestion.valley = rates[start + length / 3 + length / 6];
   return suggestion;
 }
 
@@ -115,9 +126,10 @@ nlohmann::json lr_range_test(const ExperimentConfig& config, const LrFindOptions
         << options.stop_factor << "x its lowest)\n";
   char line[200];
   std::snprintf(line, sizeof line,
-                "lr-find: lowest smoothed loss at rate %.3g; suggested rate %.3g; steepest descent "
-                "at %.3g\n",
-                suggestion.minimum, suggestion.suggested, suggestion.steepest);
+                "lr-find: suggested rate %.3g; the other rules: lowest smoothed loss %.3g / 10 = "
+                "%.3g, valley %.3g\n",
+                suggestion.suggested, suggestion.minimum, suggestion.minimum / 10,
+                suggestion.valley);
   log << line << "  (rule: " << kRule << ")\n";
   return {{"rates", rates},
           {"losses", losses},
@@ -128,8 +140,10 @@ nlohmann::json lr_range_test(const ExperimentConfig& config, const LrFindOptions
           {"steps", options.steps},
           {"suggestion",
            {{"suggested", suggestion.suggested},
+            {"steepest", suggestion.steepest},
             {"minimum", suggestion.minimum},
-            {"steepest", suggestion.steepest}}},
+            {"minimum_over_10", suggestion.minimum / 10},
+            {"valley", suggestion.valley}}},
           {"rule", kRule},
           {"config", config.resolved}};
 }
@@ -211,12 +225,13 @@ std::string svg_chart(const nlohmann::json& result) {
 
 std::string lr_find_html(const nlohmann::json& result) {
   const nlohmann::json& s = result["suggestion"];
-  char summary[400];
+  char summary[500];
   std::snprintf(summary, sizeof summary,
-                "<p id=\"suggestion\">Suggested learning rate: <strong>%.3g</strong> (lowest "
-                "smoothed loss at %.3g; steepest descent at %.3g). Rule: %s.</p>\n",
-                s["suggested"].get<double>(), s["minimum"].get<double>(),
-                s["steepest"].get<double>(), kRule);
+                "<p id=\"suggestion\">Suggested learning rate: <strong>%.3g</strong>. Rule: %s. "
+                "fastai's other rules: the lowest smoothed loss's rate / 10, %.3g; the valley, "
+                "%.3g.</p>\n",
+                s["suggested"].get<double>(), kRule, s["minimum"].get<double>() / 10,
+                s["valley"].get<double>());
   const std::size_t steps = result["rates"].size();
   return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<title>gradlab lr-find</title>\n<style>body { font-family: sans-serif; margin: 2em; "

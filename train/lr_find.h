@@ -7,10 +7,12 @@
 // and the test stops early once ŝ_t exceeds `stop_factor` × the lowest ŝ so far (the loss has
 // blown up; later rates say nothing more), or a loss is not finite.
 //
-// The suggestion, by the rule stated with it: the rate at the lowest smoothed loss, divided by
-// 10 — the largest rate still well inside the region where the loss falls (Smith's "one order of
-// magnitude below the minimum"; fastai's lr_min). The steepest descent (where ŝ falls fastest
-// per unit of log η, fastai's lr_steep) is reported beside it.
+// The suggestion, by the rule stated with it: the steepest descent, the rate where ŝ falls
+// fastest per unit of log η (fastai's lr_steep), the first tenth of the steps skipped. Reported
+// beside it, fastai's two other rules: the rate at the lowest ŝ divided by 10 (lr_min; Smith's
+// "one order of magnitude below the minimum") and the valley (halfway along the longest run of
+// falling ŝ, fastai's default since 2.5). Why steepest: on the two shipped recipes measured it
+// lands nearest the rate the recipe was tuned to (docs/decisions.md, "Time to accuracy").
 #pragma once
 
 #include <cstddef>
@@ -31,9 +33,10 @@ struct LrFindOptions {
 };
 
 struct LrSuggestion {
-  double minimum = 0;    // the rate at the lowest smoothed loss
-  double suggested = 0;  // minimum / 10
+  double suggested = 0;  // = steepest
   double steepest = 0;   // the rate where the smoothed loss falls fastest per unit of log rate
+  double minimum = 0;    // the rate at the lowest smoothed loss (its tenth: lr_min)
+  double valley = 0;     // halfway along the longest falling run of the smoothed loss
 };
 
 // fastai's smoothing of the losses (above): ŝ for each step.

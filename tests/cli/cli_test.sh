@@ -98,12 +98,12 @@ expect 0 "total: .* parameters" -- "$gradlab" summary "$config" --set "data.fold
 expect 0 "PASS" -- "$gradlab" gradcheck "$config" --set "data.folder=\"$work/data\"" --elements 20
 # The learning-rate range test: its page, data and figure, and a suggestion inside the sweep whose
 # rule is stated; bad bounds refused.
-expect 0 "suggested rate .*rule: the rate at the lowest smoothed loss, divided by 10" -- bash -c \
+expect 0 "suggested rate .*rule: the steepest descent of the smoothed loss" -- bash -c \
   "'$gradlab' lr-find '$config' --set 'data.folder=\"$work/data\"' --steps 40 --output '$work/lr' | tr '\n' ' '"
 expect 0 "^40 1e-07 10(\.0)? ok$" -- python3 -c "import json, sys
 r = json.load(open(sys.argv[1]))
 s = r['suggestion']
-ok = r['rates'][0] / 10 <= s['suggested'] <= r['rates'][-1] / 10 and s['minimum'] == 10 * s['suggested']
+ok = all(r['rates'][0] <= s[k] <= r['rates'][-1] for k in ('suggested', 'minimum', 'valley')) and s['suggested'] == s['steepest']
 print(len(r['rates']) if not r['stopped_early'] else 'stopped', r['start'], r['end'], 'ok' if ok else s)" "$work/lr/lr_find.json"
 expect 0 "Suggested learning rate: <strong>" -- cat "$work/lr/lr_find.html"
 expect 0 "" -- test -s "$work/lr/lr_find.png"
