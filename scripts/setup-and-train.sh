@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh
+scripts/build.sh gradlab   # the CLI only: the tests are the second command's
 scripts/fetch-mnist.sh
 build/gradlab train experiments/mnist_lenet.json --set "output=\"runs/mnist_lenet-$(date +%Y%m%d-%H%M%S)\""

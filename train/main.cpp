@@ -10,14 +10,11 @@
 #include "framework/log.h"
 #include "framework/precision.h"
 #include "framework/runtime.h"
+#include "gradlab/version.h"
 #include "train/commands.h"
 #include "train/data_commands.h"
 #include "train/demo.h"
 #include "train/pca.h"
-
-#ifndef GRADLAB_VERSION
-#define GRADLAB_VERSION "unknown"
-#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"gradlab: train neural networks on the CPU with explicit backward passes"};

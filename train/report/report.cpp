@@ -14,16 +14,13 @@
 #include "datasets/registry.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/registry.h"
+#include "gradlab/version.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/evaluation.h"
 #include "train/report/assets.h"
 #include "train/report/gnuplot.h"
 #include "train/safetensors.h"
-
-#ifndef GRADLAB_VERSION
-#define GRADLAB_VERSION "unknown"
-#endif
 
 namespace gradlab {
 
