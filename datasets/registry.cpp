@@ -4,6 +4,7 @@
 
 #include "datasets/idx.h"
 #include "datasets/image_file.h"
+#include "framework/config_reader.h"
 
 namespace gradlab {
 
@@ -78,12 +79,10 @@ std::vector<std::string> dataset_names() {
 }
 
 const DatasetSpec& find_dataset(const std::string& name) {
-  std::string valid;
-  for (const DatasetSpec& spec : datasets()) {
+  for (const DatasetSpec& spec : datasets())
     if (spec.name == name) return spec;
-    valid += (valid.empty() ? "" : ", ") + spec.name;
-  }
-  throw std::invalid_argument("unknown data set '" + name + "' (valid: " + valid + ")");
+  throw std::invalid_argument("unknown data set '" + name +
+                              "' (valid: " + join_names(dataset_names()) + ")");
 }
 
 namespace {

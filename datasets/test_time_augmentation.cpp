@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "framework/config_reader.h"
+
 namespace gradlab {
 
 const std::vector<std::string>& TestTimeAugmentation::view_names() {
@@ -11,21 +13,28 @@ const std::vector<std::string>& TestTimeAugmentation::view_names() {
   return names;
 }
 
+std::string TestTimeAugmentation::problem(const std::vector<std::string>& views, std::size_t& at) {
+  const std::vector<std::string>& names = view_names();
+  for (at = 0; at < views.size(); ++at) {
+    const std::string& view = views[at];
+    if (std::find(names.begin(), names.end(), view) == names.end()) {
+      const std::string nearest = nearest_name(view, names);
+      return "unknown test-time view \"" + view + "\"" +
+             (nearest.empty() ? "" : "; did you mean \"" + nearest + "\"?") +
+             " (valid: " + join_names(names) + ")";
+    }
+    if (std::count(views.begin(), views.begin() + static_cast<std::ptrdiff_t>(at), view) > 0)
+      return "test-time view \"" + view + "\" is given twice";
+  }
+  return "";
+}
+
 TestTimeAugmentation::TestTimeAugmentation(std::vector<std::string> views,
                                            const Normalization& normalization)
     : views_(std::move(views)), normalization_(normalization) {
-  const std::vector<std::string>& names = view_names();
-  for (std::size_t k = 0; k < views_.size(); ++k) {
-    if (std::find(names.begin(), names.end(), views_[k]) == names.end()) {
-      std::string valid;
-      for (const std::string& name : names) valid += (valid.empty() ? "" : ", ") + name;
-      throw std::invalid_argument("unknown test-time view \"" + views_[k] + "\" (valid: " + valid +
-                                  ")");
-    }
-    if (std::find(views_.begin(), views_.begin() + static_cast<std::ptrdiff_t>(k), views_[k]) !=
-        views_.begin() + static_cast<std::ptrdiff_t>(k))
-      throw std::invalid_argument("test-time view \"" + views_[k] + "\" given twice");
-  }
+  std::size_t at = 0;
+  if (const std::string wrong = problem(views_, at); !wrong.empty())
+    throw std::invalid_argument(wrong);
 }
 
 std::string TestTimeAugmentation::describe() const {

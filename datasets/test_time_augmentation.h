@@ -20,9 +20,13 @@ namespace gradlab {
 class TestTimeAugmentation {
  public:
   static const std::vector<std::string>& view_names();
+  // What is wrong with a list of views, or "" when nothing is: the first name not in
+  // view_names() (with the nearest valid one) or given twice; `at` is set to its index. One check
+  // for the config's eval.tta (train/config.cpp) and the constructor (gradlab eval --tta).
+  static std::string problem(const std::vector<std::string>& views, std::size_t& at);
 
   TestTimeAugmentation() = default;  // no views: plain evaluation
-  // Throws std::invalid_argument for a name not in view_names() or a view given twice.
+  // Throws std::invalid_argument with problem()'s message.
   TestTimeAugmentation(std::vector<std::string> views, const Normalization& normalization);
 
   bool enabled() const { return !views_.empty(); }

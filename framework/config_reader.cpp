@@ -30,12 +30,13 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-std::string join(const std::vector<std::string>& names) {
+}  // namespace
+
+std::string join_names(const std::vector<std::string>& names) {
   std::string text;
   for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
   return text;
 }
-}  // namespace
 
 bool Range::contains(double x) const {
   const bool above = min_inclusive ? x >= min : x > min;
@@ -129,13 +130,14 @@ std::string ConfigObject::string(const std::string& key, std::optional<std::stri
   read_.insert(key);
   if (!has(key) && fallback) return *fallback;
   const nlohmann::json& v = require(key);
-  if (!v.is_string()) type_error(key, allowed.empty() ? "a string" : "one of " + join(allowed));
+  if (!v.is_string())
+    type_error(key, allowed.empty() ? "a string" : "one of " + join_names(allowed));
   const std::string s = v.get<std::string>();
   if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
     const std::string suggestion = nearest_name(s, allowed);
     throw ConfigError(key_path(key) + ": unknown value \"" + s + "\"" +
                       (suggestion.empty() ? "" : "; did you mean \"" + suggestion + "\"?") +
-                      " (allowed: " + join(allowed) + ")");
+                      " (allowed: " + join_names(allowed) + ")");
   }
   return s;
 }
@@ -184,7 +186,7 @@ void ConfigObject::finish() const {
     const std::string suggestion = nearest_name(item.key(), known);
     throw ConfigError(key_path(item.key()) + ": unknown key" +
                       (suggestion.empty() ? "" : "; did you mean \"" + suggestion + "\"?") +
-                      " (valid keys: " + join(known) + ")");
+                      " (valid keys: " + join_names(known) + ")");
   }
 }
 

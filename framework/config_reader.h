@@ -32,6 +32,9 @@ Range greater_than(double min);  // (min, inf)
 // The candidate closest to `word` by edit distance, or "" when none is close.
 std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);
 
+// "a, b, c": the valid names an error lists.
+std::string join_names(const std::vector<std::string>& names);
+
 // One JSON object at `path`. Remembers which keys were read, so `finish()` can reject the rest.
 class ConfigObject {
  public:

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "framework/config_reader.h"
+
 namespace gradlab {
 
 namespace {
@@ -27,12 +29,10 @@ const std::vector<std::string>& init_names() {
 }
 
 Init parse_init(const std::string& name) {
-  std::string valid;
-  for (const InitName& entry : kInitNames) {
+  for (const InitName& entry : kInitNames)
     if (name == entry.name) return entry.init;
-    valid += valid.empty() ? entry.name : std::string(", ") + entry.name;
-  }
-  throw std::invalid_argument("unknown initialiser '" + name + "' (valid: " + valid + ")");
+  throw std::invalid_argument("unknown initialiser '" + name +
+                              "' (valid: " + join_names(init_names()) + ")");
 }
 
 std::string to_string(Init init) {

@@ -386,21 +386,10 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
     ConfigObject eval = root.object("eval");
     if (eval.has("tta")) {
       experiment.tta = eval.string_list("tta");
-      const std::vector<std::string>& names = TestTimeAugmentation::view_names();
-      for (std::size_t k = 0; k < experiment.tta.size(); ++k) {
-        const std::string& view = experiment.tta[k];
-        const std::string path = eval.key_path("tta") + "[" + std::to_string(k) + "]";
-        if (std::find(names.begin(), names.end(), view) == names.end()) {
-          const std::string nearest = nearest_name(view, names);
-          std::string valid;
-          for (const std::string& name : names) valid += (valid.empty() ? "" : ", ") + name;
-          throw ConfigError(path + ": unknown view \"" + view + "\"" +
-                            (nearest.empty() ? "" : "; did you mean \"" + nearest + "\"?") +
-                            " (allowed: " + valid + ")");
-        }
-        if (std::count(experiment.tta.begin(), experiment.tta.end(), view) > 1)
-          throw ConfigError(path + ": \"" + view + "\" is given twice");
-      }
+      std::size_t at = 0;
+      if (const std::string wrong = TestTimeAugmentation::problem(experiment.tta, at);
+          !wrong.empty())
+        throw ConfigError(eval.key_path("tta") + "[" + std::to_string(at) + "]: " + wrong);
       if (!experiment.tta.empty() && find_dataset(experiment.data.dataset).table)
         throw ConfigError(eval.key_path("tta") + ": test-time views are of images; " +
                           experiment.data.dataset + " is a table");

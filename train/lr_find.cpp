@@ -23,13 +23,9 @@ const char* const kRule =
 }  // namespace
 
 std::vector<double> smooth_losses(const std::vector<double>& losses, double beta) {
+  LossSmoother smoother(beta);
   std::vector<double> smoothed;
-  double average = 0, weight = 1;  // weight = β^{t+1} after step t
-  for (double loss : losses) {
-    average = beta * average + (1 - beta) * loss;
-    weight *= beta;
-    smoothed.push_back(average / (1 - weight));
-  }
+  for (double loss : losses) smoothed.push_back(smoother.add(loss));
   return smoothed;
 }
 
@@ -86,6 +82,7 @@ nlohmann::json lr_range_test(const ExperimentConfig& config, const LrFindOptions
   Tensor<float> images;
   Labels labels;
   std::vector<double> rates, losses, smoothed;
+  LossSmoother smoother;
   double lowest = std::numeric_limits<double>::infinity();
   bool stopped_early = false;
   const double ratio = options.end / options.start;
@@ -107,7 +104,7 @@ nlohmann::json lr_range_test(const ExperimentConfig& config, const LrFindOptions
     run.optimizer->step();
     rates.push_back(rate);
     losses.push_back(loss);
-    smoothed = smooth_losses(losses);
+    smoothed.push_back(smoother.add(loss));
     if ((t + 1) % std::max<std::size_t>(1, options.steps / 10) == 0)
       log << "  step " << t + 1 << "  rate " << rate << "  loss " << loss << "  smoothed "
           << smoothed.back() << "\n";

@@ -39,7 +39,20 @@ struct LrSuggestion {
   double valley = 0;     // halfway along the longest falling run of the smoothed loss
 };
 
-// fastai's smoothing of the losses (above): ŝ for each step.
+// fastai's smoothing of the losses (above), one loss at a time: add(loss) returns ŝ_t.
+class LossSmoother {
+ public:
+  explicit LossSmoother(double beta = 0.98) : beta_(beta) {}
+  double add(double loss) {
+    average_ = beta_ * average_ + (1 - beta_) * loss;
+    weight_ *= beta_;  // β^{t+1} after step t
+    return average_ / (1 - weight_);
+  }
+
+ private:
+  double beta_, average_ = 0, weight_ = 1;
+};
+// ŝ for each step of a whole list.
 std::vector<double> smooth_losses(const std::vector<double>& losses, double beta = 0.98);
 
 // The suggestion for rates and their smoothed losses (at least 2 points).

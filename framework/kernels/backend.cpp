@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "framework/config_reader.h"
 #include "framework/kernels/onednn/kernels.h"
 #include "framework/kernels/reference/kernels.h"
 
@@ -23,12 +24,10 @@ std::vector<std::string> backend_names() {
 }
 
 Backend parse_backend(const std::string& name) {
-  std::string valid;
-  for (const BackendInfo& info : backends()) {
+  for (const BackendInfo& info : backends())
     if (info.name == name) return info.backend;
-    valid += (valid.empty() ? "" : ", ") + info.name;
-  }
-  throw std::invalid_argument("unknown backend '" + name + "' (valid: " + valid + ")");
+  throw std::invalid_argument("unknown backend '" + name +
+                              "' (valid: " + join_names(backend_names()) + ")");
 }
 
 std::string to_string(Backend backend) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "framework/config_reader.h"
 #include "framework/optim/adam.h"
 #include "framework/optim/ema_momentum.h"
 #include "framework/optim/sgd.h"
@@ -53,10 +54,8 @@ std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerSpec& o,
     return std::make_unique<Adam<T>>(
         std::move(parameters), o.lr, o.beta1, o.beta2, o.eps, o.weight_decay,
         o.type == "adamw" ? Adam<T>::WeightDecay::decoupled : Adam<T>::WeightDecay::l2);
-  std::string valid;
-  for (const std::string& type : optimizer_types()) valid += (valid.empty() ? "" : ", ") + type;
   throw std::invalid_argument("make_optimizer: unknown optimizer type \"" + o.type +
-                              "\" (valid: " + valid + ")");
+                              "\" (valid: " + join_names(optimizer_types()) + ")");
 }
 
 const std::vector<std::string>& schedule_types() {
@@ -121,10 +120,8 @@ std::unique_ptr<Schedule> make_schedule(const ScheduleSpec& s, double base_lr,
         s.cycle_momentum ? std::optional<OneCycle::Momentum>({s.base_momentum, s.max_momentum})
                          : std::nullopt);
   } else {  // a spec built in code: no silent fallback
-    std::string valid;
-    for (const std::string& type : schedule_types()) valid += (valid.empty() ? "" : ", ") + type;
     throw std::invalid_argument("make_schedule: unknown schedule type \"" + s.type +
-                                "\" (valid: " + valid + ")");
+                                "\" (valid: " + join_names(schedule_types()) + ")");
   }
   if (warmup_steps > 0)
     schedule = std::make_unique<LinearWarmup>(warmup_steps, std::move(schedule));

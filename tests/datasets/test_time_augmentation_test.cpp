@@ -45,7 +45,13 @@ TEST_CASE("Test-time views mirror, and shift one pixel bringing in black", "[tta
   CHECK_THROWS_WITH(TestTimeAugmentation({"flip"}, normalization),
                     Catch::Matchers::StartsWith("unknown test-time view \"flip\""));
   CHECK_THROWS_WITH(TestTimeAugmentation({"mirror", "mirror"}, normalization),
-                    "test-time view \"mirror\" given twice");
+                    "test-time view \"mirror\" is given twice");
+  std::size_t at = 0;
+  CHECK(TestTimeAugmentation::problem({"mirror", "shift_up"}, at).empty());
+  CHECK(TestTimeAugmentation::problem({"mirror", "shift_upp"}, at) ==
+        "unknown test-time view \"shift_upp\"; did you mean \"shift_up\"? (valid: mirror, "
+        "shift_left, shift_right, shift_up, shift_down)");
+  CHECK(at == 1);
 }
 
 TEST_CASE("evaluate with test-time views averages the logits as by hand", "[tta]") {

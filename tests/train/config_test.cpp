@@ -87,10 +87,10 @@ TEST_CASE("eval.tta lists test-time views of images", "[config][tta]") {
   CHECK(experiment.resolved["eval"]["tta"] == nlohmann::json{"mirror", "shift_left"});
   config["eval"]["tta"] = {"mirror", "shift_lft"};
   CHECK(error_of(config) ==
-        "eval.tta[1]: unknown view \"shift_lft\"; did you mean \"shift_left\"? (allowed: "
-        "mirror, shift_left, shift_right, shift_up, shift_down)");
+        "eval.tta[1]: unknown test-time view \"shift_lft\"; did you mean \"shift_left\"? "
+        "(valid: mirror, shift_left, shift_right, shift_up, shift_down)");
   config["eval"]["tta"] = {"mirror", "mirror"};
-  CHECK(error_of(config) == "eval.tta[0]: \"mirror\" is given twice");
+  CHECK(error_of(config) == "eval.tta[1]: test-time view \"mirror\" is given twice");
   config["eval"] = {{"tta", {"mirror"}}};
   const std::filesystem::path table = testing::temp_folder("tta_table") / "table.csv";
   std::ofstream(table) << "x,y\n1,a\n2,b\n";
