@@ -20,6 +20,7 @@ packages=(
   libopenmpi-dev openmpi-bin            # data-parallel training: mpirun -np N gradlab train
   libonnx-dev libprotobuf-dev           # gradlab export --onnx (ONNX's own classes and checker)
   gnuplot-nox                           # the run report's PNG copies (train/report/gnuplot.h)
+  libcpp-httplib-dev                    # gradlab watch's HTTP server (train/watch/watch.h)
   ca-certificates                       # npm over TLS
   python3                               # the tests' JSON checks, experiment generators
   "$@"

@@ -15,6 +15,7 @@
 #include "train/data_commands.h"
 #include "train/demo.h"
 #include "train/pca.h"
+#include "train/watch/watch.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"gradlab: train neural networks on the CPU with explicit backward passes"};
@@ -70,6 +71,21 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   report->add_option("--backend", backend, "kernels for the evaluation: " + backend_list)
       ->check(CLI::IsMember(backend_names));
+
+  gradlab::WatchOptions watch_options;
+  CLI::App* watch = app.add_subcommand(
+      "watch", "serve a live page of a run while it trains: curves, learning rate, speed, ETA");
+  watch->add_option("run", run_dir, "a run folder (training, stopped or finished)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  watch->add_option("--host", watch_options.host,
+                    "address to listen on (127.0.0.1: this machine only; 0.0.0.0: every network)");
+  watch->add_option("--port", watch_options.port, "port (8080; 0: any free one)")
+      ->check(CLI::Range(0, 65535));
+  watch
+      ->add_option("--interval", watch_options.interval_seconds,
+                   "seconds between the page's readings of the run (2)")
+      ->check(CLI::Range(0.1, 3600.0));
 
   CLI::App* predict = app.add_subcommand(
       "predict", "class and probabilities for images (PNG, JPEG, PGM, IDX, or folders)");
@@ -190,6 +206,7 @@ int main(int argc, char** argv) {
     }
     if (*eval) return gradlab::eval_command(checkpoint, data, backend, report_path, tta);
     if (*report) return gradlab::report_command(run_dir, backend);
+    if (*watch) return gradlab::watch_command(run_dir, watch_options, std::cout);
     if (*predict)
       return gradlab::predict_command(checkpoint, images, backend, predict_json, predict_csv);
     if (*summary) return gradlab::summary_command(config, overrides);

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -35,6 +36,20 @@ RunFolder::~RunFolder() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
+std::string this_host() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+LockHolder read_lock_holder(const std::string& text) {
+  std::istringstream in(text);
+  LockHolder holder;
+  if (!(in >> holder.pid) || holder.pid <= 0) return {};
+  in >> holder.host;  // absent in the lock files of gradlab 0.1
+  return holder;
+}
+
 void RunFolder::lock(const std::string& doing) {
   std::error_code error;
   fs::create_directories(path_ / "checkpoints", error);
@@ -52,14 +67,14 @@ void RunFolder::lock(const std::string& doing) {
     lock_fd_ = -1;
     if (reason != EWOULDBLOCK)
       throw ConfigError(lock_path + ": cannot lock the run folder: " + std::strerror(reason));
-    std::string pid = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
-    pid.erase(pid.find_last_not_of(" \n") + 1);
+    const LockHolder who = read_lock_holder(std::string(holder, n > 0 ? std::size_t(n) : 0));
     throw ConfigError(path_.string() + " is in use by another gradlab process (PID " +
-                      (pid.empty() ? "unknown" : pid) + ") training there; cannot " + doing +
-                      " until it stops");
+                      (who.pid > 0 ? std::to_string(who.pid) : "unknown") +
+                      (who.host.empty() ? "" : " on " + who.host) + ") training there; cannot " +
+                      doing + " until it stops");
   }
-  // Ours: say who holds it.
-  const std::string pid = std::to_string(::getpid()) + "\n";
+  // Ours: say who holds it (the host too: a shared folder may be watched from another machine).
+  const std::string pid = std::to_string(::getpid()) + "\n" + this_host() + "\n";
   if (::ftruncate(lock_fd_, 0) != 0 ||
       ::pwrite(lock_fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
     throw ConfigError(lock_path + ": cannot write the run's lock file: " + std::strerror(errno));

@@ -15,6 +15,15 @@
 
 namespace gradlab {
 
+// What run.lock says: "PID\nHOST\n", the trainer's process and its machine's hostname (no host in
+// the files of gradlab 0.1). pid 0: the file names nobody.
+struct LockHolder {
+  long pid = 0;
+  std::string host;
+};
+LockHolder read_lock_holder(const std::string& text);
+std::string this_host();  // gethostname()
+
 class RunFolder {
  public:
   // A new run in `path`; refuses (ConfigError) a folder that already holds one, so a run is

@@ -149,13 +149,13 @@ expect 2 "^ls: cannot access" -- ls "$work/climb/checkpoints/last.safetensors"
 expect 0 "optimizer: Adam\(lr=0.02," -- "$gradlab" train --resume "$run" --set epochs=3 --set optimizer.lr=0.02
 
 # One trainer per run folder: a second trainer, or a resume of the running run, is refused naming
-# the holder's PID; the kernel releases the lock when the holder dies, even by kill -9.
+# the holder's PID and host; the kernel releases the lock when the holder dies, even by kill -9.
 locked="$work/locked"
 "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$locked\"" --set epochs=100000 >/dev/null 2>&1 &
 holder=$!
 for _ in $(seq 1 300); do [[ -f "$locked/checkpoints/last.safetensors" ]] && break; sleep 0.05; done
-expect 1 "$locked is in use by another gradlab process \(PID $holder\) training there; cannot start another run there" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$locked\""
-expect 1 "\(PID $holder\) training there; cannot resume it until it stops" -- "$gradlab" train --resume "$locked"
+expect 1 "$locked is in use by another gradlab process \(PID $holder on $(hostname)\) training there; cannot start another run there" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$locked\""
+expect 1 "\(PID $holder on $(hostname)\) training there; cannot resume it until it stops" -- "$gradlab" train --resume "$locked"
 kill -9 "$holder"
 wait "$holder" 2>/dev/null
 expect 0 "resuming .* after epoch [0-9]+" -- "$gradlab" train --resume "$locked" --set epochs=1

@@ -6,27 +6,13 @@
 "use strict";
 const path = require("path");
 const [modules, report, screenshot] = process.argv.slice(2);
-const { chromium } = require(path.resolve(modules, "playwright-core"));
+const { openBrowser } = require("../browser.js");
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    // Chromium's sandbox needs user namespaces, which CI's containers (as root) do not give.
-    args: ["--no-sandbox"],
-  });
-  const problems = [];
+  // The page must open offline: nothing but itself and its data: URIs.
+  const { browser, page, problems } = await openBrowser(modules,
+    (url) => url.startsWith("file:") || url.startsWith("data:"));
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning")
-        problems.push("console " + message.type() + ": " + message.text());
-    });
-    page.on("pageerror", (error) => problems.push("page error: " + error.message));
-    page.on("request", (request) => {
-      const url = request.url();
-      if (!url.startsWith("file:") && !url.startsWith("data:"))
-        problems.push("network request: " + url);
-    });
     await page.goto("file://" + path.resolve(report), { waitUntil: "load" });
     const facts = await page.evaluate(() => {
       const count = (selector) => document.querySelectorAll(selector).length;

@@ -8,12 +8,14 @@
 using namespace gradlab;
 using gradlab::testing::temp_folder;
 
-TEST_CASE("A run folder is locked while its trainer lives, naming the holder's PID",
+TEST_CASE("A run folder is locked while its trainer lives, naming the holder's PID and host",
           "[trainer][errors]") {
   // Two trainers on one folder both ran to the end, interleaving metrics.jsonl, while the first
   // was still loading its data (no checkpoint yet to say the folder was taken).
   const std::string path = (temp_folder("lock") / "run").string();
-  const std::string pid = "(PID " + std::to_string(::getpid()) + ")";
+  char host[256] = {};
+  REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+  const std::string pid = "(PID " + std::to_string(::getpid()) + " on " + host + ")";
   {
     const RunFolder first = RunFolder::create(path);
     CHECK_THROWS_WITH(RunFolder::create(path),
@@ -27,3 +29,17 @@ TEST_CASE("A run folder is locked while its trainer lives, naming the holder's P
   CHECK_NOTHROW(RunFolder::open(path));
   CHECK_NOTHROW(RunFolder::create(path));  // no checkpoint yet: still a fresh folder
 }
+
+TEST_CASE("run.lock names the trainer's PID and host; gradlab 0.1's named the PID alone",
+          "[trainer]") {
+  const LockHolder holder = read_lock_holder("4242\nnode-7\n");
+  CHECK(holder.pid == 4242);
+  CHECK(holder.host == "node-7");
+  const LockHolder old = read_lock_holder("4242\n");
+  CHECK(old.pid == 4242);
+  CHECK(old.host.empty());
+  CHECK(read_lock_holder("").pid == 0);
+  CHECK(read_lock_holder("x\nnode-7\n").pid == 0);
+  CHECK(read_lock_holder("-3\n").pid == 0);
+}
+

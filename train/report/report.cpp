@@ -20,6 +20,7 @@
 #include "train/evaluation.h"
 #include "train/report/assets.h"
 #include "train/report/gnuplot.h"
+#include "train/run_folder.h"
 #include "train/safetensors.h"
 
 namespace gradlab {
@@ -81,14 +82,32 @@ nlohmann::json read_json(const fs::path& path) {
   }
 }
 
-// Whether the process named in run.lock is alive: the run's trainer holds that file while it
-// trains (train/run_folder.h). Reading it does not take the lock, so a report never keeps a run
-// from starting or resuming.
-bool trainer_alive(const fs::path& run_dir) {
+// Whether the trainer named in run.lock is at work: the trainer holds that file while it trains
+// (train/run_folder.h). Reading it does not take the lock, so a report never keeps a run from
+// starting or resuming. On this machine, whether its process is alive; a trainer on another
+// machine (a shared folder) cannot be asked, so it counts as at work while the folder keeps
+// changing: metrics.jsonl or run.lock written within three of its longest epochs so far, and at
+// least ten minutes. `who` is set to the other machine's name.
+bool trainer_alive(const fs::path& run_dir, const nlohmann::json& epochs, std::string& who) {
   std::ifstream in(run_dir / "run.lock");
-  long pid = 0;
-  if (!(in >> pid) || pid <= 0) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+  const LockHolder holder = read_lock_holder(
+      std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+  if (holder.pid <= 0) return false;
+  if (holder.host.empty() || holder.host == this_host())
+    return ::kill(static_cast<pid_t>(holder.pid), 0) == 0 || errno == EPERM;
+  who = holder.host;
+  double longest_epoch = 0;
+  for (const nlohmann::json& epoch : epochs)
+    longest_epoch = std::max(longest_epoch, epoch.value("seconds", 0.0));
+  const auto quiet_for = [&](const fs::path& file) {
+    std::error_code error;
+    const auto written = fs::last_write_time(file, error);
+    if (error) return 1e300;
+    return std::chrono::duration<double>(fs::file_time_type::clock::now() - written).count();
+  };
+  const double quiet =
+      std::min(quiet_for(run_dir / "metrics.jsonl"), quiet_for(run_dir / "run.lock"));
+  return quiet < std::max(600.0, 3 * longest_epoch);
 }
 
 // The planned learning rate over the whole run, at most ~400 points, x in epochs.
@@ -176,8 +195,10 @@ nlohmann::json read_run_history(const fs::path& run_dir) {
   if (fs::exists(run_dir / "final_metrics.json")) {
     history["final"] = read_json(run_dir / "final_metrics.json");
     history["status"] = {{"state", "finished"}, {"text", "finished: " + of}};
-  } else if (trainer_alive(run_dir)) {
-    history["status"] = {{"state", "running"}, {"text", "running: " + of + " done"}};
+  } else if (std::string host; trainer_alive(run_dir, history["epochs"], host)) {
+    history["status"] = {
+        {"state", "running"},
+        {"text", "running" + (host.empty() ? "" : " on " + host) + ": " + of + " done"}};
   } else {
     history["status"] = {{"state", "stopped"},
                          {"text", "stopped after " + of + " (resume with --resume)"}};
@@ -238,12 +259,18 @@ nlohmann::json report_data(const ReportContent& content) {
   return data;
 }
 
-std::string render_report_html(const nlohmann::json& data) {
+namespace {
+
+// The page around its data: uPlot, page.js and the styles inlined. `data_script` is the
+// <script> that gives page.js its data (embedded JSON, or the live page's poller);
+// `body_attributes` go on <body>.
+std::string page_html(const std::string& title, const std::string& body_attributes,
+                      const std::string& data_script) {
   std::string html =
       "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>gradlab run: ";
-  for (char c : data.at("title").get<std::string>()) {
+  for (char c : title) {
     if (c == '<')
       html += "&lt;";
     else if (c == '&')
@@ -255,11 +282,8 @@ std::string render_report_html(const nlohmann::json& data) {
   html += report_assets::uplot_css;
   html += "\n";
   html += report_assets::page_css;
-  html +=
-      "</style>\n</head>\n<body>\n<main></main>\n<script type=\"application/json\" "
-      "id=\"report-data\">";
-  html += escape_for_script(data.dump());
-  html += "</script>\n<!-- uPlot (https://github.com/leeoniya/uPlot), its licence:\n";
+  html += "</style>\n</head>\n<body" + body_attributes + ">\n<main></main>\n";
+  html += "<!-- uPlot (https://github.com/leeoniya/uPlot), its licence:\n";
   std::string license = report_assets::uplot_license;
   // Inside an HTML comment "--" may not appear; the MIT text has none, but be sure.
   for (std::size_t at; (at = license.find("--")) != std::string::npos;)
@@ -269,8 +293,26 @@ std::string render_report_html(const nlohmann::json& data) {
   html += report_assets::uplot_js;
   html += "\n</script>\n<script>\n";
   html += report_assets::page_js;
-  html += "</script>\n</body>\n</html>\n";
+  html += "</script>\n" + data_script + "</body>\n</html>\n";
   return html;
+}
+
+}  // namespace
+
+std::string render_report_html(const nlohmann::json& data) {
+  return page_html(data.at("title").get<std::string>(), "",
+                   "<script type=\"application/json\" id=\"report-data\">" +
+                       escape_for_script(data.dump()) + "</script>\n<script>\n" +
+                       "gradlabReport.render(JSON.parse(document.getElementById(\"report-data\")"
+                       ".textContent));\n</script>\n");
+}
+
+std::string render_live_html(const std::string& title, double interval_seconds) {
+  char interval[32];
+  std::snprintf(interval, sizeof interval, "%g", interval_seconds);
+  return page_html(title, std::string(" data-interval=\"") + interval + "\"",
+                   "<p id=\"watch-status\" hidden></p>\n<script>\n" +
+                       std::string(report_assets::watch_js) + "</script>\n");
 }
 
 void write_report(const fs::path& html_path, const nlohmann::json& data, std::ostream& log) {

@@ -82,6 +82,9 @@ nlohmann::json report_data(const ReportContent& content);
 
 // The page: report_data's JSON with page.js, page.css and uPlot inlined.
 std::string render_report_html(const nlohmann::json& data);
+// gradlab watch's live page (train/watch.h): the same page without data; its script reads
+// data.json from the server every interval_seconds and redraws when the run has changed.
+std::string render_live_html(const std::string& title, double interval_seconds);
 
 // Writes `html_path` atomically and, when gnuplot is installed, the PNG copies beside it
 // (<stem>-curves.png, <stem>-confusion.png) and the gnuplot script that draws them. Says on
