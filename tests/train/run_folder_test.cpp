@@ -42,4 +42,3 @@ TEST_CASE("run.lock names the trainer's PID and host; gradlab 0.1's named the PI
   CHECK(read_lock_holder("x\nnode-7\n").pid == 0);
   CHECK(read_lock_holder("-3\n").pid == 0);
 }
-
