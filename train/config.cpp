@@ -339,6 +339,7 @@ nlohmann::json resolved_config(const ExperimentConfig& experiment, const nlohman
     r["ema"] = {{"decay", experiment.ema.decay}, {"warmup", experiment.ema.warmup}};
   r["batch_size"] = experiment.batch_size;
   r["log_every_steps"] = experiment.log_every_steps;
+  r["log"] = {{"layer_stats_every", experiment.layer_stats_every}};
   r["early_stopping"] = {{"metric", experiment.early_stopping_metric},
                          {"patience", experiment.patience}};
   r["divergence"] = {{"factor", experiment.divergence_factor},
@@ -406,6 +407,12 @@ ExperimentConfig parse_experiment(const nlohmann::json& config, const std::strin
   experiment.batch_size = static_cast<std::size_t>(root.integer("batch_size", 64, 1, 1 << 20));
   experiment.log_every_steps =
       static_cast<std::size_t>(root.integer("log_every_steps", 0, 0, 1LL << 40));
+  if (root.has("log")) {
+    ConfigObject log = root.object("log");
+    experiment.layer_stats_every =
+        static_cast<std::size_t>(log.integer("layer_stats_every", 100, 0, 1LL << 40));
+    log.finish();
+  }
   if (root.has("early_stopping")) {
     ConfigObject stopping = root.object("early_stopping");
     experiment.early_stopping_metric =

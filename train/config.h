@@ -62,6 +62,9 @@
 //                        averaged over `steps` steps exceeds factor × the first step's; factor 0
 //                        turns it off (train/divergence.h)
 //   log_every_steps      also log the training loss every N steps (0 = per epoch only)
+//   log                  {"layer_stats_every": 100}: each parameter tensor's norm, gradient norm
+//                        and update ratio every N steps into layer_stats.jsonl, with warnings
+//                        (train/layer_stats.h); 0 turns it off
 //   backend              "onednn" | "reference" (default: $GRADLAB_BACKEND, else "onednn")
 //   precision            "f32" | "bf16": bf16 mixed precision, the convolutions on oneDNN's bf16
 //                        kernels (framework/precision.h); needs the onednn backend and a CPU
@@ -116,6 +119,7 @@ struct ExperimentConfig {
   std::vector<std::string> tta;                  // eval.tta: the test-time views
   double clip_max_norm = 0, clip_max_value = 0;  // 0 = off
   std::size_t epochs = 1, batch_size = 64, log_every_steps = 0;
+  std::size_t layer_stats_every = 100;
   std::string early_stopping_metric = "val_accuracy";
   std::size_t patience = 0;
   double divergence_factor = 10;

@@ -47,6 +47,12 @@ void ProgressReporter::batch(std::size_t batches, std::size_t images, double mea
                format_duration(elapsed / fraction * (1 - fraction)).c_str());
 }
 
+void ProgressReporter::note(const std::string& line) {
+  if (bar_ && last_draw_ >= 0) std::fprintf(stderr, "\n");
+  last_draw_ = -1;  // redrawn at the next batch
+  log_ << line << "\n" << std::flush;
+}
+
 void ProgressReporter::end_batches() {
   if (bar_) std::fprintf(stderr, "\n");
 }

@@ -24,6 +24,8 @@ class ProgressReporter {
   double seconds() const;  // since start_epoch
   // After the epoch's last batch (ends the bar's line).
   void end_batches();
+  // A line for the log in mid-epoch (a warning); the bar's line is ended first.
+  void note(const std::string& line);
   // The epoch's line, from its metrics.jsonl entry.
   void end_epoch(const nlohmann::json& line);
 

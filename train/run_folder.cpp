@@ -84,10 +84,21 @@ void RunFolder::write_config(const nlohmann::json& resolved) const {
   write_file_atomically((path_ / "config.json").string(), resolved.dump(2) + "\n");
 }
 
-void RunFolder::append_metrics(const nlohmann::json& line) const {
-  std::ofstream out(metrics_path(), std::ios::app);
+namespace {
+// One JSON line appended: readers (the report, gradlab watch) skip a line still being written.
+void append_line(const fs::path& path, const nlohmann::json& line, const char* what) {
+  std::ofstream out(path, std::ios::app);
   out << line.dump() << "\n";
-  if (!out) throw DataError(metrics_path().string() + ": cannot append metrics");
+  if (!out) throw DataError(path.string() + ": cannot append " + what);
+}
+}  // namespace
+
+void RunFolder::append_metrics(const nlohmann::json& line) const {
+  append_line(metrics_path(), line, "metrics");
+}
+
+void RunFolder::append_layer_stats(const nlohmann::json& line) const {
+  append_line(layer_stats_path(), line, "layer statistics");
 }
 
 void RunFolder::truncate_metrics(std::size_t epoch) const {

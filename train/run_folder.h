@@ -42,6 +42,8 @@ class RunFolder {
   void write_split(const nlohmann::json& split) const;
   // A line of metrics.jsonl.
   void append_metrics(const nlohmann::json& line) const;
+  // A reading of the layer statistics (train/layer_stats.h) into layer_stats.jsonl.
+  void append_layer_stats(const nlohmann::json& line) const;
   // Drops the metric lines past `epoch`: those a run wrote after the checkpoint being resumed.
   void truncate_metrics(std::size_t epoch) const;
   void write_final_metrics(const nlohmann::json& metrics) const;
@@ -58,6 +60,7 @@ class RunFolder {
   // `doing` says what was refused ("start a run", "resume it").
   void lock(const std::string& doing);
   std::filesystem::path metrics_path() const { return path_ / "metrics.jsonl"; }
+  std::filesystem::path layer_stats_path() const { return path_ / "layer_stats.jsonl"; }
   std::filesystem::path path_;
   int lock_fd_ = -1;  // open, with an exclusive flock, for the folder's lifetime
 };

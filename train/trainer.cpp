@@ -23,6 +23,7 @@
 #include "train/checkpoint.h"
 #include "train/divergence.h"
 #include "train/early_stopping.h"
+#include "train/layer_stats.h"
 #include "train/metrics.h"
 #include "train/progress.h"
 #include "train/report/report.h"
@@ -194,10 +195,13 @@ DivergedError diverged(std::size_t step, std::size_t epoch, const std::string& w
 // clipping, update. images and labels are this rank's slice of the batch (all of it in a job of
 // one), batch_labels the whole batch's. Returns the batch's loss; throws DivergedError, naming
 // the step, on a NaN or infinite loss or gradient.
+// stats: on a step the layer statistics read (train/layer_stats.h), the weights and gradients
+// the update starts from are kept; the caller reads the update after.
 double train_step(const ExperimentConfig& config, Run& run, DataParallel<float>& parallel,
                   const Tensor<float>& images, const Labels& labels, const Labels& batch_labels,
                   ClassificationMetrics& metrics, std::size_t step, std::size_t epoch,
-                  bool has_checkpoint, const std::string& last_checkpoint) {
+                  bool has_checkpoint, const std::string& last_checkpoint,
+                  LayerStats* stats = nullptr) {
   auto diverged = [&](const std::string& what, const std::string& advice) {
     return gradlab::diverged(step, epoch, what, advice, has_checkpoint, last_checkpoint);
   };
@@ -222,6 +226,7 @@ double train_step(const ExperimentConfig& config, Run& run, DataParallel<float>&
   if (!all_finite(run.parameters)) throw diverged("a gradient is NaN or infinite", "");
   if (config.clip_max_norm > 0) clip_grad_norm(run.parameters, config.clip_max_norm);
   if (config.clip_max_value > 0) clip_grad_value(run.parameters, config.clip_max_value);
+  if (stats) stats->before();
   run.optimizer->step();
   if (run.average) run.average->update();
   return loss;
@@ -412,6 +417,9 @@ class TrainingRun {
     log_header(out_, config, run_path_, data_, run_, world_);
     reporter_.emplace(out_, folder_ && options.progress_bar, config.epochs,
                       data_.steps_per_epoch());
+    // Rank 0 reads them: after the ranks' gradients are summed, every rank holds the same.
+    if (folder_ && config.layer_stats_every > 0)
+      layer_stats_.emplace(run_.model->named_parameters(), config.optimizer_spec.lr);
   }
 
   const TrainingProgress& progress() const { return progress_; }
@@ -425,10 +433,22 @@ class TrainingRun {
     std::size_t batches = 0, seen = 0;
     while (data_.train().next(images_, labels_)) {
       const double lr = set_scheduled_rate(config_, run_);
+      LayerStats* reading = layer_stats_ && (progress_.step + 1) % config_.layer_stats_every == 0
+                                ? &*layer_stats_
+                                : nullptr;
       const double loss = train_step(
           config_, run_, parallel_, images_, labels_, data_.train().batch_labels(), train_metrics,
-          progress_.step + 1, epoch, progress_.epoch > 0, last_checkpoint_);
+          progress_.step + 1, epoch, progress_.epoch > 0, last_checkpoint_, reading);
       ++progress_.step, ++batches, seen += data_.train().batch_labels().size();
+      if (reading) {
+        const nlohmann::json line = reading->after(progress_.step, epoch, lr);
+        const auto writing = std::chrono::steady_clock::now();
+        folder_->append_layer_stats(line);
+        reading->add_seconds(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - writing).count());
+        for (const std::string& warning : reading->take_warnings())
+          reporter_->note("warning: " + warning);
+      }
       stop_if_diverged(divergence_.add(loss, progress_.step, progress_), epoch);
       if (folder_ && config_.log_every_steps && progress_.step % config_.log_every_steps == 0)
         folder_->append_metrics(
@@ -486,6 +506,15 @@ class TrainingRun {
     const nlohmann::json metrics = final_metrics(config_, data_, run_, folder(), parallel_,
                                                  progress_, validated_, seconds, out_);
     if (folder_) folder_->write_final_metrics(metrics);
+    if (layer_stats_ && layer_stats_->readings()) {
+      char line[160];
+      std::snprintf(line, sizeof line,
+                    "layer statistics: %zu readings in layer_stats.jsonl, %.3f s (%.2f%% of "
+                    "the run)\n",
+                    layer_stats_->readings(), layer_stats_->seconds(),
+                    100 * layer_stats_->seconds() / seconds);
+      out_ << line;
+    }
     if (folder_ && options_.report) {
       // The run has succeeded whatever happens here: a report that cannot be made is a warning.
       try {
@@ -537,6 +566,7 @@ class TrainingRun {
   DivergenceGuard divergence_;
   const EarlyStopping early_stopping_;
   std::optional<ProgressReporter> reporter_;
+  std::optional<LayerStats> layer_stats_;
   Tensor<float> images_;
   Labels labels_;
   bool validated_ = false, stopped_as_asked_ = false;

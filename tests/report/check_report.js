@@ -38,6 +38,10 @@ const { openBrowser } = require("../browser.js");
         rows_shown: count("#mistakes code.row"),
         config_shown: text("#config") !== null && text("#config").includes('"epochs"'),
         notes: [...document.querySelectorAll(".note")].map((n) => n.textContent),
+        heatmap: (() => {
+          const canvas = document.querySelector("#layer-heatmap");
+          return canvas ? [Number(canvas.dataset.rows), Number(canvas.dataset.columns)] : null;
+        })(),
       };
     });
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });

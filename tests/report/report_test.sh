@@ -26,13 +26,14 @@ modules="$source/.cache/playwright/node_modules"
 config="$source/tests/cli/tiny.json"
 run="$work/run"
 # Three epochs on 24 training images (so that the model still makes mistakes on the test split),
-# the loss logged every 5 steps, class names from the config, and a weight average (whose
-# validation curve the page shows beside the trained weights').
+# the loss logged every 5 steps, class names from the config, a weight average (whose
+# validation curve the page shows beside the trained weights') and layer statistics every 3 of
+# the 18 steps (the heat map: 4 tensors × 6 readings).
 names='["zero","one","two","three","four","five","six","seven","eight","nine"]'
 expect 0 "report: .*report.html; PNG copies report-curves.png, report-confusion.png" -- \
   "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$run\"" \
   --set epochs=3 --set data.limit=30 --set batch_size=4 --set log_every_steps=5 \
-  --set "data.class_names=$names" --set ema.decay=0.9
+  --set "data.class_names=$names" --set ema.decay=0.9 --set log.layer_stats_every=3
 
 # What the page must show, from the trainer's files: epochs, classes, mistakes on the test split.
 expected() {  # expected RUN_DIR CAP: "EPOCHS CLASSES MISTAKES SHOWN"
@@ -81,6 +82,7 @@ check "Chromium opens the page without an error" -- browse "$run/report.html"
 check "report.html shows $epochs epochs, $classes classes, $mistakes mistakes" -- \
   shows "$run/report.html" "$epochs" "$classes" "$mistakes" "$shown" zero
 expect 0 "finished: 3 of 3 epochs" -- cat "$run/report.html.json"
+expect 0 '"heatmap":\[4,6\]' -- cat "$run/report.html.json"
 expect 0 '"accuracy_series":\["epoch","train","validation","validation, weight average"\]' -- \
   cat "$run/report.html.json"
 # The PNG copies are PNGs, and the gnuplot script beside them redraws them.
@@ -163,7 +165,7 @@ expect 0 "^$shown rows, 0 images$" -- python3 -c "import json, sys; p = json.loa
 print(f\"{p['rows_shown']} rows, {p['images_decoded']} images\")" "$work/table_run/report.html.json"
 
 # Bad input: one line naming the fault.
-expect 1 "metrics.jsonl:2: not a metrics line" -- bash -c "cp -r '$run' '$work/damaged' &&
+expect 1 "metrics.jsonl:2: not a line of metrics.jsonl" -- bash -c "cp -r '$run' '$work/damaged' &&
   sed -i '2s/.*/garbage/' '$work/damaged/metrics.jsonl' && '$gradlab' report '$work/damaged'"
 expect 1 "not a run folder \(it has no config.json\)" -- "$gradlab" report "$work/data"
 expect 1 "data.class_names: expected a list of 10 names" -- "$gradlab" train "$config" \

@@ -121,7 +121,7 @@ TEST_CASE("Config errors name the key path and suggest the nearest name", "[conf
   CHECK(error_of(with("/epochs", "3")) == "epochs: expected an integer in [1, 100000], got \"3\"");
   CHECK(error_of(with("/epoch", 3)) ==
         "epoch: unknown key; did you mean \"epochs\"? (valid keys: backend, batch_size, "
-        "data, divergence, early_stopping, ema, epochs, eval, gradient_clipping, "
+        "data, divergence, early_stopping, ema, epochs, eval, gradient_clipping, log, "
         "log_every_steps, loss, model, optimizer, output, precision, schedule, seed)");
   CHECK(error_of(with("/data/dataset", "mnsit")) ==
         "data.dataset: unknown value \"mnsit\"; did you mean \"mnist\"? (allowed: mnist, "

@@ -107,9 +107,9 @@ TEST_CASE("read_run_history: epochs, logged steps and the status of a run folder
   CHECK(history["final"]["epochs_run"] == 1);
 
   write_text(run / "metrics.jsonl", "{\"epoch\":1,\"train_accuracy\":0.5}\n[1, 2]\n");
-  CHECK_THROWS_WITH(
-      read_run_history(run),
-      (run / "metrics.jsonl").string() + ":2: not a metrics line (a JSON object with \"epoch\")");
+  CHECK_THROWS_WITH(read_run_history(run),
+                    (run / "metrics.jsonl").string() +
+                        ":2: not a line of metrics.jsonl (a JSON object with \"epoch\")");
   write_text(run / "config.json", "{\"epochs\": ");
   CHECK_THROWS_WITH(read_run_history(run),
                     Catch::StartsWith((run / "config.json").string() + ": not valid JSON"));

@@ -30,6 +30,10 @@ const { openBrowser } = require("../browser.js");
       step_series: [...document.querySelectorAll("#loss-chart .u-legend .u-label")].map((n) => n.textContent),
       status: document.querySelector("#status").textContent,
       banner_hidden: document.querySelector("#watch-status").hidden,
+      heatmap: (() => {
+        const canvas = document.querySelector("#layer-heatmap");
+        return canvas ? [Number(canvas.dataset.rows), Number(canvas.dataset.columns)] : null;
+      })(),
     }));
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     console.log(JSON.stringify(Object.assign({ first, first_status: firstStatus, eta_while_running: eta, grown }, facts)));

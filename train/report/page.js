@@ -118,6 +118,56 @@
       chart("lr-chart", "Learning rate", "learning rate", lrSeries, (v) => v.toExponential(1));
     }
 
+    // --- layer health: each parameter tensor's update ratio over the run (train/layer_stats.h) ---
+    const readings = data.layer_stats || [];
+    if (readings.length) {
+      const health = section("layer-health", "Layer health");
+      const names = readings[0].layers.map((l) => l.name);
+      health.append(element("p", {}, "Each parameter tensor (row) at each of " + readings.length +
+        " readings (columns, every " + (data.config.log || {}).layer_stats_every + " steps): " +
+        "how far the step moved it, ‖Δθ‖ / ‖θ‖, on a log scale — blue below 1e-4 (barely moving), " +
+        "white about 1e-3 (the usual rule of thumb), red above 1e-2. Point at a cell for its values."));
+      const cell = { w: Math.max(2, Math.min(24, Math.floor(900 / readings.length))), h: 14 };
+      const labelWidth = 170;
+      const canvas = element("canvas", { id: "layer-heatmap", "data-rows": names.length,
+        "data-columns": readings.length, width: labelWidth + cell.w * readings.length,
+        height: cell.h * names.length + 20 });
+      canvas.width = Math.max(canvas.width, labelWidth + 160);  // room for the steps' label
+      const context = canvas.getContext("2d");
+      context.font = "11px sans-serif";
+      context.textBaseline = "middle";
+      // log10 ratio -5 .. -1 onto blue (−5) .. white (−3) .. red (−1).
+      const colour = (ratio) => {
+        if (!(ratio > 0)) return "#888";
+        const t = Math.max(-1, Math.min(1, (Math.log10(ratio) + 3) / 2));
+        const fade = Math.round(255 * (1 - Math.abs(t)));
+        return t < 0 ? "rgb(" + fade + "," + fade + ",255)" : "rgb(255," + fade + "," + fade + ")";
+      };
+      names.forEach((name, row) => {
+        context.fillStyle = "#333";
+        context.fillText(name.length > 26 ? "…" + name.slice(-25) : name, 2, row * cell.h + cell.h / 2);
+        readings.forEach((reading, column) => {
+          const layer = reading.layers[row];
+          context.fillStyle = colour(layer ? layer.update_ratio : null);
+          context.fillRect(labelWidth + column * cell.w, row * cell.h, cell.w, cell.h - 1);
+        });
+      });
+      context.fillStyle = "#333";
+      context.fillText("steps " + readings[0].step + "–" + readings[readings.length - 1].step + " →",
+        labelWidth, names.length * cell.h + 10);
+      const readout = element("p", { class: "note", id: "layer-readout" }, "");
+      canvas.addEventListener("mousemove", (event) => {
+        const box = canvas.getBoundingClientRect();
+        const column = Math.floor((event.clientX - box.left - labelWidth) / cell.w);
+        const row = Math.floor((event.clientY - box.top) / cell.h);
+        const reading = readings[column], layer = reading && reading.layers[row];
+        readout.textContent = layer ? layer.name + " at step " + reading.step + ": ‖θ‖ " +
+          layer.norm.toPrecision(3) + ", ‖g‖ " + layer.grad_norm.toPrecision(3) +
+          ", update ratio " + layer.update_ratio.toExponential(2) : "";
+      });
+      health.append(element("div", { class: "heatmap" }, canvas), readout);
+    }
+
     // --- evaluation: confusion matrix, per-class metrics, mistakes --------------------------------
     const confusionSection = section("confusion", "Confusion matrix");
     const perClass = section("per-class", "Per-class precision, recall and F1");

@@ -53,7 +53,9 @@ std::string image_uri(const ImageDataset& split, std::size_t index) {
 
 // metrics.jsonl: epoch lines (they carry train_accuracy) and logged-step lines. A running run may
 // be appending its last line: an unfinished last line (no newline yet) is left for next time.
-void read_metrics(const fs::path& path, nlohmann::json& epochs, nlohmann::json& steps) {
+// The JSON objects of a file written a line at a time, each with `key`, into `lines`; a last line
+// without its newline is being written and is skipped.
+void read_json_lines(const fs::path& path, const char* key, nlohmann::json& lines) {
   std::ifstream in(path, std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::size_t start = 0, line_number = 0;
@@ -64,12 +66,19 @@ void read_metrics(const fs::path& path, nlohmann::json& epochs, nlohmann::json& 
     const std::string line = text.substr(start, end - start);
     start = end + 1;
     if (line.empty()) continue;
-    const nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
-    if (entry.is_discarded() || !entry.is_object() || !entry.contains("epoch"))
-      throw DataError(path.string() + ":" + std::to_string(line_number) +
-                      ": not a metrics line (a JSON object with \"epoch\")");
-    (entry.contains("train_accuracy") ? epochs : steps).push_back(entry);
+    nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
+    if (entry.is_discarded() || !entry.is_object() || !entry.contains(key))
+      throw DataError(path.string() + ":" + std::to_string(line_number) + ": not a line of " +
+                      path.filename().string() + " (a JSON object with \"" + key + "\")");
+    lines.push_back(std::move(entry));
   }
+}
+
+void read_metrics(const fs::path& path, nlohmann::json& epochs, nlohmann::json& steps) {
+  nlohmann::json lines = nlohmann::json::array();
+  read_json_lines(path, "epoch", lines);
+  for (nlohmann::json& entry : lines)
+    (entry.contains("train_accuracy") ? epochs : steps).push_back(std::move(entry));
 }
 
 nlohmann::json read_json(const fs::path& path) {
@@ -189,6 +198,9 @@ nlohmann::json read_run_history(const fs::path& run_dir) {
                          {"final", nullptr}};
   if (fs::exists(run_dir / "metrics.jsonl"))
     read_metrics(run_dir / "metrics.jsonl", history["epochs"], history["steps"]);
+  history["layer_stats"] = nlohmann::json::array();
+  if (fs::exists(run_dir / "layer_stats.jsonl"))
+    read_json_lines(run_dir / "layer_stats.jsonl", "layers", history["layer_stats"]);
   const std::size_t done = history["epochs"].size();
   const std::size_t planned = history["config"].value("epochs", std::size_t{0});
   const std::string of = std::to_string(done) + " of " + std::to_string(planned) + " epochs";
@@ -215,6 +227,7 @@ nlohmann::json report_data(const ReportContent& content) {
                       {"class_names", content.class_names},
                       {"epochs", history.value("epochs", nlohmann::json::array())},
                       {"steps", history.value("steps", nlohmann::json::array())},
+                      {"layer_stats", history.value("layer_stats", nlohmann::json::array())},
                       {"final", history.value("final", nlohmann::json())},
                       {"status", history.value("status", nlohmann::json{{"state", "finished"},
                                                                         {"text", "evaluation"}})},
