@@ -102,15 +102,18 @@ void RunFolder::append_layer_stats(const nlohmann::json& line) const {
 }
 
 void RunFolder::truncate_metrics(std::size_t epoch) const {
-  if (!fs::exists(metrics_path())) return;
-  std::ifstream in(metrics_path());
-  std::string kept, line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
-    if (!entry.is_discarded() && entry.value("epoch", std::size_t{0}) <= epoch) kept += line + "\n";
+  for (const fs::path& path : {metrics_path(), layer_stats_path()}) {
+    if (!fs::exists(path)) continue;
+    std::ifstream in(path);
+    std::string kept, line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      const nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
+      if (!entry.is_discarded() && entry.value("epoch", std::size_t{0}) <= epoch)
+        kept += line + "\n";
+    }
+    write_file_atomically(path.string(), kept);
   }
-  write_file_atomically(metrics_path().string(), kept);
 }
 
 void RunFolder::write_split(const nlohmann::json& split) const {

@@ -44,7 +44,8 @@ class RunFolder {
   void append_metrics(const nlohmann::json& line) const;
   // A reading of the layer statistics (train/layer_stats.h) into layer_stats.jsonl.
   void append_layer_stats(const nlohmann::json& line) const;
-  // Drops the metric lines past `epoch`: those a run wrote after the checkpoint being resumed.
+  // Drops the lines of metrics.jsonl and layer_stats.jsonl past `epoch`: those a run wrote after
+  // the checkpoint being resumed.
   void truncate_metrics(std::size_t epoch) const;
   void write_final_metrics(const nlohmann::json& metrics) const;
 

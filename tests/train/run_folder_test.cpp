@@ -1,5 +1,7 @@
 #include "train/run_folder.h"
 
+#include <fstream>
+
 #include <unistd.h>
 
 #include "framework/config_reader.h"
@@ -41,4 +43,23 @@ TEST_CASE("run.lock names the trainer's PID and host; gradlab 0.1's named the PI
   CHECK(read_lock_holder("").pid == 0);
   CHECK(read_lock_holder("x\nnode-7\n").pid == 0);
   CHECK(read_lock_holder("-3\n").pid == 0);
+}
+
+TEST_CASE("Resuming drops the metrics and layer statistics written after the checkpoint",
+          "[trainer]") {
+  const std::filesystem::path path = temp_folder("truncate") / "run";
+  const RunFolder folder = RunFolder::create(path.string());
+  for (std::size_t epoch = 1; epoch <= 3; ++epoch) {
+    folder.append_metrics({{"epoch", epoch}, {"step", 10 * epoch}, {"train_loss", 1.0}});
+    folder.append_layer_stats({{"epoch", epoch}, {"step", 10 * epoch}, {"layers", {}}});
+  }
+  folder.truncate_metrics(2);  // the checkpoint of epoch 2 is resumed
+  for (const char* file : {"metrics.jsonl", "layer_stats.jsonl"}) {
+    INFO(file);
+    std::ifstream in(path / file);
+    std::vector<std::size_t> epochs;
+    for (std::string line; std::getline(in, line);)
+      epochs.push_back(nlohmann::json::parse(line)["epoch"].get<std::size_t>());
+    CHECK(epochs == std::vector<std::size_t>{1, 2});
+  }
 }
