@@ -26,6 +26,26 @@ check() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $what"; fi
 }
 
+# npm_bundle BUNDLE WHAT: scripts/fetch-npm.sh's BUNDLE (onnxruntime, playwright) into .cache/,
+# $modules set to its node_modules. A failed fetch fails the whole test, saying that WHAT goes
+# unchecked. Uses the script's $source and $work.
+npm_bundle() {
+  if ! "$source/scripts/fetch-npm.sh" "$1" >"$work/fetch.log" 2>&1; then
+    echo "FAILED: $1 could not be fetched from the npm registry, so $2:"
+    tail -3 "$work/fetch.log" | sed 's/^/    /'
+    exit 1
+  fi
+  modules="$source/.cache/$1/node_modules"
+}
+
+# need_chromium WHAT: Debian's chromium (scripts/test.sh installs it), else the test fails.
+need_chromium() {
+  if ! command -v "${CHROMIUM:-chromium}" >/dev/null; then
+    echo "FAILED: chromium is not installed (scripts/test.sh installs it), so $1"
+    exit 1
+  fi
+}
+
 # finish NAME: the tally; the script's exit status is non-zero if anything failed.
 finish() {
   echo "$1: $passed passed, $failed failed"

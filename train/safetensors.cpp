@@ -91,6 +91,14 @@ void write_file_atomically(const std::string& path, const std::string& contents)
   write_atomically(path, contents, {});
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path + ": cannot read");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw DataError(path + ": read failed");
+  return bytes;
+}
+
 void save_safetensors(const std::string& path, const SafetensorsFile& file,
                       const std::function<void()>& before_rename) {
   nlohmann::ordered_json header;

@@ -10,13 +10,9 @@ set -u
 gradlab=$1 make_data=$2 source=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+source "$source/tests/expect.sh"  # npm_bundle
 failed=0
-if ! "$source/scripts/fetch-npm.sh" onnxruntime >"$work/fetch.log" 2>&1; then
-  echo "FAILED: ONNX Runtime could not be fetched, so the export is unchecked:"
-  tail -3 "$work/fetch.log" | sed 's/^/    /'
-  exit 1
-fi
-modules="$source/.cache/onnxruntime/node_modules"
+npm_bundle onnxruntime "the export is unchecked"
 "$make_data" "$work/data" 600 100 >/dev/null
 images="$work/data/t10k-images-idx3-ubyte"
 config="$source/tests/cli/tiny.json"

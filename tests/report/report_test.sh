@@ -11,16 +11,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 source "$source/tests/expect.sh"
 
-if ! "$source/scripts/fetch-npm.sh" playwright >"$work/fetch.log" 2>&1; then
-  echo "FAILED: playwright-core could not be fetched, so the report is untested in a browser:"
-  tail -3 "$work/fetch.log" | sed 's/^/    /'
-  exit 1
-fi
-if ! command -v "${CHROMIUM:-chromium}" >/dev/null; then
-  echo "FAILED: chromium is not installed (scripts/test.sh installs it), so the report is untested"
-  exit 1
-fi
-modules="$source/.cache/playwright/node_modules"
+npm_bundle playwright "the report is untested in a browser"
+need_chromium "the report is untested"
 
 "$make_data" "$work/data" 600 100 >/dev/null
 config="$source/tests/cli/tiny.json"

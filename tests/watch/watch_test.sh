@@ -10,12 +10,8 @@ pids=()
 trap 'kill -CONT "${pids[@]}" 2>/dev/null; kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 source "$source/tests/expect.sh"
 
-if ! "$source/scripts/fetch-npm.sh" playwright >"$work/fetch.log" 2>&1; then
-  echo "FAILED: playwright-core could not be fetched, so the live page is untested in a browser:"
-  tail -3 "$work/fetch.log" | sed 's/^/    /'
-  exit 1
-fi
-modules="$source/.cache/playwright/node_modules"
+npm_bundle playwright "the live page is untested in a browser"
+need_chromium "the live page is untested"
 
 "$make_data" "$work/data" 3000 100 >/dev/null
 run="$work/run"

@@ -51,13 +51,11 @@ std::string image_uri(const ImageDataset& split, std::size_t index) {
   return "data:image/png;base64," + base64(encode_png(image));
 }
 
-// metrics.jsonl: epoch lines (they carry train_accuracy) and logged-step lines. A running run may
-// be appending its last line: an unfinished last line (no newline yet) is left for next time.
-// The JSON objects of a file written a line at a time, each with `key`, into `lines`; a last line
-// without its newline is being written and is skipped.
+// The JSON objects of a file written a line at a time, each with `key`, into `lines`. A running
+// run may be appending its last line: an unfinished last line (no newline yet) is left for next
+// time.
 void read_json_lines(const fs::path& path, const char* key, nlohmann::json& lines) {
-  std::ifstream in(path, std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_file(path.string());
   std::size_t start = 0, line_number = 0;
   while (start < text.size()) {
     const std::size_t end = text.find('\n', start);
@@ -74,6 +72,7 @@ void read_json_lines(const fs::path& path, const char* key, nlohmann::json& line
   }
 }
 
+// metrics.jsonl: epoch lines (they carry train_accuracy) and logged-step lines.
 void read_metrics(const fs::path& path, nlohmann::json& epochs, nlohmann::json& steps) {
   nlohmann::json lines = nlohmann::json::array();
   read_json_lines(path, "epoch", lines);
@@ -98,9 +97,13 @@ nlohmann::json read_json(const fs::path& path) {
 // changing: metrics.jsonl or run.lock written within three of its longest epochs so far, and at
 // least ten minutes. `who` is set to the other machine's name.
 bool trainer_alive(const fs::path& run_dir, const nlohmann::json& epochs, std::string& who) {
-  std::ifstream in(run_dir / "run.lock");
-  const LockHolder holder = read_lock_holder(
-      std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+  const fs::path lock = run_dir / "run.lock";
+  LockHolder holder;
+  try {
+    holder = read_lock_holder(read_file(lock.string()));
+  } catch (const DataError&) {
+    return false;  // no lock file (a run before its trainer started), or one unreadable: nobody
+  }
   if (holder.pid <= 0) return false;
   if (holder.host.empty() || holder.host == this_host())
     return ::kill(static_cast<pid_t>(holder.pid), 0) == 0 || errno == EPERM;
@@ -186,6 +189,11 @@ std::string describe_test_evaluation(const DatasetSpec& dataset, const std::stri
   return "Test split (" + dataset.test_split + ") of " + folder + ", " + std::to_string(images) +
          " images; " + (average ? "weight average of " : "weights of ") + weights + " (epoch " +
          std::to_string(epoch) + ")" + (tta.enabled() ? "; test-time views " + tta.describe() : "");
+}
+
+std::string run_title(const fs::path& run_dir) {
+  const std::string name = fs::absolute(run_dir).lexically_normal().filename().string();
+  return name.empty() ? run_dir.string() : name;
 }
 
 nlohmann::json read_run_history(const fs::path& run_dir) {
@@ -338,8 +346,7 @@ void write_report(const fs::path& html_path, const nlohmann::json& data, std::os
 void write_run_report(const fs::path& run_dir, const std::string& backend, std::ostream& log,
                       Sequential<float>* trained_model) {
   ReportContent content;
-  content.title = fs::absolute(run_dir).lexically_normal().filename().string();
-  if (content.title.empty()) content.title = run_dir.string();
+  content.title = run_title(run_dir);
   content.history = read_run_history(run_dir);
   const ExperimentConfig config = parse_experiment(content.history["config"], content.title);
   content.class_names = config.data.class_names;

@@ -64,6 +64,8 @@ std::string describe_test_evaluation(const DatasetSpec& dataset, const std::stri
 // null, "status": {"state": "finished" | "running" | "stopped", "text"}}. Throws DataError naming
 // the file and line of a damaged metrics.jsonl or config.json.
 nlohmann::json read_run_history(const std::filesystem::path& run_dir);
+// What a run's pages are titled: its folder's name ("mnist_lenet" for runs/mnist_lenet/).
+std::string run_title(const std::filesystem::path& run_dir);
 
 // What the page draws: the history, the planned learning-rate schedule, and the evaluation
 // (`evaluation_note` says why there is none). `split` holds the images of the mistakes.

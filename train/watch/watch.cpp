@@ -1,8 +1,6 @@
 #include "train/watch/watch.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 #include <httplib.h>
@@ -11,6 +9,7 @@
 #include "framework/config_reader.h"
 #include "train/config.h"
 #include "train/report/report.h"
+#include "train/safetensors.h"
 
 namespace gradlab {
 
@@ -33,8 +32,7 @@ std::optional<fs::path> file_in_run(const fs::path& run_dir, const std::string& 
 
 nlohmann::json live_data(const fs::path& run_dir) {
   ReportContent content;
-  content.title = fs::absolute(run_dir).lexically_normal().filename().string();
-  if (content.title.empty()) content.title = run_dir.string();
+  content.title = run_title(run_dir);
   content.history = read_run_history(run_dir);
   content.class_names = parse_experiment(content.history["config"], content.title).data.class_names;
   content.evaluation_note =
@@ -58,11 +56,6 @@ std::string content_type(const fs::path& file) {
   if (extension == ".jsonl" || extension == ".txt" || extension == ".log" || extension == ".gp")
     return "text/plain; charset=utf-8";
   return "application/octet-stream";
-}
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -105,7 +98,7 @@ WatchServer::WatchServer(const fs::path& run_dir, const WatchOptions& options)
           response.set_content("not a file of this run folder\n", "text/plain; charset=utf-8");
           return;
         }
-        response.set_content(read_file(*file), content_type(*file));
+        response.set_content(read_file(file->string()), content_type(*file));
         response.set_header("Cache-Control", "no-store");
       });
   // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which lets a second server bind
