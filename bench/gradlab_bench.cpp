@@ -17,6 +17,9 @@
 //                            residual blocks as steps of their own and inside the chain
 //   gradlab_bench precision MODEL BATCH [MNIST] — training images/second in bf16 against f32
 //                            (where the CPU has neither AVX512_BF16 nor AMX, bf16 runs f32)
+//   gradlab_bench layer_stats MODEL BATCH [MNIST] — what a reading of the layer statistics
+//                            (train/layer_stats.h) adds to a training step, alternating in one
+//                            process, and so what they cost at an interval of N steps
 // GRADLAB_BENCH_PRECISION=bf16 runs the train, profile and overhead modes' models in bf16.
 //   gradlab_bench machine  — the CPU, the instruction sets oneDNN and gradlab's own kernels use,
 //                            and the f32 matmul rate (2048³ sgemm, best of 5), and bf16's where
@@ -59,6 +62,7 @@
 #include "framework/precision.h"
 #include "framework/runtime.h"
 #include "models/builder.h"
+#include "train/layer_stats.h"
 
 using namespace gradlab;
 using Clock = std::chrono::steady_clock;
@@ -597,6 +601,65 @@ nlohmann::json overhead(const std::string& model_name, std::size_t batch,
           {"ratio_max", *std::max_element(ratios.begin(), ratios.end())}};
 }
 
+// What the layer statistics cost (train/layer_stats.h): training steps with a reading (the
+// outputs read in the forward, out of the chains' blocked layouts; the weights kept and the
+// norms, the update measured, the line serialised) alternate with steps without, pair by pair,
+// so that the machine's drift falls on both alike. The median of the pairs' differences is a
+// reading's cost; at an interval of N steps the statistics add that / (N · a plain step).
+nlohmann::json layer_stats_cost(const std::string& model_name, std::size_t batch,
+                                const std::string& data_folder) {
+  TrainingSetup setup(model_name, Backend::onednn, batch, data_folder);
+  Sequential<float>& model = *setup.model;
+  LayerStats stats(model.named_parameters(), 1e-3);
+  stats.watch_outputs(model);
+  std::size_t line_bytes = 0;
+  const auto step = [&](bool reading) {
+    const std::size_t i = setup.next++ % setup.images.size();
+    setup.optimizer->zero_grad();
+    if (reading) stats.before_forward();
+    setup.loss.forward(model.forward(setup.images[i]), setup.labels[i]);
+    model.backward(setup.loss.backward());
+    if (reading) stats.before_step();
+    setup.optimizer->step();
+    if (reading) line_bytes = stats.after_step(1, 1, 1e-3).dump().size();
+  };
+  for (int i = 0; i < 10; ++i) step(i % 2 == 0);
+  const int pairs = 60;
+  std::vector<double> plain, with_reading, extra;
+  for (int pair = 0; pair < pairs; ++pair) {
+    double seconds[2];
+    for (int reading = 0; reading < 2; ++reading) {
+      // Half the pairs read first, so that neither side always follows the other.
+      const bool reads = (reading == 1) != (pair % 2 == 1);
+      const auto start = Clock::now();
+      step(reads);
+      seconds[reads] = std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    plain.push_back(seconds[0] * 1e3);
+    with_reading.push_back(seconds[1] * 1e3);
+    extra.push_back((seconds[1] - seconds[0]) * 1e3);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::sort(extra.begin(), extra.end());
+  const double step_ms = median(plain), reading_ms = median(extra);
+  return {{"model", model_name},
+          {"batch", batch},
+          {"threads", num_threads()},
+          {"pairs", pairs},
+          {"tensors", model.named_parameters().size()},
+          {"line_bytes", line_bytes},
+          {"step_ms", step_ms},
+          {"step_with_reading_ms", median(with_reading)},
+          {"reading_ms", reading_ms},
+          {"reading_ms_quartiles", {extra[pairs / 4], extra[3 * pairs / 4]}},
+          {"share_every_100_steps", reading_ms / (100 * step_ms)},
+          {"share_every_10_steps", reading_ms / (10 * step_ms)},
+          {"share_every_step", reading_ms / step_ms}};
+}
+
 // One way of running a model: fusion options and precision.
 struct Way {
   std::string name;
@@ -750,6 +813,11 @@ int main(int argc, char** argv) {
       std::cout << overhead(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "").dump(2) << "\n";
       return 0;
     }
+    if (mode == "layer_stats" && (argc == 4 || argc == 5)) {
+      std::cout << layer_stats_cost(argv[2], std::stoul(argv[3]), argc == 5 ? argv[4] : "").dump(2)
+                << "\n";
+      return 0;
+    }
     if (mode == "batchnorm" && (argc == 3 || argc == 4)) {
       // What running BatchNorm2d in the chains on oneDNN's primitive is worth, on the shipped
       // ResNet: batch norm as its own layer (gradlab's loops, the chains cut around it), on
@@ -806,7 +874,8 @@ int main(int argc, char** argv) {
          "onednn|reference BATCH [MNIST_FOLDER] | gradlab_bench profile "
          "mlp|lenet|strided|resnet|fashion_resnet BATCH [MNIST_FOLDER] | gradlab_bench overhead "
          "mlp|lenet|strided BATCH [MNIST_FOLDER] | gradlab_bench batchnorm BATCH "
-         "[MNIST_FOLDER] | gradlab_bench residual|precision MODEL BATCH [MNIST_FOLDER] | "
+         "[MNIST_FOLDER] | gradlab_bench residual|precision|layer_stats MODEL BATCH "
+         "[MNIST_FOLDER] | "
          "gradlab_bench data IDX_FOLDER IMAGE_FOLDER [ROUNDS] | gradlab_bench "
          "table FILE.csv LABEL | gradlab_bench machine\n";
   return 2;

@@ -82,6 +82,7 @@ const Tensor<T>& Concat<T>::forward(const Tensor<T>& input) {
     offset += y.shape(1);
   }
   has_forward_ = true;
+  report_output(*this, output_);
   return output_;
 }
 

@@ -106,4 +106,16 @@ void for_each_module(Module<T>& module, F&& f) {
       for_each_module(container->child(i), f);
 }
 
+// The module and every module inside it, depth first, parents before children, each named as
+// parameter names spell its path ("3.body.0"; the module itself ""), as PyTorch's named_modules.
+template <class T>
+std::vector<std::pair<std::string, Module<T>*>> named_modules(Module<T>& module) {
+  std::vector<std::pair<std::string, Module<T>*>> named{{"", &module}};
+  if (auto* container = dynamic_cast<Container<T>*>(&module))
+    for (std::size_t i = 0; i < container->child_count(); ++i)
+      for (const auto& [path, inner] : named_modules(container->child(i)))
+        named.emplace_back(container->child_name(i) + (path.empty() ? "" : "." + path), inner);
+  return named;
+}
+
 }  // namespace gradlab

@@ -24,6 +24,19 @@
 namespace gradlab {
 
 template <class T>
+class Module;
+
+// What watches modules' outputs, as PyTorch's forward hooks do (layer health: train/layer_stats.h;
+// tests): told each forward's output while it is set on the module (Module::set_output_observer).
+template <class T>
+class OutputObserver {
+ public:
+  virtual ~OutputObserver() = default;
+  // values: the output, N×C×H×W (or N×features) in row-major order, valid only during the call.
+  virtual void output(Module<T>& module, const T* values, const Shape& shape) = 0;
+};
+
+template <class T>
 class Module {
  public:
   Module() = default;
@@ -110,6 +123,14 @@ class Module {
   virtual void set_needs_input_grad(bool needed) { needs_input_grad_ = needed; }
   bool needs_input_grad() const { return needs_input_grad_; }
 
+  // Tells `observer` each forward's output from now on (null: nobody). Where a fused step runs
+  // the module (fusion/plan.h), the step tells it, except where its kernels never write the
+  // module's output: a layer whose following ReLU runs inside it (a convolution's post-op, inside
+  // a batch norm, in a residual block's sum) reports nothing, and that ReLU reports the result;
+  // a residual block's branch reports nothing either (its last layer reports the same values).
+  void set_output_observer(OutputObserver<T>* observer) { output_observer_ = observer; }
+  OutputObserver<T>* output_observer() const { return output_observer_; }
+
  protected:
   void register_parameter(Parameter<T>& parameter) { parameters_.push_back(&parameter); }
   // A buffer that lives as long as the module (registered by address, like parameters).
@@ -124,7 +145,15 @@ class Module {
   bool needs_input_grad_ = true;
   Backend backend_ = Backend::onednn;
   Precision precision_ = Precision::f32;
+  OutputObserver<T>* output_observer_ = nullptr;
 };
+
+// What a forward tells the module's observer, if it has one (Module::set_output_observer).
+template <class T>
+void report_output(Module<T>& module, const Tensor<T>& output) {
+  if (OutputObserver<T>* observer = module.output_observer())
+    observer->output(module, output.data(), shape_of(output));
+}
 
 // What every module checks before a backward pass: that a forward ran, and that grad_output has
 // the shape of the output it is the gradient of. Throws std::logic_error / ShapeError naming it.
@@ -145,6 +174,7 @@ class Layer : public Module<T> {
     output_.resize(this->output_shape(input_shape_));
     forward_impl(input, output_);
     has_forward_ = true;
+    report_output(*this, output_);
     return output_;
   }
 

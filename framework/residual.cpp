@@ -62,6 +62,7 @@ const Tensor<T>& Residual<T>::forward(const Tensor<T>& input) {
   const Tensor<T>& skip = shortcut_ ? shortcut_->forward(input) : input;
   kernels<T>(this->backend()).add(body_output.data(), skip.data(), output_.data(), output_.size());
   has_forward_ = true;
+  report_output(*this, output_);
   return output_;
 }
 

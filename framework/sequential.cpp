@@ -68,6 +68,7 @@ const Tensor<T>& Sequential<T>::forward(const Tensor<T>& input) {
       rethrow_at(step.last, step.last, error);
     }
   }
+  report_output(*this, *x);  // its last module's output, told again for whoever watches the whole
   return *x;
 }
 

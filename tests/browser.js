@@ -25,4 +25,10 @@ async function openBrowser(modules, allowed) {
   return { browser, page, problems };
 }
 
-module.exports = { openBrowser };
+// Run in the page (page.evaluate(heatmapSizes)): each heat map's [rows, columns], by its id.
+function heatmapSizes() {
+  return Object.fromEntries([...document.querySelectorAll(".heatmap canvas")].map((canvas) =>
+    [canvas.id, [Number(canvas.dataset.rows), Number(canvas.dataset.columns)]]));
+}
+
+module.exports = { openBrowser, heatmapSizes };

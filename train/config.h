@@ -63,7 +63,8 @@
 //                        turns it off (train/divergence.h)
 //   log_every_steps      also log the training loss every N steps (0 = per epoch only)
 //   log                  {"layer_stats_every": 100}: each parameter tensor's norm, gradient norm
-//                        and update ratio every N steps into layer_stats.jsonl, with warnings
+//                        and update ratio, and each layer's output mean, std and share of zeros,
+//                        every N steps into layer_stats.jsonl, with warnings
 //                        (train/layer_stats.h); 0 turns it off
 //   backend              "onednn" | "reference" (default: $GRADLAB_BACKEND, else "onednn")
 //   precision            "f32" | "bf16": bf16 mixed precision, the convolutions on oneDNN's bf16

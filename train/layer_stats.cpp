@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "framework/container.h"
+#include "framework/parallel.h"
+
 namespace gradlab {
 
 namespace {
@@ -45,7 +48,70 @@ LayerStats::LayerStats(std::vector<NamedParameter<float>> parameters, double pea
   }
 }
 
-void LayerStats::before() {
+void LayerStats::watch_outputs(Module<float>& model) {
+  for (const auto& [path, module] : named_modules(model)) {
+    const OpSpec<float> op = module->describe();
+    if (path.empty() || op.wiring == Wiring::chain) continue;
+    output_index_[module] = outputs_.size();
+    outputs_.push_back({path, op.kind.empty() ? module->name() : op.kind, module});
+  }
+}
+
+void LayerStats::before_forward() {
+  for (Output& watched : outputs_) {
+    watched.read = false;
+    watched.module->set_output_observer(this);
+  }
+  watching_ = !outputs_.empty();
+}
+
+void LayerStats::stop_watching_outputs() {
+  if (!watching_) return;
+  for (Output& watched : outputs_) watched.module->set_output_observer(nullptr);
+  watching_ = false;
+}
+
+void LayerStats::output(Module<float>& module, const float* values, const Shape& shape) {
+  Timed timed(seconds_);
+  Output& watched = outputs_.at(output_index_.at(&module));
+  std::size_t n = 1;
+  for (std::size_t extent : shape) n *= extent;
+  // Σy, Σy², zeros by blocks on both threads, the blocks' sums added in order: the same figures
+  // for any thread count. (A ResNet's outputs are tens of millions of values a reading.)
+  constexpr std::size_t kBlock = 1 << 14;
+  const std::size_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> sums(blocks), squares(blocks);
+  std::vector<std::size_t> zero_counts(blocks);
+  parallel_for(
+      blocks,
+      [&](std::size_t first, std::size_t last) {
+        for (std::size_t b = first; b < last; ++b) {
+          double sum = 0, square = 0;
+          std::size_t zeros = 0;
+          for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) {
+            const double v = values[i];
+            sum += v, square += v * v;
+            zeros += values[i] == 0.0f;
+          }
+          sums[b] = sum, squares[b] = square, zero_counts[b] = zeros;
+        }
+      },
+      kBlock);
+  double sum = 0, square_sum = 0;
+  std::size_t zeros = 0;
+  for (std::size_t b = 0; b < blocks; ++b)
+    sum += sums[b], square_sum += squares[b], zeros += zero_counts[b];
+  watched.read = true;
+  watched.mean = n ? sum / static_cast<double>(n) : 0.0;
+  // E[y²] − E[y]², in float64 over float32 values: exact enough for a health reading.
+  watched.std = n ? std::sqrt(std::max(
+                        0.0, square_sum / static_cast<double>(n) - watched.mean * watched.mean))
+                  : 0.0;
+  watched.zero_fraction = n ? static_cast<double>(zeros) / static_cast<double>(n) : 0.0;
+}
+
+void LayerStats::before_step() {
+  stop_watching_outputs();
   Timed timed(seconds_);
   for (Watched& t : tensors_) {
     const Parameter<float>& p = *t.parameter.parameter;
@@ -55,7 +121,7 @@ void LayerStats::before() {
   }
 }
 
-nlohmann::json LayerStats::after(std::size_t step, std::size_t epoch, double rate) {
+nlohmann::json LayerStats::after_step(std::size_t step, std::size_t epoch, double rate) {
   Timed timed(seconds_);
   ++readings_;
   nlohmann::json layers = nlohmann::json::array();
@@ -107,7 +173,27 @@ nlohmann::json LayerStats::after(std::size_t step, std::size_t epoch, double rat
                                : ": each step moves it far (rate too high for it?)"));
     }
   }
-  return {{"step", step}, {"epoch", epoch}, {"lr", rate}, {"layers", layers}};
+  nlohmann::json line{{"step", step}, {"epoch", epoch}, {"lr", rate}, {"layers", layers}};
+  if (outputs_.empty()) return line;
+  nlohmann::json activations = nlohmann::json::array();
+  for (Output& watched : outputs_) {
+    if (!watched.read) continue;
+    activations.push_back({{"name", watched.name},
+                           {"kind", watched.kind},
+                           {"mean", watched.mean},
+                           {"std", watched.std},
+                           {"zero_fraction", watched.zero_fraction}});
+    if (!watched.warned_dead && watched.kind == "relu" && watched.zero_fraction >= rules_.dead) {
+      watched.warned_dead = true;
+      warnings_.push_back(
+          watched.name + ": " +
+          format("%.1f%% of the ReLU's outputs are 0", 100 * watched.zero_fraction) + " at step " +
+          std::to_string(step) +
+          ": most of its units are dead (a rate too high, a bias pushed negative?)");
+    }
+  }
+  line["activations"] = std::move(activations);
+  return line;
 }
 
 std::vector<std::string> LayerStats::take_warnings() {

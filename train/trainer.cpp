@@ -195,8 +195,8 @@ DivergedError diverged(std::size_t step, std::size_t epoch, const std::string& w
 // clipping, update. images and labels are this rank's slice of the batch (all of it in a job of
 // one), batch_labels the whole batch's. Returns the batch's loss; throws DivergedError, naming
 // the step, on a NaN or infinite loss or gradient.
-// stats: on a step the layer statistics read (train/layer_stats.h), the weights and gradients
-// the update starts from are kept; the caller reads the update after.
+// stats: on a step the layer statistics read (train/layer_stats.h), the layers' outputs are read
+// and the weights and gradients the update starts from kept; the caller reads the update after.
 double train_step(const ExperimentConfig& config, Run& run, DataParallel<float>& parallel,
                   const Tensor<float>& images, const Labels& labels, const Labels& batch_labels,
                   ClassificationMetrics& metrics, std::size_t step, std::size_t epoch,
@@ -209,6 +209,7 @@ double train_step(const ExperimentConfig& config, Run& run, DataParallel<float>&
   double loss = 0;
   // A rank whose slice is empty (a last batch smaller than the job) adds a zero gradient.
   if (!labels.empty()) {
+    if (stats) stats->before_forward();
     const Tensor<float>& logits = run.model->forward(images);
     loss = run.loss->forward(logits, labels);
     if (!std::isfinite(loss))
@@ -226,7 +227,7 @@ double train_step(const ExperimentConfig& config, Run& run, DataParallel<float>&
   if (!all_finite(run.parameters)) throw diverged("a gradient is NaN or infinite", "");
   if (config.clip_max_norm > 0) clip_grad_norm(run.parameters, config.clip_max_norm);
   if (config.clip_max_value > 0) clip_grad_value(run.parameters, config.clip_max_value);
-  if (stats) stats->before();
+  if (stats) stats->before_step();
   run.optimizer->step();
   if (run.average) run.average->update();
   return loss;
@@ -418,8 +419,10 @@ class TrainingRun {
     reporter_.emplace(out_, folder_ && options.progress_bar, config.epochs,
                       data_.steps_per_epoch());
     // Rank 0 reads them: after the ranks' gradients are summed, every rank holds the same.
-    if (folder_ && config.layer_stats_every > 0)
+    if (folder_ && config.layer_stats_every > 0) {
       layer_stats_.emplace(run_.model->named_parameters(), config.optimizer_spec.lr);
+      layer_stats_->watch_outputs(*run_.model);
+    }
   }
 
   const TrainingProgress& progress() const { return progress_; }
@@ -441,7 +444,7 @@ class TrainingRun {
           progress_.step + 1, epoch, progress_.epoch > 0, last_checkpoint_, reading);
       ++progress_.step, ++batches, seen += data_.train().batch_labels().size();
       if (reading) {
-        const nlohmann::json line = reading->after(progress_.step, epoch, lr);
+        const nlohmann::json line = reading->after_step(progress_.step, epoch, lr);
         const auto writing = std::chrono::steady_clock::now();
         folder_->append_layer_stats(line);
         reading->add_seconds(

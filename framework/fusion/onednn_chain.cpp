@@ -27,19 +27,22 @@ bool is_residual(const OpSpec<float>& op) {
 
 // What the chain kernel runs for a module, from its description, if it can run it under these
 // options: a layer of a kind a chain op registered, or a residual block whose branches hold
-// nothing else.
-std::optional<onednn::Chain::Layer> chain_layer(Module<float>& module,
-                                                const FusionOptions& options) {
+// nothing else. tagged, unless null: each layer's module is appended, its index the layer's tag.
+std::optional<onednn::Chain::Layer> chain_layer(Module<float>& module, const FusionOptions& options,
+                                                std::vector<Module<float>*>* tagged = nullptr) {
+  const std::size_t tag = tagged ? tagged->size() : 0;
+  if (tagged) tagged->push_back(&module);
   const OpSpec<float> op = module.describe();
   if (is_residual(op)) {
     if (!options.residual) return std::nullopt;
     onednn::Chain::Layer block{};
     block.kind = ChainKind::residual;
     block.name = module.name();
+    block.tag = tag;
     for (auto [branch, layers] :
          {std::pair{op.children[0], &block.body}, std::pair{op.children[1], &block.shortcut}})
       for (Module<float>* inner : branch_modules(branch)) {
-        std::optional<onednn::Chain::Layer> layer = chain_layer(*inner, options);
+        std::optional<onednn::Chain::Layer> layer = chain_layer(*inner, options, tagged);
         if (!layer) return std::nullopt;
         layers->push_back(std::move(*layer));
       }
@@ -51,6 +54,7 @@ std::optional<onednn::Chain::Layer> chain_layer(Module<float>& module,
   if (layer->kind == ChainKind::max_pool && !onednn::MaxPoolOp::supports(layer->kernel_size))
     return std::nullopt;
   if (layer->kind == ChainKind::batch_norm && !options.batch_norm) return std::nullopt;
+  layer->tag = tag;
   return layer;
 }
 
@@ -112,7 +116,7 @@ Shape check_training_inputs(const OnednnChain::Checked& checked, const Shape& in
 OnednnChain::OnednnChain(std::vector<Module<float>*> layers, const FusionOptions& options)
     : layers_(std::move(layers)) {
   for (Module<float>* layer : layers_) {
-    std::optional<onednn::Chain::Layer> chained = chain_layer(*layer, options);
+    std::optional<onednn::Chain::Layer> chained = chain_layer(*layer, options, &tagged_);
     if (!chained)
       throw std::invalid_argument("OnednnChain: " + layer->name() + " cannot run in a chain");
     kernel_layers_.push_back(std::move(*chained));
@@ -201,6 +205,14 @@ void OnednnChain::forward_impl(const Tensor<float>& input, Tensor<float>& output
   Shape shape = shape_of(input_);
   for (const Checked& layer : checked_) shape = check_training_inputs(layer, shape);
   chain_->forward(shape4(shape_of(input_)), input_.data(), output.data(), parameters());
+  if (std::any_of(tagged_.begin(), tagged_.end(),
+                  [](const Module<float>* layer) { return layer->output_observer(); }))
+    chain_->visit_outputs(
+        [&](std::size_t tag, const float* values, const onednn::Chain::Shape4& shape) {
+          Module<float>& layer = *tagged_.at(tag);
+          if (OutputObserver<float>* observer = layer.output_observer())
+            observer->output(layer, values, {shape[0], shape[1], shape[2], shape[3]});
+        });
 }
 
 void OnednnChain::backward_impl(const Tensor<float>& grad_output, Tensor<float>* grad_input) {

@@ -68,6 +68,9 @@ class OnednnChain : public Layer<float> {
   std::vector<std::pair<Module<float>*, OpSpec<float>>> with_parameters_;
   std::vector<onednn::Chain::Layer> kernel_layers_;
   std::vector<Checked> checked_;  // layers_, walked into residual blocks, once
+  // Every module the chain runs, residual blocks' layers too, by its kernel layer's tag: whose
+  // observer hears each output (Module::set_output_observer).
+  std::vector<Module<float>*> tagged_;
   std::unique_ptr<onednn::Chain> chain_;
   Tensor<float> input_;  // X, which the first convolution's backward reads
 };

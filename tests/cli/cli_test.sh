@@ -14,16 +14,21 @@ run="$work/run"
 
 expect 0 "test \(100 images.*accuracy" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$run\""
 expect 0 '"epochs_run": 2' -- cat "$run/final_metrics.json"
-# Layer statistics every 5 of the 30 steps: 6 readings of the four parameter tensors, their cost in
-# the log; the default interval (100) is longer than this run.
+# Layer statistics every 5 of the 30 steps: 6 readings of the four parameter tensors and of the
+# layers' outputs (the convolution's ReLU runs inside it on oneDNN: only the ReLU's output exists),
+# their cost in the log; the default interval (100) is longer than this run.
 expect 0 "layer statistics: 6 readings in layer_stats.jsonl, [0-9.]+ s \([0-9.]+% of the run\)" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$work/stats_run\"" --set log.layer_stats_every=5
-expect 0 "^6 readings: steps 5-30, tensors 0.weight 0.bias 4.weight 4.bias$" -- python3 -c "
+expect 0 "^6 readings: steps 5-30, tensors 0.weight 0.bias 4.weight 4.bias, outputs 1:relu 2:maxpool2d 3:flatten 4:linear$" -- python3 -c "
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 names = [l['name'] for l in lines[0]['layers']]
 assert all([l['name'] for l in line['layers']] == names for line in lines)
 assert all(l['norm'] > 0 and l['grad_norm'] > 0 and l['update_ratio'] > 0 for line in lines for l in line['layers'])
-print(f\"{len(lines)} readings: steps {lines[0]['step']}-{lines[-1]['step']}, tensors {' '.join(names)}\")" "$work/stats_run/layer_stats.jsonl"
+outputs = [a['name'] + ':' + a['kind'] for a in lines[0]['activations']]
+assert all([a['name'] + ':' + a['kind'] for a in line['activations']] == outputs for line in lines)
+assert all(a['std'] > 0 and 0 <= a['zero_fraction'] < 1 for line in lines for a in line['activations'])
+assert all(a['mean'] > 0 for line in lines for a in line['activations'] if a['kind'] == 'relu')
+print(f\"{len(lines)} readings: steps {lines[0]['step']}-{lines[-1]['step']}, tensors {' '.join(names)}, outputs {' '.join(outputs)}\")" "$work/stats_run/layer_stats.jsonl"
 expect 1 "" -- test -e "$run/layer_stats.jsonl"
 expect 0 '"folder": "'"$work/data"'"' -- cat "$run/config.json"
 expect 1 "already holds a run" -- "$gradlab" train "$config" --set "data.folder=\"$work/data\"" --set "output=\"$run\""

@@ -6,7 +6,7 @@
 "use strict";
 const path = require("path");
 const [modules, report, screenshot] = process.argv.slice(2);
-const { openBrowser } = require("../browser.js");
+const { openBrowser, heatmapSizes } = require("../browser.js");
 
 (async () => {
   // The page must open offline: nothing but itself and its data: URIs.
@@ -38,13 +38,10 @@ const { openBrowser } = require("../browser.js");
         rows_shown: count("#mistakes code.row"),
         config_shown: text("#config") !== null && text("#config").includes('"epochs"'),
         notes: [...document.querySelectorAll(".note")].map((n) => n.textContent),
-        heatmap: (() => {
-          const canvas = document.querySelector("#layer-heatmap");
-          return canvas ? [Number(canvas.dataset.rows), Number(canvas.dataset.columns)] : null;
-        })(),
       };
     });
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    facts.heatmaps = await page.evaluate(heatmapSizes);
     console.log(JSON.stringify(facts));
   } finally {
     await browser.close();

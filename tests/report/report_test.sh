@@ -74,7 +74,7 @@ check "Chromium opens the page without an error" -- browse "$run/report.html"
 check "report.html shows $epochs epochs, $classes classes, $mistakes mistakes" -- \
   shows "$run/report.html" "$epochs" "$classes" "$mistakes" "$shown" zero
 expect 0 "finished: 3 of 3 epochs" -- cat "$run/report.html.json"
-expect 0 '"heatmap":\[4,6\]' -- cat "$run/report.html.json"
+expect 0 '"heatmaps":\{"layer-heatmap":\[4,6\],"activation-heatmap":\[4,6\],"relu-heatmap":\[1,6\]\}' -- cat "$run/report.html.json"
 expect 0 '"accuracy_series":\["epoch","train","validation","validation, weight average"\]' -- \
   cat "$run/report.html.json"
 # The PNG copies are PNGs, and the gnuplot script beside them redraws them.

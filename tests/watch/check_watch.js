@@ -7,7 +7,7 @@
 // Usage: node check_watch.js PLAYWRIGHT_MODULES URL TRAINER_PID [SCREENSHOT.png]
 "use strict";
 const [modules, url, trainer, screenshot] = process.argv.slice(2);
-const { openBrowser } = require("../browser.js");
+const { openBrowser, heatmapSizes } = require("../browser.js");
 
 (async () => {
   const { browser, page, problems } = await openBrowser(modules, (address) => address.startsWith(url));
@@ -30,12 +30,9 @@ const { openBrowser } = require("../browser.js");
       step_series: [...document.querySelectorAll("#loss-chart .u-legend .u-label")].map((n) => n.textContent),
       status: document.querySelector("#status").textContent,
       banner_hidden: document.querySelector("#watch-status").hidden,
-      heatmap: (() => {
-        const canvas = document.querySelector("#layer-heatmap");
-        return canvas ? [Number(canvas.dataset.rows), Number(canvas.dataset.columns)] : null;
-      })(),
     }));
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    facts.heatmaps = await page.evaluate(heatmapSizes);
     console.log(JSON.stringify(Object.assign({ first, first_status: firstStatus, eta_while_running: eta, grown }, facts)));
   } finally {
     await browser.close();

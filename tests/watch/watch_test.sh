@@ -52,7 +52,9 @@ assert page['epoch_rows'] == 25, page
 assert page['charts'] == ['Loss', 'Accuracy', 'Learning rate'], page
 assert 'train (per logged step)' in page['step_series'], page
 assert page['status'] == 'finished: 25 of 25 epochs' and page['banner_hidden'], page
-assert page['heatmap'] == [4, 18], page  # 4 tensors; 1875 steps, a reading every 100
+# 4 tensors, 4 layers' outputs (the convolution's inside its ReLU's), 1 ReLU; 1875 steps, a
+# reading every 100
+assert page['heatmaps'] == {'layer-heatmap': [4, 18], 'activation-heatmap': [4, 18], 'relu-heatmap': [1, 18]}, page
 " "$work/page.json"
 
 # Only the run folder's own files; curl sends the path as written (no "..").

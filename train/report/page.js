@@ -118,54 +118,82 @@
       chart("lr-chart", "Learning rate", "learning rate", lrSeries, (v) => v.toExponential(1));
     }
 
-    // --- layer health: each parameter tensor's update ratio over the run (train/layer_stats.h) ---
+    // --- layer health (train/layer_stats.h): heat maps, a row per tensor or layer, a column per
+    // reading; a cell's values in words on hover -----------------------------------------------
     const readings = data.layer_stats || [];
     if (readings.length) {
       const health = section("layer-health", "Layer health");
-      const names = readings[0].layers.map((l) => l.name);
-      health.append(element("p", {}, "Each parameter tensor (row) at each of " + readings.length +
-        " readings (columns, every " + (data.config.log || {}).layer_stats_every + " steps): " +
-        "how far the step moved it, ‖Δθ‖ / ‖θ‖, on a log scale — blue below 1e-4 (barely moving), " +
-        "white about 1e-3 (the usual rule of thumb), red above 1e-2. Point at a cell for its values."));
-      const cell = { w: Math.max(2, Math.min(24, Math.floor(900 / readings.length))), h: 14 };
-      const labelWidth = 170;
-      const canvas = element("canvas", { id: "layer-heatmap", "data-rows": names.length,
-        "data-columns": readings.length, width: labelWidth + cell.w * readings.length,
-        height: cell.h * names.length + 20 });
-      canvas.width = Math.max(canvas.width, labelWidth + 160);  // room for the steps' label
-      const context = canvas.getContext("2d");
-      context.font = "11px sans-serif";
-      context.textBaseline = "middle";
-      // log10 ratio -5 .. -1 onto blue (−5) .. white (−3) .. red (−1).
-      const colour = (ratio) => {
-        if (!(ratio > 0)) return "#888";
-        const t = Math.max(-1, Math.min(1, (Math.log10(ratio) + 3) / 2));
+      const every = (data.config.log || {}).layer_stats_every;
+      const byName = (entries) => Object.fromEntries((entries || []).map((e) => [e.name, e]));
+      // rows: [{name, label}]; entries[column][name]: that reading's entry for the row, if any.
+      const heatmap = (id, intro, rows, entries, colour, words) => {
+        health.append(element("p", {}, intro));
+        const cell = { w: Math.max(2, Math.min(24, Math.floor(900 / readings.length))), h: 14 };
+        const labelWidth = 170;
+        const canvas = element("canvas", { id, "data-rows": rows.length,
+          "data-columns": readings.length, width: labelWidth + cell.w * readings.length,
+          height: cell.h * rows.length + 20 });
+        canvas.width = Math.max(canvas.width, labelWidth + 160);  // room for the steps' label
+        const context = canvas.getContext("2d");
+        context.font = "11px sans-serif";
+        context.textBaseline = "middle";
+        rows.forEach((row, r) => {
+          context.fillStyle = "#333";
+          const label = row.label;
+          context.fillText(label.length > 26 ? "…" + label.slice(-25) : label, 2, r * cell.h + cell.h / 2);
+          readings.forEach((reading, column) => {
+            const entry = entries[column][row.name];
+            context.fillStyle = entry ? colour(entry) : "#888";
+            context.fillRect(labelWidth + column * cell.w, r * cell.h, cell.w, cell.h - 1);
+          });
+        });
+        context.fillStyle = "#333";
+        context.fillText("steps " + readings[0].step + "–" + readings[readings.length - 1].step + " →",
+          labelWidth, rows.length * cell.h + 10);
+        const readout = element("p", { class: "note", id: id + "-readout" }, "");
+        canvas.addEventListener("mousemove", (event) => {
+          const box = canvas.getBoundingClientRect();
+          const column = Math.floor((event.clientX - box.left - labelWidth) / cell.w);
+          const row = rows[Math.floor((event.clientY - box.top) / cell.h)];
+          const entry = row && entries[column] && entries[column][row.name];
+          readout.textContent = entry ? row.label + " at step " + readings[column].step + ": " + words(entry) : "";
+        });
+        health.append(element("div", { class: "heatmap" }, canvas), readout);
+      };
+      // log10(value / middle) over ±span onto blue (below) .. white (middle) .. red (above).
+      const diverging = (value, middle, span) => {
+        if (!(value > 0)) return "#888";
+        const t = Math.max(-1, Math.min(1, Math.log10(value / middle) / span));
         const fade = Math.round(255 * (1 - Math.abs(t)));
         return t < 0 ? "rgb(" + fade + "," + fade + ",255)" : "rgb(255," + fade + "," + fade + ")";
       };
-      names.forEach((name, row) => {
-        context.fillStyle = "#333";
-        context.fillText(name.length > 26 ? "…" + name.slice(-25) : name, 2, row * cell.h + cell.h / 2);
-        readings.forEach((reading, column) => {
-          const layer = reading.layers[row];
-          context.fillStyle = colour(layer ? layer.update_ratio : null);
-          context.fillRect(labelWidth + column * cell.w, row * cell.h, cell.w, cell.h - 1);
-        });
-      });
-      context.fillStyle = "#333";
-      context.fillText("steps " + readings[0].step + "–" + readings[readings.length - 1].step + " →",
-        labelWidth, names.length * cell.h + 10);
-      const readout = element("p", { class: "note", id: "layer-readout" }, "");
-      canvas.addEventListener("mousemove", (event) => {
-        const box = canvas.getBoundingClientRect();
-        const column = Math.floor((event.clientX - box.left - labelWidth) / cell.w);
-        const row = Math.floor((event.clientY - box.top) / cell.h);
-        const reading = readings[column], layer = reading && reading.layers[row];
-        readout.textContent = layer ? layer.name + " at step " + reading.step + ": ‖θ‖ " +
-          layer.norm.toPrecision(3) + ", ‖g‖ " + layer.grad_norm.toPrecision(3) +
-          ", update ratio " + layer.update_ratio.toExponential(2) : "";
-      });
-      health.append(element("div", { class: "heatmap" }, canvas), readout);
+      const tensors = readings[0].layers.map((l) => ({ name: l.name, label: l.name }));
+      heatmap("layer-heatmap", "Each parameter tensor (row) at each of " + readings.length +
+        " readings (columns, every " + every + " steps): how far the step moved it, ‖Δθ‖ / ‖θ‖, " +
+        "on a log scale — blue below 1e-4 (barely moving), white about 1e-3 (the usual rule of " +
+        "thumb), red above 1e-2. Point at a cell for its values.",
+        tensors, readings.map((r) => byName(r.layers)), (e) => diverging(e.update_ratio, 1e-3, 2),
+        (e) => "‖θ‖ " + e.norm.toPrecision(3) + ", ‖g‖ " + e.grad_norm.toPrecision(3) +
+          ", update ratio " + e.update_ratio.toExponential(2));
+      // Runs written before 0.2.0's activation statistics have none.
+      const outputs = (readings[0].activations || []).map((a) => ({ name: a.name, label: a.name + " " + a.kind, kind: a.kind }));
+      const activations = readings.map((r) => byName(r.activations));
+      const outputWords = (e) => "mean " + e.mean.toPrecision(3) + ", std " + e.std.toPrecision(3) +
+        ", " + (100 * e.zero_fraction).toFixed(1) + "% zeros";
+      if (outputs.length)
+        heatmap("activation-heatmap", "Each layer's output (row) over the reading step's batch: " +
+          "its standard deviation, on a log scale — white about 1, blue toward 0.1 (the signal " +
+          "fades), red toward 10 (it grows). A layer whose ReLU runs inside it (on oneDNN) has " +
+          "no output of its own: the ReLU's row shows the pair's.",
+          outputs, activations, (e) => diverging(e.std, 1, 1), outputWords);
+      const relus = outputs.filter((o) => o.kind === "relu");
+      if (relus.length)
+        heatmap("relu-heatmap", "Each ReLU's share of outputs that are 0: white none, dark red " +
+          "all (units that pass nothing back either; the log warns from 99%).",
+          relus, activations, (e) => {
+            const fade = Math.round(255 * (1 - e.zero_fraction));
+            return "rgb(" + Math.round(155 + 100 * (1 - e.zero_fraction)) + "," + fade + "," + fade + ")";
+          }, outputWords);
     }
 
     // --- evaluation: confusion matrix, per-class metrics, mistakes --------------------------------

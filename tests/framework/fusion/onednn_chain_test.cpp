@@ -6,6 +6,8 @@
 #include "framework/fusion/onednn_chain.h"
 #include "framework/runtime.h"
 
+#include <map>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -91,6 +93,55 @@ std::size_t add_layers(Sequential<T>& model, std::size_t C_in, const Specs& spec
   return C;
 }
 
+// Every module's latest output (Module::set_output_observer), by its path in the model.
+template <class T>
+class OutputRecorder : public OutputObserver<T> {
+ public:
+  explicit OutputRecorder(Module<T>& model) {
+    for (const auto& [path, module] : named_modules(model))
+      if (!path.empty()) {
+        paths_[module] = path;
+        module->set_output_observer(this);
+      }
+  }
+  void output(Module<T>& module, const T* values, const Shape& shape) override {
+    Tensor<T>& output = outputs[paths_.at(&module)];
+    output.resize(shape);
+    std::copy(values, values + output.size(), output.data());
+  }
+  std::map<std::string, Tensor<T>> outputs;
+
+ private:
+  std::map<const Module<T>*, std::string> paths_;
+};
+
+// The modules a chain tells no output of: a layer whose ReLU runs inside it (the ReLU tells
+// the result), and a residual block's branches (their last layers tell theirs), under the
+// fusion options in force.
+std::set<std::string> told_by_others(Sequential<float>& model) {
+  const auto ends_with = [](const std::string& text, const std::string& end) {
+    return text.size() >= end.size() &&
+           text.compare(text.size() - end.size(), end.size(), end) == 0;
+  };
+  const FusionOptions& fused = fusion_options();
+  std::set<std::string> paths;
+  for (const auto& [path, module] : named_modules<float>(model)) {
+    auto* sequence = dynamic_cast<Sequential<float>*>(module);
+    if (!sequence) continue;
+    if (fused.residual && (ends_with(path, "body") || ends_with(path, "shortcut")))
+      paths.insert(path);
+    for (std::size_t i = 0; i + 1 < sequence->size(); ++i) {
+      const std::string kind = (*sequence)[i].describe().kind;
+      if ((*sequence)[i + 1].describe().kind == "relu" &&
+          (kind == "conv2d" ||
+           (kind == "batchnorm2d" && fused.batch_norm && fused.batch_norm_relu) ||
+           (kind == "residual" && fused.residual)))
+        paths.insert((path.empty() ? "" : path + ".") + std::to_string(i));
+    }
+  }
+  return paths;
+}
+
 struct ChainResult {
   bool chained;                // the float model ran as one OnednnChain step
   std::size_t inner_reorders;  // reorders between its layers
@@ -155,6 +206,8 @@ ChainResult check_chain_parity(const Shape& input, const Specs& specs, bool bias
   reference.train(training);
   fast.train(training);
   auto* chain = fast.step_count() == 1 ? dynamic_cast<OnednnChain*>(&fast.step(0)) : nullptr;
+  OutputRecorder<double> reference_outputs(reference);
+  OutputRecorder<float> fast_outputs(fast);
 
   double worst = 0;
   const auto within = [&](double error) {
@@ -166,6 +219,21 @@ ChainResult check_chain_parity(const Shape& input, const Specs& specs, bool bias
   for (int step = 0; step < 2; ++step) {
     INFO("step " << step);
     CHECK(within(scaled_error(fast.forward(to_float(x)), reference.forward(x))));
+    // What the chain tells each layer's observer is that layer's output, where it has one.
+    for (const auto& [path, output] : fast_outputs.outputs) {
+      INFO("output of " << path);
+      REQUIRE(reference_outputs.outputs.count(path));
+      CHECK(within(scaled_error(output, reference_outputs.outputs.at(path))));
+    }
+    std::set<std::string> untold;
+    for (const auto& [path, output] : reference_outputs.outputs)
+      if (!fast_outputs.outputs.count(path)) untold.insert(path);
+    const std::set<std::string> merged = told_by_others(fast);
+    for (const std::string& path : untold) {
+      INFO(path << " told no output");
+      CHECK(merged.count(path));
+    }
+    if (chain) CHECK(untold == merged);
     const Tensor<float>& dx_fast = fast.backward(to_float(dy));
     const Tensor<double>& dx_reference = reference.backward(dy);
     if (!run.gradients) {

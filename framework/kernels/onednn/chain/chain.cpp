@@ -74,7 +74,8 @@ std::vector<Chain::Layer> merge_relus(const std::vector<Chain::Layer>& layers,
     if (layer.kind == Kind::relu && !merged.empty() && !merged.back().relu &&
         (merged.back().kind == Kind::convolution || merged.back().kind == Kind::residual ||
          (merged.back().kind == Kind::batch_norm && fuse_batch_norm_relu))) {
-      merged.back().relu = true;  // the convolution's post-op, in the sum, or inside the norm
+      merged.back().relu = true;      // the convolution's post-op, in the sum, or inside the norm
+      merged.back().tag = layer.tag;  // whose output the op's is
       continue;
     }
     if (layer.kind == Kind::max_pool && !MaxPoolOp::supports(layer.kernel_size))
@@ -162,6 +163,30 @@ std::vector<std::string> Chain::op_names() const {
   std::vector<std::string> names;
   for (const Layer& op : ops_) names.push_back(op.name + (op.relu ? " + ReLU" : ""));
   return names;
+}
+
+void Chain::visit_outputs(const OutputVisitor& visit) {
+  if (!last_ || !forward_fresh_)
+    throw std::logic_error(
+        "Chain::visit_outputs: no forward since the last backward, whose gradients took the "
+        "outputs' buffers");
+  last_->ops->visit_outputs([&](std::size_t tag, const memory& value) {
+    const memory::dims d = value.get_desc().dims();
+    const Shape4 shape{static_cast<std::size_t>(d[0]), static_cast<std::size_t>(d[1]),
+                       static_cast<std::size_t>(d[2]), static_cast<std::size_t>(d[3])};
+    const memory::desc wanted = plain(shape);
+    if (value.get_desc() == wanted) {
+      visit(tag, data(value), shape);
+      return;
+    }
+    // Blocked layouts pad channels to the block: a reorder drops the padding. Every N steps
+    // (train/layer_stats.h), so the primitive is made anew, from oneDNN's primitive cache.
+    plain_output_.resize(shape[0] * shape[1] * shape[2] * shape[3]);
+    const memory copy(wanted, cpu_engine(), plain_output_.data());
+    Transfer(value.get_desc(), wanted)(value, copy);
+    cpu_stream().wait();
+    visit(tag, plain_output_.data(), shape);
+  });
 }
 
 std::size_t Chain::inner_reorders(const Shape4& input_shape) {

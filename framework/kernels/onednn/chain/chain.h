@@ -52,6 +52,9 @@ class Chain {
     // convolution's post-op, inside a batch norm, or after a residual block's sum).
     bool relu = false;
     std::string name;  // for notices: "Conv2d(1 -> 16, ...)"
+    // The caller's number for the layer, which visit_outputs reports its output under. A ReLU
+    // that runs inside its predecessor gives it its own: the op's output is the ReLU's.
+    std::size_t tag = 0;
   };
   using Shape4 = std::array<std::size_t, 4>;  // N, C, H, W
 
@@ -94,6 +97,14 @@ class Chain {
   // "BatchNorm2d(24) + ReLU".
   std::vector<std::string> op_names() const;
 
+  // After a forward and before its backward (whose gradients take the activations' buffers):
+  // every op's output of that forward, plain N×C×H×W, under its layer's tag, in the order the
+  // ops ran (a residual block's body, its shortcut, then its sum). values are valid during the
+  // call only. Throws std::logic_error if no forward is fresh.
+  using OutputVisitor =
+      std::function<void(std::size_t tag, const float* values, const Shape4& shape)>;
+  void visit_outputs(const OutputVisitor& visit);
+
   // Reports each piece of work's time to the observer (null: no timing at all).
   void set_observer(ChainObserver* observer) { observer_ = observer; }
 
@@ -106,6 +117,7 @@ class Chain {
   Plan* last_ = nullptr;        // the last forward's
   bool forward_fresh_ = false;  // no backward has run since the last forward
   ChainObserver* observer_ = nullptr;
+  std::vector<float> plain_output_;  // visit_outputs' copy of an output in a blocked layout
 };
 
 }  // namespace gradlab::onednn

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,10 @@ class Laps {
   std::chrono::steady_clock::time_point last_;
 };
 
+// Told an op's output (in its own layout) and the tag of the layer it belongs to
+// (Chain::visit_outputs).
+using OpOutputVisitor = std::function<void(std::size_t tag, const dnnl::memory& value)>;
+
 class Op {
  public:
   virtual ~Op() = default;
@@ -106,6 +111,8 @@ class Op {
   virtual std::vector<std::string> implementations() = 0;
   // How many reorders it runs inside (a residual block's branches), for a chain's count.
   virtual std::size_t inner_reorders() const { return 0; }
+  // The outputs of the ops it runs inside (a residual block's branches), after a forward.
+  virtual void visit_inner_outputs(const OpOutputVisitor& /*visit*/) const {}
 };
 
 }  // namespace gradlab::onednn

@@ -153,4 +153,9 @@ std::size_t ResidualOp::inner_reorders() const {
          !skip_layout_.implementation().empty();
 }
 
+void ResidualOp::visit_inner_outputs(const OpOutputVisitor& visit) const {
+  body_.visit_outputs(visit);
+  if (shortcut_) shortcut_->visit_outputs(visit);
+}
+
 }  // namespace gradlab::onednn

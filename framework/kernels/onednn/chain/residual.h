@@ -46,6 +46,7 @@ class ResidualOp : public Op {
                 Laps& laps) override;
   std::vector<std::string> implementations() override;
   std::size_t inner_reorders() const override;
+  void visit_inner_outputs(const OpOutputVisitor& visit) const override;
 
  private:
   void make_backward();

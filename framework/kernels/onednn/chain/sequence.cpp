@@ -50,6 +50,7 @@ OpSequence::OpSequence(const std::vector<Chain::Layer>& layers, const memory::de
     const memory::dims out = op->dst_desc().dims();
     shape = {static_cast<std::size_t>(out[0]), static_cast<std::size_t>(out[1]),
              static_cast<std::size_t>(out[2]), static_cast<std::size_t>(out[3])};
+    tags_.push_back(layer.tag);
     parameters_at_.push_back(parameter_count_);
     if (op->parameter_count() > 0 && first_parameters_ == layers.size()) first_parameters_ = k;
     parameter_count_ += op->parameter_count();
@@ -144,6 +145,13 @@ std::vector<std::string> OpSequence::implementations() {
          {to_src_[k].implementation(), from_diff_src_[k].implementation()})
       if (!name.empty()) names.push_back("reorder " + name);
   return names;
+}
+
+void OpSequence::visit_outputs(const OpOutputVisitor& visit) const {
+  for (std::size_t k = 0; k < ops_.size(); ++k) {
+    ops_[k]->visit_inner_outputs(visit);
+    visit(tags_[k], dst_[k]);
+  }
 }
 
 std::size_t OpSequence::reorders(bool first_included) const {

@@ -51,6 +51,8 @@ class OpSequence {
   std::vector<std::string> implementations();
   // Reorders between its ops (first_included: also the one before its first op) and inside them.
   std::size_t reorders(bool first_included) const;
+  // After forward: each op's output under its layer's tag, an op's inner ones before its own.
+  void visit_outputs(const OpOutputVisitor& visit) const;
 
  private:
   void make_backward();
@@ -60,6 +62,7 @@ class OpSequence {
   dnnl::memory::desc offered_;
   Chain::Shape4 output_shape_;
   std::vector<std::unique_ptr<Op>> ops_;
+  std::vector<std::size_t> tags_;           // op k's layer's (Chain::Layer::tag)
   std::vector<std::size_t> parameters_at_;  // op k's first entry in the parameters argument
   std::size_t parameter_count_ = 0;
   std::size_t first_parameters_;  // the first op with parameters (ops_.size() if none)
