@@ -5,17 +5,12 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace gradlab {
+#include "framework/files.h"  // DataError
 
-// A data file that is missing, truncated or malformed; the message names the file and the fault.
-class DataError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace gradlab {
 
 struct IdxArray {
   std::vector<std::uint32_t> dims;

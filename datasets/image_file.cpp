@@ -7,8 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 // jpeglib.h needs FILE and size_t declared before it.
@@ -17,6 +15,7 @@
 #include <png.h>
 
 #include "datasets/idx.h"
+#include "framework/files.h"
 
 namespace gradlab {
 
@@ -411,16 +410,8 @@ Image decode_image(const std::string& bytes, const std::string& name, std::size_
   throw DataError(unknown_format(name));
 }
 
-std::string read_image_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path + ": cannot open");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw DataError(path + ": read failed");
-  return bytes;
-}
-
 Image read_image(const std::string& path, std::size_t channels) {
-  return decode_image(read_image_file(path), path, channels);
+  return decode_image(read_file(path), path, channels);
 }
 
 ImageInfo probe_image(const std::string& bytes, const std::string& name) {

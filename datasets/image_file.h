@@ -47,8 +47,6 @@ constexpr std::size_t kMaxImagePixels = std::size_t{1} << 26;
 // Decodes a file's bytes to `channels` (1 or 3) planes. `name` is the file's path for errors.
 // Throws DataError naming the file and the fault (unknown format, corrupt, truncated, too large).
 Image decode_image(const std::string& bytes, const std::string& name, std::size_t channels);
-// A file's bytes; DataError naming it if it cannot be opened or read.
-std::string read_image_file(const std::string& path);
 // decode_image of a file's bytes.
 Image read_image(const std::string& path, std::size_t channels);
 // Reads only as much as the header needs.

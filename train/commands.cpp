@@ -16,6 +16,7 @@
 #include "datasets/image_file.h"
 #include "datasets/image_folder.h"
 #include "datasets/registry.h"
+#include "framework/files.h"
 #include "framework/gradcheck.h"
 #include "framework/layers/dropout.h"
 #include "framework/log.h"

@@ -13,6 +13,7 @@
 #include "datasets/registry.h"
 #include "datasets/table.h"
 #include "framework/config_reader.h"
+#include "framework/files.h"
 
 namespace gradlab {
 
@@ -131,7 +132,7 @@ nlohmann::json inspect_split(const std::string& folder, const std::vector<std::s
   for (std::ptrdiff_t k = 0; k < total; ++k) {
     const auto i = static_cast<std::size_t>(k);
     try {
-      const std::string bytes = read_image_file(files[i]);
+      const std::string bytes = read_file(files[i]);
       const ImageInfo info = probe_image(bytes, files[i]);
       decode_image(bytes, files[i], 3);
       what[i] = info.format + " " + info.mode + " " + std::to_string(info.bit_depth) + "-bit";

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "framework/files.h"
 #include "framework/random.h"
 #include "framework/runtime.h"
 #include "train/report/gnuplot.h"

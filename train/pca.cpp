@@ -14,6 +14,7 @@
 #include "datasets/idx.h"
 #include "datasets/image_dataset.h"
 #include "datasets/image_file.h"
+#include "framework/files.h"
 #include "framework/math/norms.h"
 #include "framework/math/pca.h"
 #include "train/safetensors.h"

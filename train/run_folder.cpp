@@ -11,6 +11,7 @@
 
 #include "datasets/idx.h"
 #include "framework/config_reader.h"
+#include "framework/files.h"
 #include "train/safetensors.h"
 
 namespace gradlab {

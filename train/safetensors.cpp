@@ -3,62 +3,21 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <tuple>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <zlib.h>
 #include <nlohmann/json.hpp>
 
 #include "datasets/idx.h"
+#include "framework/files.h"
 
 namespace gradlab {
 
 namespace {
 
 static_assert(sizeof(float) == 4, "F32 tensors need 4-byte floats");
-
-// Writes `bytes` to path + ".tmp", fsyncs, runs before_rename, renames over path. On any failure
-// the temporary file is removed (a failed write on a full disk must not keep the disk full) and
-// the old file at path is untouched.
-void write_atomically(const std::string& path, const std::string& bytes,
-                      const std::function<void()>& before_rename) {
-  const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw DataError(temporary + ": cannot open for writing: " + std::strerror(errno));
-  auto fail = [&](const std::string& what) {
-    const std::string reason = std::strerror(errno);
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw DataError(temporary + ": " + what + ": " + reason + " (" + path + " is unchanged)");
-  };
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      ::close(fd);
-      fail("write failed");
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    fail("flush to disk failed");
-  }
-  if (::close(fd) != 0) fail("flush to disk failed");
-  if (before_rename) before_rename();
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw DataError(path + ": cannot replace with " + temporary + ": " + error.message());
-  }
-}
 
 // CRC-32 (zlib's) of bytes, as 8 hex digits.
 std::string crc32_text(const void* data, std::size_t size) {
@@ -86,18 +45,6 @@ std::string canonical_header(nlohmann::json header) {
 }
 
 }  // namespace
-
-void write_file_atomically(const std::string& path, const std::string& contents) {
-  write_atomically(path, contents, {});
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path + ": cannot read");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw DataError(path + ": read failed");
-  return bytes;
-}
 
 void save_safetensors(const std::string& path, const SafetensorsFile& file,
                       const std::function<void()>& before_rename) {
@@ -134,7 +81,7 @@ void save_safetensors(const std::string& path, const SafetensorsFile& file,
   for (const auto& entry : file.tensors)
     bytes.append(reinterpret_cast<const char*>(entry.second.data()),
                  entry.second.size() * sizeof(float));
-  write_atomically(path, bytes, before_rename);
+  write_file_atomically(path, bytes, before_rename);
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {

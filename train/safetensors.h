@@ -32,9 +32,4 @@ void save_safetensors(const std::string& path, const SafetensorsFile& file,
 // a checksum that does not match, naming the tensor). The checksums are not returned in metadata.
 SafetensorsFile load_safetensors(const std::string& path);
 
-// Writes text to path atomically (temporary file + rename), for results and configs.
-void write_file_atomically(const std::string& path, const std::string& contents);
-// The whole of a file; throws DataError naming it when it cannot be read.
-std::string read_file(const std::string& path);
-
 }  // namespace gradlab

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "framework/files.h"
 #include "train/safetensors.h"
 
 extern char** environ;

@@ -12,6 +12,7 @@
 #include "datasets/idx.h"
 #include "datasets/image_file.h"
 #include "datasets/registry.h"
+#include "framework/files.h"
 #include "framework/losses/softmax_cross_entropy.h"
 #include "framework/optim/registry.h"
 #include "gradlab/version.h"

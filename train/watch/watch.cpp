@@ -7,6 +7,7 @@
 
 #include "datasets/idx.h"
 #include "framework/config_reader.h"
+#include "framework/files.h"
 #include "train/config.h"
 #include "train/report/report.h"
 #include "train/safetensors.h"
