@@ -3,7 +3,8 @@
 # recipe) over several seeds, one run after the other, for bench/compare_recipes.py to compare.
 # Usage: bench/recipe_seeds.sh CONFIG OUT_DIR SEED... [-- --set KEY=VALUE ...]
 #   The --set overrides go to both sides (e.g. a layer's "init"). SIDES="gradlab" or
-#   SIDES="pytorch" runs one side only. Each run leaves OUT_DIR/<side>-<seed>.jsonl (one line per
+#   SIDES="pytorch" runs one side only; PyTorch validates on the split of gradlab's run of the
+#   same seed when OUT_DIR holds it (run gradlab first). Each run leaves OUT_DIR/<side>-<seed>.jsonl (one line per
 #   epoch, then the test accuracy) and its log. Run it alone: each run uses both cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,8 +40,12 @@ final = json.load(open(run + "/final_metrics.json"))
 print(json.dumps({"test_accuracy": final["test"]["accuracy"], "best_epoch": final["best_epoch"]}))
 PY
     else
+      # On gradlab's validation split of the same seed when its run is there (issue #30: both
+      # sides validate on the same images), else on PyTorch's own draw.
+      split=()
+      [[ -f "$out/gradlab-$seed-run/split.json" ]] && split=(--split "$out/gradlab-$seed-run/split.json")
       /usr/bin/python3 bench/pytorch_recipe.py "$config" --set "seed=$seed" "${overrides[@]}" \
-        --out "$out/pytorch-$seed.jsonl" >"$out/pytorch-$seed.log"
+        "${split[@]}" --out "$out/pytorch-$seed.jsonl" >"$out/pytorch-$seed.log"
     fi
   done
 done
