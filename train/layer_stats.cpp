@@ -178,6 +178,7 @@ nlohmann::json LayerStats::after_step(std::size_t step, std::size_t epoch, doubl
   nlohmann::json activations = nlohmann::json::array();
   for (Output& watched : outputs_) {
     if (!watched.read) continue;
+    watched.read = false;  // a reading whose forward did not run (an empty slice) reports none
     activations.push_back({{"name", watched.name},
                            {"kind", watched.kind},
                            {"mean", watched.mean},

@@ -229,4 +229,14 @@ TEST_CASE("layer statistics: outputs are read on reading steps only", "[layer_st
   CHECK(model[0].output_observer() != nullptr);
   stats.before_step();  // the forward is over: no other step's forward is read
   CHECK(model[0].output_observer() == nullptr);
+  model.forward(Tensor<float>(Shape{1, 2}));
+  CHECK(stats.after_step(1, 1, 0.1)["activations"].empty());
+  // A reading whose forward did not run (a rank's empty slice of the last batch) reports no
+  // outputs, not the previous reading's.
+  stats.before_forward();
+  model.forward(Tensor<float>(Shape{1, 2}));
+  stats.before_step();
+  CHECK(stats.after_step(2, 1, 0.1)["activations"].size() == 1);
+  stats.before_step();
+  CHECK(stats.after_step(3, 1, 0.1)["activations"].empty());
 }
