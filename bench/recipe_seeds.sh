@@ -4,8 +4,9 @@
 # Usage: bench/recipe_seeds.sh CONFIG OUT_DIR SEED... [-- --set KEY=VALUE ...]
 #   The --set overrides go to both sides (e.g. a layer's "init"). SIDES="gradlab" or
 #   SIDES="pytorch" runs one side only; PyTorch validates on the split of gradlab's run of the
-#   same seed when OUT_DIR holds it (run gradlab first). Each run leaves OUT_DIR/<side>-<seed>.jsonl (one line per
-#   epoch, then the test accuracy) and its log. Run it alone: each run uses both cores.
+#   same seed when OUT_DIR holds it (run gradlab first). Each run leaves
+#   OUT_DIR/<side>-<seed>.jsonl (one line per epoch, then the test accuracy) and its log. Run it
+#   alone: each run uses both cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if (($# < 3)); then
