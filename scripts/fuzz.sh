@@ -3,7 +3,7 @@
 # ASan + UBSan, for a fixed budget each, two at a time (one per core). Not part of the test suite:
 # the unit tests replay the seed and regression corpora instead (tests/fuzz/README.md).
 #
-# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 600 s; all six targets)
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 600 s; all seven targets)
 #
 # Writes build-fuzz/report.md (executions, coverage, findings per target). A finding (crash,
 # sanitizer report, undocumented exception, timeout, out-of-memory) is copied into
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(idx config checkpoint image table image_cache)
+((${#targets[@]})) || targets=(idx config checkpoint image table image_cache run_folder)
 
 scripts/install-deps.sh clang libclang-rt-14-dev  # libFuzzer ships with clang's runtime
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -37,6 +37,7 @@ run_target() {
   local max_len=4096
   [[ $target == checkpoint ]] && max_len=65536
   [[ $target == image_cache ]] && max_len=8192
+  [[ $target == run_folder ]] && max_len=32768  # a finished run's files are ~27 kB
   # New inputs go to the first folder; the seeds and earlier findings are read as starting points.
   local inputs=("$work/corpus" "tests/fuzz/seeds/$target")
   [[ -d tests/fuzz/regressions/$target ]] && inputs+=("tests/fuzz/regressions/$target")

@@ -163,7 +163,10 @@ std::string svg_chart(const nlohmann::json& result) {
                             smoothed = result["smoothed"];
   const double W = 760, H = 440, left = 70, right = 20, top = 20, bottom = 50;
   const double x0 = std::log10(rates.front()), x1 = std::log10(rates.back());
-  const auto [lo, hi] = loss_range(losses, smoothed);
+  // Named copies, not a structured binding: lambdas capture those only from C++20 (clang 14,
+  // the fuzz build's compiler, refuses it).
+  const std::pair<double, double> range = loss_range(losses, smoothed);
+  const double lo = range.first, hi = range.second;
   auto X = [&](double rate) {
     return left + (W - left - right) * (std::log10(rate) - x0) / std::max(1e-12, x1 - x0);
   };

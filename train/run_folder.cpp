@@ -1,8 +1,10 @@
 #include "train/run_folder.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <fcntl.h>
@@ -46,8 +48,14 @@ std::string this_host() {
 LockHolder read_lock_holder(const std::string& text) {
   std::istringstream in(text);
   LockHolder holder;
-  if (!(in >> holder.pid) || holder.pid <= 0) return {};
+  // A PID beyond pid_t, or a host name that no machine has (longer than a host name can be, or
+  // not printable ASCII: a report would show it), is a damaged file that names nobody.
+  if (!(in >> holder.pid) || holder.pid <= 0 || holder.pid > std::numeric_limits<pid_t>::max())
+    return {};
   in >> holder.host;  // absent in the lock files of gradlab 0.1
+  if (holder.host.size() > 255 || !std::all_of(holder.host.begin(), holder.host.end(),
+                                               [](char c) { return c > ' ' && c < 127; }))
+    return {};
   return holder;
 }
 

@@ -16,7 +16,8 @@
 namespace gradlab {
 
 // What run.lock says: "PID\nHOST\n", the trainer's process and its machine's hostname (no host in
-// the files of gradlab 0.1). pid 0: the file names nobody.
+// the files of gradlab 0.1). pid 0: the file names nobody (also when damaged: a PID beyond pid_t, a
+// host name of more than 255 bytes or with bytes outside printable ASCII).
 struct LockHolder {
   long pid = 0;
   std::string host;

@@ -17,7 +17,9 @@
 #include "framework/optim/registry.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/report/report.h"
 #include "train/trainer.h"
+#include "train/watch/watch.h"
 
 namespace gradlab::fuzz {
 
@@ -179,10 +181,40 @@ bool image_cache(const std::uint8_t* data, std::size_t size) {
   return true;
 }
 
+bool run_folder(const std::uint8_t* data, std::size_t size) {
+  static const std::filesystem::path folder = [] {
+    const std::filesystem::path made = input_path("_run");
+    std::atexit([] { std::filesystem::remove_all(input_path("_run")); });
+    return made;
+  }();
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  static const char* const files[] = {"config.json", "metrics.jsonl", "layer_stats.jsonl",
+                                      "final_metrics.json", "run.lock"};
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  std::size_t start = 0;
+  for (const char* file : files) {
+    if (start > bytes.size()) break;
+    const std::size_t end = std::min(bytes.find('\0', start), bytes.size());
+    if (end > start)
+      std::ofstream(folder / file, std::ios::binary) << bytes.substr(start, end - start);
+    start = end + 1;
+  }
+  try {
+    const nlohmann::json data = live_data(folder);
+    data.dump();  // what /data.json sends
+    return true;
+  } catch (const DataError&) {
+    return false;
+  } catch (const ConfigError&) {
+    return false;
+  }
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> all{
-      {"idx", idx},     {"config", config}, {"checkpoint", checkpoint},
-      {"image", image}, {"table", table},   {"image_cache", image_cache}};
+      {"idx", idx},     {"config", config},           {"checkpoint", checkpoint}, {"image", image},
+      {"table", table}, {"image_cache", image_cache}, {"run_folder", run_folder}};
   return all;
 }
 

@@ -33,6 +33,11 @@ bool table(const std::uint8_t* data, std::size_t size);
 // lives, then the folder is loaded; the images must be the folder's whatever the file held (read
 // if whole and fitting, else rebuilt): anything else is a finding. Always true otherwise.
 bool image_cache(const std::uint8_t* data, std::size_t size);
+// A run folder as `gradlab watch` and `gradlab report` read one, possibly while its trainer writes
+// it: the input is its files config.json, metrics.jsonl, layer_stats.jsonl, final_metrics.json and
+// run.lock in that order, separated by NUL bytes; an empty part, or one past the last, is a file
+// that is not there. Read as the live page's data, which is then serialised as the page gets it.
+bool run_folder(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   std::string name;

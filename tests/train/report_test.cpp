@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "datasets/image_file.h"
+#include "framework/files.h"
 #include "framework/layers/flatten.h"
 #include "framework/layers/linear.h"
 #include "tests/support.h"
@@ -115,6 +116,43 @@ TEST_CASE("read_run_history: epochs, logged steps and the status of a run folder
                     Catch::StartsWith((run / "config.json").string() + ": not valid JSON"));
   CHECK_THROWS_WITH(read_run_history(run / "missing"),
                     (run / "missing").string() + ": no such run folder");
+}
+
+TEST_CASE("read_run_history: damaged fields are refused with the file, line or key at fault",
+          "[report]") {
+  // Each of these once stopped `gradlab watch` (a division by zero) or gave a JSON library error
+  // naming no file (found by the run_folder fuzz target, tests/fuzz/regressions/run_folder).
+  const auto run = temp_folder("report_damaged");
+  write_text(run / "config.json", R"({"epochs": 4, "data": {"dataset": "mnist"}})");
+  const std::string metrics = (run / "metrics.jsonl").string();
+  const auto refused = [&](const std::string& line) {
+    write_text(run / "metrics.jsonl", "{\"epoch\":1,\"step\":5,\"train_accuracy\":0.5}\n" + line);
+    try {
+      read_run_history(run);
+    } catch (const DataError& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK(refused("{\"epoch\":0,\"step\":5,\"train_accuracy\":0.5}\n") ==
+        metrics + ":2: \"epoch\" is 0, not a whole number from 1");
+  CHECK(refused("{\"epoch\":\"two\",\"train_loss\":1}\n") ==
+        metrics + ":2: \"epoch\" is \"two\", not a whole number from 1");
+  CHECK(refused("{\"epoch\":2,\"step\":-3,\"train_loss\":1}\n") ==
+        metrics + ":2: \"step\" is -3, not a whole number");
+  CHECK(refused("{\"epoch\":2,\"seconds\":\"x\",\"train_accuracy\":1}\n") ==
+        metrics + ":2: \"seconds\" is \"x\", not a number");
+  CHECK(refused("{\"epoch\":2,\"step\":10,\"seconds\":1.5,\"train_accuracy\":1}\n") == "accepted");
+
+  write_text(run / "config.json", R"({"epochs": "four", "data": {"dataset": "mnist"}})");
+  CHECK_THROWS_WITH(read_run_history(run), (run / "config.json").string() +
+                                               ": \"epochs\" is \"four\", not a whole number");
+  write_text(run / "config.json", "[1, 2]");
+  CHECK_THROWS_WITH(read_run_history(run), (run / "config.json").string() + ": not a JSON object");
+  write_text(run / "config.json", R"({"epochs": 4, "data": {"dataset": "mnist"}})");
+  write_text(run / "final_metrics.json", "3");
+  CHECK_THROWS_WITH(read_run_history(run),
+                    (run / "final_metrics.json").string() + ": not a JSON object");
 }
 
 TEST_CASE("The report page: self-contained, and its data cannot break out of its script",

@@ -43,6 +43,12 @@ TEST_CASE("run.lock names the trainer's PID and host; gradlab 0.1's named the PI
   CHECK(read_lock_holder("").pid == 0);
   CHECK(read_lock_holder("x\nnode-7\n").pid == 0);
   CHECK(read_lock_holder("-3\n").pid == 0);
+  // Damaged: a PID no process can have, a host name no machine can have (found by fuzzing: the
+  // bytes went into the page's JSON, which must be UTF-8).
+  CHECK(read_lock_holder("4294967297\nnode-7\n").pid == 0);
+  CHECK(read_lock_holder("42\nnode\xce\xcf\n").pid == 0);
+  CHECK(read_lock_holder("42\n" + std::string(256, 'a') + "\n").pid == 0);
+  CHECK(read_lock_holder("42\n" + std::string(255, 'a') + "\n").host.size() == 255);
 }
 
 TEST_CASE("Resuming drops the metrics and layer statistics written after the checkpoint",

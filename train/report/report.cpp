@@ -52,10 +52,11 @@ std::string image_uri(const ImageDataset& split, std::size_t index) {
   return "data:image/png;base64," + base64(encode_png(image));
 }
 
-// The JSON objects of a file written a line at a time, each with `key`, into `lines`. A running
-// run may be appending its last line: an unfinished last line (no newline yet) is left for next
-// time.
-void read_json_lines(const fs::path& path, const char* key, nlohmann::json& lines) {
+// The JSON objects of a file written a line at a time, each with `key`, into `lines`; `check`
+// returns what is wrong with an object (empty: nothing). A running run may be appending its last
+// line: an unfinished last line (no newline yet) is left for next time.
+template <class Check>
+void read_json_lines(const fs::path& path, const char* key, nlohmann::json& lines, Check check) {
   const std::string text = read_file(path.string());
   std::size_t start = 0, line_number = 0;
   while (start < text.size()) {
@@ -65,30 +66,40 @@ void read_json_lines(const fs::path& path, const char* key, nlohmann::json& line
     const std::string line = text.substr(start, end - start);
     start = end + 1;
     if (line.empty()) continue;
+    const std::string at = path.string() + ":" + std::to_string(line_number) + ": ";
     nlohmann::json entry = nlohmann::json::parse(line, nullptr, false);
     if (entry.is_discarded() || !entry.is_object() || !entry.contains(key))
-      throw DataError(path.string() + ":" + std::to_string(line_number) + ": not a line of " +
-                      path.filename().string() + " (a JSON object with \"" + key + "\")");
+      throw DataError(at + "not a line of " + path.filename().string() + " (a JSON object with \"" +
+                      key + "\")");
+    if (const std::string wrong = check(entry); !wrong.empty()) throw DataError(at + wrong);
     lines.push_back(std::move(entry));
   }
 }
 
-// metrics.jsonl: epoch lines (they carry train_accuracy) and logged-step lines.
+// metrics.jsonl: epoch lines (they carry train_accuracy) and logged-step lines. The fields read
+// here, not only drawn, are checked: the epoch and step counts (steps per epoch is their ratio)
+// and an epoch's seconds (how long a remote trainer may stay quiet).
 void read_metrics(const fs::path& path, nlohmann::json& epochs, nlohmann::json& steps) {
   nlohmann::json lines = nlohmann::json::array();
-  read_json_lines(path, "epoch", lines);
+  read_json_lines(path, "epoch", lines, [](const nlohmann::json& entry) -> std::string {
+    if (!entry["epoch"].is_number_unsigned() || entry["epoch"].get<std::uint64_t>() == 0)
+      return "\"epoch\" is " + entry["epoch"].dump() + ", not a whole number from 1";
+    if (entry.contains("step") && !entry["step"].is_number_unsigned())
+      return "\"step\" is " + entry["step"].dump() + ", not a whole number";
+    if (entry.contains("seconds") && !entry["seconds"].is_number())
+      return "\"seconds\" is " + entry["seconds"].dump() + ", not a number";
+    return "";
+  });
   for (nlohmann::json& entry : lines)
     (entry.contains("train_accuracy") ? epochs : steps).push_back(std::move(entry));
 }
 
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw DataError(path.string() + ": cannot read");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw DataError(path.string() + ": not valid JSON (" + error.what() + ")");
-  }
+// A JSON object from a file of the run folder.
+nlohmann::json read_json_object(const fs::path& path) {
+  nlohmann::json object = nlohmann::json::parse(read_file(path.string()), nullptr, false);
+  if (object.is_discarded()) throw DataError(path.string() + ": not valid JSON");
+  if (!object.is_object()) throw DataError(path.string() + ": not a JSON object");
+  return object;
 }
 
 // Whether the trainer named in run.lock is at work: the trainer holds that file while it trains
@@ -132,9 +143,12 @@ nlohmann::json schedule_points(const nlohmann::json& config, std::size_t steps_p
   const double lr = experiment.optimizer_spec.lr;
   const auto schedule = make_schedule(experiment.schedule_spec, lr, steps_per_epoch, total);
   const std::size_t stride = std::max<std::size_t>(1, total / 400);
-  for (std::size_t step = 0; step <= total; step += stride)
+  // Written so that no step count can wrap around (a damaged metrics line can claim any count).
+  for (std::size_t step = 0;; step += stride) {
     points.push_back({static_cast<double>(step) / static_cast<double>(steps_per_epoch),
                       lr * schedule->factor(step)});
+    if (total - step < stride) break;
+  }
   return points;
 }
 
@@ -201,7 +215,8 @@ nlohmann::json read_run_history(const fs::path& run_dir) {
   if (!fs::is_directory(run_dir)) throw DataError(run_dir.string() + ": no such run folder");
   if (!fs::exists(run_dir / "config.json"))
     throw DataError(run_dir.string() + ": not a run folder (it has no config.json)");
-  nlohmann::json history{{"config", read_json(run_dir / "config.json")},
+  const fs::path config_path = run_dir / "config.json";
+  nlohmann::json history{{"config", read_json_object(config_path)},
                          {"epochs", nlohmann::json::array()},
                          {"steps", nlohmann::json::array()},
                          {"final", nullptr}};
@@ -209,12 +224,17 @@ nlohmann::json read_run_history(const fs::path& run_dir) {
     read_metrics(run_dir / "metrics.jsonl", history["epochs"], history["steps"]);
   history["layer_stats"] = nlohmann::json::array();
   if (fs::exists(run_dir / "layer_stats.jsonl"))
-    read_json_lines(run_dir / "layer_stats.jsonl", "layers", history["layer_stats"]);
+    read_json_lines(run_dir / "layer_stats.jsonl", "layers", history["layer_stats"],
+                    [](const nlohmann::json&) { return std::string(); });
   const std::size_t done = history["epochs"].size();
-  const std::size_t planned = history["config"].value("epochs", std::size_t{0});
+  const nlohmann::json& epochs_planned = history["config"].value("epochs", nlohmann::json(0));
+  if (!epochs_planned.is_number_unsigned())
+    throw DataError(config_path.string() + ": \"epochs\" is " + epochs_planned.dump() +
+                    ", not a whole number");
+  const auto planned = epochs_planned.get<std::size_t>();
   const std::string of = std::to_string(done) + " of " + std::to_string(planned) + " epochs";
   if (fs::exists(run_dir / "final_metrics.json")) {
-    history["final"] = read_json(run_dir / "final_metrics.json");
+    history["final"] = read_json_object(run_dir / "final_metrics.json");
     history["status"] = {{"state", "finished"}, {"text", "finished: " + of}};
   } else if (std::string host; trainer_alive(run_dir, history["epochs"], host)) {
     history["status"] = {
