@@ -45,8 +45,10 @@ LoadedModel load_trained_model(const std::string& checkpoint_path, const std::st
 
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
                                DataLoader& loader, std::size_t classes, Communicator* world,
-                               const BatchObserver& observe, const TestTimeAugmentation* tta) {
-  ClassificationMetrics metrics(classes);
+                               const BatchObserver& observe, const TestTimeAugmentation* tta,
+                               ClassificationMetrics* without_views) {
+  ClassificationMetrics metrics(classes), plain(classes);
+  const bool views = tta && tta->enabled();
   Tensor<float> images, view, averaged;
   Labels labels;
   Rng unused(0);  // evaluation loaders do not shuffle: batches come in index order
@@ -56,8 +58,9 @@ ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<floa
   while (loader.next(images, labels)) {
     if (labels.empty()) continue;  // this rank's slice of a short last batch
     const Tensor<float>* logits = &model.forward(images);
-    if (tta && tta->enabled()) {
+    if (views) {
       averaged = *logits;  // the model's output buffer is overwritten by the next forward
+      if (without_views) plain.add(averaged, labels, loss.forward(averaged, labels));
       for (std::size_t k = 0; k < tta->views().size(); ++k) {
         tta->view(k, images, view);
         averaged += model.forward(view);
@@ -70,6 +73,14 @@ ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<floa
   }
   model.train(was_training);
   if (world) reduce(metrics, *world);
+  if (without_views) {
+    if (!views) {
+      *without_views = metrics;
+    } else {
+      if (world) reduce(plain, *world);
+      *without_views = std::move(plain);
+    }
+  }
   return metrics;
 }
 

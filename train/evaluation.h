@@ -40,11 +40,14 @@ using BatchObserver = std::function<void(const Tensor<float>& logits, const Labe
 // Loss and predictions of the model over a whole loader, in eval mode; the model is left in the
 // mode it was in. With a world of several ranks, each evaluates its shard of the loader and the
 // metrics are summed over the ranks; `observe` sees this rank's batches. With test-time views
-// (tta), each batch's logits are the average over the batch and its views.
+// (tta), each batch's logits are the average over the batch and its views; `without_views`, if
+// given, gets the metrics of the plain images' logits, from the same passes (the first view is
+// the image itself), as evaluate() without views would give them.
 ClassificationMetrics evaluate(Sequential<float>& model, ClassificationLoss<float>& loss,
                                DataLoader& loader, std::size_t classes,
                                Communicator* world = nullptr, const BatchObserver& observe = {},
-                               const TestTimeAugmentation* tta = nullptr);
+                               const TestTimeAugmentation* tta = nullptr,
+                               ClassificationMetrics* without_views = nullptr);
 
 // Sums metrics over the ranks (each holds its shard's); nothing for a job of one.
 void reduce(ClassificationMetrics& metrics, Communicator& world);

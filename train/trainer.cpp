@@ -262,37 +262,49 @@ namespace {
 // The model's metrics on the validation split (if the run validated in this process: a resumed
 // run with no epoch left did not) and on the test split (if there is one), as final_metrics.json
 // holds them; logs the test line, naming the `weights`, with its time. With test-time views, the
-// metrics are those of the averaged logits, the plain ones beside them under "without_tta".
+// metrics are those of the averaged logits, the plain ones beside them under "without_tta" (from
+// the same passes: the plain image is the first view).
 nlohmann::json evaluate_splits(Run& run, TrainingData& data, TrainingData::Test* test_split,
                                bool validated, Communicator& world, const std::string& weights,
                                const TestTimeAugmentation& tta, std::ostream& log) {
+  const TestTimeAugmentation* views = tta.enabled() ? &tta : nullptr;
   nlohmann::json plain = nlohmann::json::object(), with_views = nlohmann::json::object();
-  for (const TestTimeAugmentation* views :
-       {static_cast<const TestTimeAugmentation*>(nullptr), &tta}) {
-    if (views && !views->enabled()) break;
-    nlohmann::json& result = views ? with_views : plain;
-    if (validated)
-      result["validation"] =
-          evaluate(*run.model, *run.loss, data.validation(), data.classes(), &world, {}, views)
-              .to_json();
-    if (!test_split) continue;
+  const auto both = [&](DataLoader& loader, const char* split) {
+    ClassificationMetrics without_views(data.classes());
+    const ClassificationMetrics metrics =
+        evaluate(*run.model, *run.loss, loader, data.classes(), &world, {}, views, &without_views);
+    plain[split] = without_views.to_json();
+    with_views[split] = metrics.to_json();
+    return std::make_pair(without_views, metrics);
+  };
+  if (validated) both(data.validation(), "validation");
+  if (test_split) {
     const Clock::time_point start = Clock::now();
-    const ClassificationMetrics test =
-        evaluate(*run.model, *run.loss, *test_split->loader, data.classes(), &world, {}, views);
+    const auto [test, test_with_views] = both(*test_split->loader, "test");
     const double seconds = seconds_since(start);
-    result["test"] = test.to_json();
-    const std::string how = views ? weights + ", test-time views " + views->describe() + ": " +
-                                        std::to_string(1 + views->views().size()) +
-                                        " passes per image"
-                                  : weights;
-    char text[300];
-    std::snprintf(text, sizeof text,
-                  "test (%zu %s, %s): accuracy %.2f%%  balanced %.2f%%  macro-F1 %.4f  (%.1f s)\n",
-                  test.count(), samples_name(data.sample_shape()), how.c_str(),
-                  100 * test.accuracy(), 100 * test.balanced_accuracy(), test.macro_f1(), seconds);
-    log << text;
+    const auto line = [&](const ClassificationMetrics& metrics, const std::string& how,
+                          const std::string& time) {
+      char text[300];
+      std::snprintf(text, sizeof text,
+                    "test (%zu %s, %s): accuracy %.2f%%  balanced %.2f%%  macro-F1 %.4f  (%s)\n",
+                    metrics.count(), samples_name(data.sample_shape()), how.c_str(),
+                    100 * metrics.accuracy(), 100 * metrics.balanced_accuracy(), metrics.macro_f1(),
+                    time.c_str());
+      log << text;
+    };
+    char time[32];
+    std::snprintf(time, sizeof time, "%.1f s", seconds);
+    if (!views) {
+      line(test, weights, time);
+    } else {
+      line(test, weights, "in the views' passes");
+      line(test_with_views,
+           weights + ", test-time views " + tta.describe() + ": " +
+               std::to_string(1 + tta.views().size()) + " passes per image",
+           time);
+    }
   }
-  if (!tta.enabled()) return plain;
+  if (!views) return plain;
   with_views["without_tta"] = plain;
   return with_views;
 }

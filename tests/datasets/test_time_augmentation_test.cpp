@@ -104,4 +104,10 @@ TEST_CASE("evaluate with test-time views averages the logits as by hand", "[tta]
   // And without views: the plain logits, which differ.
   const ClassificationMetrics without = evaluate(*model, loss, *loader, 3);
   CHECK(without.loss() != Approx(expected_loss).epsilon(1e-5));
+  // The plain metrics taken from the views' passes are those of a pass without views, exactly.
+  ClassificationMetrics plain_from_views(3);
+  evaluate(*model, loss, *loader, 3, nullptr, {}, &tta, &plain_from_views);
+  CHECK(plain_from_views.totals() == without.totals());
+  CHECK(plain_from_views.loss() == without.loss());
+  CHECK(plain_from_views.count() == 10);
 }
