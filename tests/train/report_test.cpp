@@ -147,6 +147,10 @@ TEST_CASE("read_run_history: damaged fields are refused with the file, line or k
   write_text(run / "config.json", R"({"epochs": "four", "data": {"dataset": "mnist"}})");
   CHECK_THROWS_WITH(read_run_history(run), (run / "config.json").string() +
                                                ": \"epochs\" is \"four\", not a whole number");
+  write_text(run / "config.json", R"({"data": {"dataset": "mnist"}})");  // epochs: not said
+  write_text(run / "metrics.jsonl", "{\"epoch\":1,\"step\":5,\"train_accuracy\":0.5}\n");
+  CHECK(read_run_history(run)["status"]["text"] ==
+        "stopped after 1 of 0 epochs (resume with --resume)");
   write_text(run / "config.json", "[1, 2]");
   CHECK_THROWS_WITH(read_run_history(run), (run / "config.json").string() + ": not a JSON object");
   write_text(run / "config.json", R"({"epochs": 4, "data": {"dataset": "mnist"}})");

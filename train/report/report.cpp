@@ -227,11 +227,13 @@ nlohmann::json read_run_history(const fs::path& run_dir) {
     read_json_lines(run_dir / "layer_stats.jsonl", "layers", history["layer_stats"],
                     [](const nlohmann::json&) { return std::string(); });
   const std::size_t done = history["epochs"].size();
-  const nlohmann::json& epochs_planned = history["config"].value("epochs", nlohmann::json(0));
-  if (!epochs_planned.is_number_unsigned())
-    throw DataError(config_path.string() + ": \"epochs\" is " + epochs_planned.dump() +
-                    ", not a whole number");
-  const auto planned = epochs_planned.get<std::size_t>();
+  std::size_t planned = 0;
+  if (const nlohmann::json& config = history["config"]; config.contains("epochs")) {
+    if (!config["epochs"].is_number_unsigned())
+      throw DataError(config_path.string() + ": \"epochs\" is " + config["epochs"].dump() +
+                      ", not a whole number");
+    planned = config["epochs"].get<std::size_t>();
+  }
   const std::string of = std::to_string(done) + " of " + std::to_string(planned) + " epochs";
   if (fs::exists(run_dir / "final_metrics.json")) {
     history["final"] = read_json_object(run_dir / "final_metrics.json");
