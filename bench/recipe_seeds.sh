@@ -5,8 +5,9 @@
 #   The --set overrides go to both sides (e.g. a layer's "init"). SIDES="gradlab" or
 #   SIDES="pytorch" runs one side only; PyTorch validates on the split of gradlab's run of the
 #   same seed when OUT_DIR holds it (run gradlab first). Each run leaves
-#   OUT_DIR/<side>-<seed>.jsonl (one line per epoch, then the test accuracy) and its log. Run it
-#   alone: each run uses both cores.
+#   OUT_DIR/<side>-<seed>.jsonl (one line per epoch, then the test accuracy) and its log, and
+#   gradlab's runs OUT_DIR/gradlab-<seed>.time (the whole command's wall time and peak memory). Run
+#   it alone: each run uses both cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if (($# < 3)); then
@@ -29,7 +30,9 @@ for seed in "${seeds[@]}"; do
     if [[ $side == gradlab ]]; then
       run="$out/gradlab-$seed-run"
       rm -rf "$run"
-      build/gradlab train "$config" --set "seed=$seed" --set "output=\"$run\"" "${overrides[@]}" \
+      # The whole command's wall time and peak memory (the figure issue #30's targets are about).
+      /usr/bin/time -f 'wall %e s, peak RSS %M KiB' -o "$out/gradlab-$seed.time" \
+        build/gradlab train "$config" --set "seed=$seed" --set "output=\"$run\"" "${overrides[@]}" \
         >"$out/gradlab-$seed.log"
       # One file per run in PyTorch's form: the epochs' lines, then the test accuracy.
       /usr/bin/python3 - "$run" >"$out/gradlab-$seed.jsonl" <<'PY'
