@@ -142,6 +142,8 @@ TEST_CASE("read_run_history: damaged fields are refused with the file, line or k
         metrics + ":2: \"step\" is -3, not a whole number");
   CHECK(refused("{\"epoch\":2,\"seconds\":\"x\",\"train_accuracy\":1}\n") ==
         metrics + ":2: \"seconds\" is \"x\", not a number");
+  CHECK(refused("{\"epoch\":2,\"step\":10,\"seconds\":\"x\",\"train_accuracy\":1}\n") ==
+        metrics + ":2: \"seconds\" is \"x\", not a number");  // a good step checks on
   CHECK(refused("{\"epoch\":2,\"step\":10,\"seconds\":1.5,\"train_accuracy\":1}\n") == "accepted");
 
   write_text(run / "config.json", R"({"epochs": "four", "data": {"dataset": "mnist"}})");

@@ -76,16 +76,25 @@ void read_json_lines(const fs::path& path, const char* key, nlohmann::json& line
   }
 }
 
+// What is wrong with `value` as the count `key` (empty: nothing): a whole number, from 1 if
+// `from_one`.
+std::string count_problem(const std::string& key, const nlohmann::json& value, bool from_one) {
+  if (value.is_number_unsigned() && !(from_one && value.get<std::uint64_t>() == 0)) return "";
+  return "\"" + key + "\" is " + value.dump() + ", not a whole number" +
+         (from_one ? " from 1" : "");
+}
+
 // metrics.jsonl: epoch lines (they carry train_accuracy) and logged-step lines. The fields read
 // here, not only drawn, are checked: the epoch and step counts (steps per epoch is their ratio)
 // and an epoch's seconds (how long a remote trainer may stay quiet).
 void read_metrics(const fs::path& path, nlohmann::json& epochs, nlohmann::json& steps) {
   nlohmann::json lines = nlohmann::json::array();
   read_json_lines(path, "epoch", lines, [](const nlohmann::json& entry) -> std::string {
-    if (!entry["epoch"].is_number_unsigned() || entry["epoch"].get<std::uint64_t>() == 0)
-      return "\"epoch\" is " + entry["epoch"].dump() + ", not a whole number from 1";
-    if (entry.contains("step") && !entry["step"].is_number_unsigned())
-      return "\"step\" is " + entry["step"].dump() + ", not a whole number";
+    if (std::string wrong = count_problem("epoch", entry["epoch"], true); !wrong.empty())
+      return wrong;
+    if (entry.contains("step"))
+      if (std::string wrong = count_problem("step", entry["step"], false); !wrong.empty())
+        return wrong;
     if (entry.contains("seconds") && !entry["seconds"].is_number())
       return "\"seconds\" is " + entry["seconds"].dump() + ", not a number";
     return "";
@@ -229,9 +238,8 @@ nlohmann::json read_run_history(const fs::path& run_dir) {
   const std::size_t done = history["epochs"].size();
   std::size_t planned = 0;
   if (const nlohmann::json& config = history["config"]; config.contains("epochs")) {
-    if (!config["epochs"].is_number_unsigned())
-      throw DataError(config_path.string() + ": \"epochs\" is " + config["epochs"].dump() +
-                      ", not a whole number");
+    if (std::string wrong = count_problem("epochs", config["epochs"], false); !wrong.empty())
+      throw DataError(config_path.string() + ": " + wrong);
     planned = config["epochs"].get<std::size_t>();
   }
   const std::string of = std::to_string(done) + " of " + std::to_string(planned) + " epochs";
